@@ -1,0 +1,131 @@
+public import Foundation
+import Glibc
+
+/// A file to place in the site, by its path below the site root.
+public struct ArchiveFile: Sendable, Hashable {
+    /// The path below the site root, such as `_posts/2022-03-02-NW1.md`.
+    public var relativePath: String
+    /// The exact bytes to write.
+    public var contents: [UInt8]
+
+    /// Creates a file.
+    public init(relativePath: String, contents: [UInt8]) {
+        self.relativePath = relativePath
+        self.contents = contents
+    }
+}
+
+/// Writes files into the site so that a crash at any instant leaves either the old
+/// file or the new one, never a partial file and never a stray file that Jekyll
+/// would publish (DESIGN.md §3).
+///
+/// Each file is written to a temporary file under `.finews/tmp/` (the same file
+/// system, and a dot-folder Jekyll ignores), flushed to disk, renamed into place,
+/// and the folders that changed are flushed after the renames.
+public struct ArchiveWriter: Sendable {
+    /// The site root.
+    public let root: URL
+    private let temporaryDirectory: URL
+
+    /// Creates a writer for the site at `root`, keeping temporary files under `stateDirectory/tmp`.
+    public init(root: URL, stateDirectory: URL) {
+        self.root = root
+        self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
+    }
+
+    /// Writes `files` durably. Files already written stay in place if a later one fails.
+    /// - Throws: ``ArchiveError`` naming the file that could not be written.
+    public func write(_ files: [ArchiveFile]) throws(ArchiveError) {
+        guard !files.isEmpty else { return }
+        try makeDirectory(temporaryDirectory)
+        removeStaleTemporaryFiles()
+        var staged: [(temporary: String, final: String)] = []
+        defer {
+            for item in staged { unlink(item.temporary) }
+        }
+        for (index, file) in files.enumerated() {
+            let final = try destination(of: file.relativePath)
+            let temporary = temporaryDirectory.appendingPathComponent("\(getpid())-\(index).tmp").path
+            try writeDurably(file.contents, to: temporary, naming: file.relativePath)
+            staged.append((temporary, final.path))
+        }
+        var changedDirectories: Set<String> = []
+        for item in staged {
+            let directory = (item.final as NSString).deletingLastPathComponent
+            try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
+            guard rename(item.temporary, item.final) == 0 else {
+                throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
+            }
+            changedDirectories.insert(directory)
+        }
+        staged.removeAll()
+        for directory in changedDirectories.sorted() { try syncDirectory(directory) }
+    }
+
+    /// The absolute destination of a relative path, refusing anything that would
+    /// leave the site root or write into a dot-folder.
+    func destination(of relativePath: String) throws(ArchiveError) -> URL {
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        guard !relativePath.hasPrefix("/"), !components.isEmpty,
+              components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\0") })
+        else {
+            throw ArchiveError(.unsafePath, "refusing to write '\(relativePath)': not a safe path inside the site")
+        }
+        return root.appendingPathComponent(relativePath)
+    }
+
+    private func writeDurably(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw ArchiveError(.io, "cannot create a temporary file for \(name) at \(path): \(errorText())")
+        }
+        var failure: String?
+        contents.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                guard let base = buffer.baseAddress else { break }
+                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errorText()
+                    return
+                }
+                offset += written
+            }
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
+        if close(descriptor) != 0, failure == nil { failure = errorText() }
+        if let failure {
+            unlink(path)
+            throw ArchiveError(.io, "cannot write \(name): \(failure)")
+        }
+    }
+
+    private func syncDirectory(_ path: String) throws(ArchiveError) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError(.io, "cannot open folder \(path) to sync it: \(errorText())") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw ArchiveError(.io, "cannot sync folder \(path): \(errorText())") }
+    }
+
+    private func makeDirectory(_ url: URL) throws(ArchiveError) {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError(.io, "cannot create folder \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Temporary files left by a run that was killed; the caller holds the lock,
+    /// so no other writer can be using them.
+    private func removeStaleTemporaryFiles() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path) else { return }
+        for name in names where name.hasSuffix(".tmp") {
+            unlink(temporaryDirectory.appendingPathComponent(name).path)
+        }
+    }
+}
+
+func errorText(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}

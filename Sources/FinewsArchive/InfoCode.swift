@@ -1,0 +1,142 @@
+import Foundation
+public import FinewsParse
+
+/// The deduplication key of a story (DESIGN.md §2): the same story has the same
+/// infoCode in every feed and every cycle, and a post file is named after it.
+///
+/// Every infoCode is safe as part of a file name: it only ever holds
+/// `[A-Za-z0-9_-]`, at most 64 characters.
+public struct InfoCode: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// The code itself.
+    public let value: String
+
+    /// Wraps `value` if it is a valid infoCode (`[A-Za-z0-9_-]{1,64}`).
+    public init?(_ value: String) {
+        guard Self.isValid(value) else { return nil }
+        self.value = value
+    }
+
+    private init(unchecked value: String) {
+        self.value = value
+    }
+
+    public var description: String { value }
+
+    public static func < (lhs: InfoCode, rhs: InfoCode) -> Bool { lhs.value < rhs.value }
+
+    /// Whether `text` may be used as an infoCode.
+    public static func isValid(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard (1...64).contains(utf8.count) else { return false }
+        return utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    /// Rule 1: the value of an `infoCode` query parameter (name matched without regard
+    /// to case) in `url`, when it is a valid infoCode.
+    public static func fromQueryParameter(in url: String) -> InfoCode? {
+        guard let question = url.firstIndex(of: "?") else { return nil }
+        var query = url[url.index(after: question)...]
+        if let hash = query.firstIndex(of: "#") { query = query[..<hash] }
+        for pair in query.split(separator: "&") {
+            guard let equals = pair.firstIndex(of: "=") else { continue }
+            guard pair[..<equals].lowercased() == "infocode" else { continue }
+            if let code = InfoCode(String(pair[pair.index(after: equals)...])) { return code }
+        }
+        return nil
+    }
+
+    /// Rule 3: sixteen lowercase hex digits of SHA-256 over `identity`.
+    public static func hashed(_ identity: String) -> InfoCode {
+        InfoCode(unchecked: String(ContentHash.of(Array(identity.utf8)).prefix(16)))
+    }
+}
+
+/// Assigns infoCodes to the entries of one feed document, applying the rules of
+/// DESIGN.md §2 in order.
+public struct InfoCodeAssigner: Sendable {
+    /// The feed's name, which scopes ids that are not globally unique.
+    public let feedName: String
+    private let pattern: NSRegularExpression?
+
+    /// Creates an assigner for a feed.
+    /// - Parameter pattern: the feed's `infocode_pattern` (rule 2): a regular
+    ///   expression whose first capture group is the code. An invalid pattern is ignored
+    ///   (the configuration loader rejects those before they get here).
+    public init(feedName: String, pattern: String? = nil) {
+        self.feedName = feedName
+        self.pattern = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
+    }
+
+    /// One infoCode per entry, in order. An id repeated inside the document is
+    /// disambiguated with the entry's link, so distinct items never collapse.
+    public func assign(_ entries: [FeedEntry]) -> [InfoCode] {
+        var seenIdentities: Set<String> = []
+        return entries.map { entry in
+            if let code = explicitCode(entry) { return code }
+            var identity = hashIdentity(entry)
+            if !seenIdentities.insert(identity).inserted {
+                identity += "\n" + (entry.link.map(Self.normalizedLink) ?? "")
+                seenIdentities.insert(identity)
+            }
+            return InfoCode.hashed(identity)
+        }
+    }
+
+    /// Rules 1 and 2: a code stated by the link or guid.
+    private func explicitCode(_ entry: FeedEntry) -> InfoCode? {
+        let candidates = [entry.link, entry.id].compactMap { $0 }
+        for candidate in candidates {
+            if let code = InfoCode.fromQueryParameter(in: candidate) { return code }
+        }
+        if let pattern {
+            for candidate in candidates {
+                let range = NSRange(candidate.startIndex..., in: candidate)
+                guard let match = pattern.firstMatch(in: candidate, range: range), match.numberOfRanges > 1,
+                      let captured = Range(match.range(at: 1), in: candidate),
+                      let code = InfoCode(String(candidate[captured]))
+                else { continue }
+                return code
+            }
+        }
+        return nil
+    }
+
+    /// Rule 3's input: the id (scoped by feed unless it is a URL or URN), else the
+    /// normalized link, else feed name, title and date.
+    private func hashIdentity(_ entry: FeedEntry) -> String {
+        if let id = entry.id?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty {
+            let lower = id.lowercased()
+            let global = lower.hasPrefix("urn:") || lower.hasPrefix("http://") || lower.hasPrefix("https://")
+                || lower.hasPrefix("tag:")
+            return global ? id : "\(feedName)\n\(id)"
+        }
+        if let link = entry.link, !link.isEmpty { return Self.normalizedLink(link) }
+        let date = (entry.published ?? entry.updated).map { String(Int($0.timeIntervalSince1970)) } ?? ""
+        return "\(feedName)\n\(entry.title ?? "")\n\(date)"
+    }
+
+    /// The link with scheme and host lowercased, the fragment and `utm_*` parameters dropped.
+    public static func normalizedLink(_ link: String) -> String {
+        var text = link.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
+        var query: Substring?
+        if let question = text.firstIndex(of: "?") {
+            query = text[text.index(after: question)...]
+            text = String(text[..<question])
+        }
+        if let schemeEnd = text.range(of: "://") {
+            let afterScheme = text[schemeEnd.upperBound...]
+            let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+            text = text[..<schemeEnd.upperBound].lowercased() + afterScheme[..<hostEnd].lowercased()
+                + afterScheme[hostEnd...]
+        }
+        if let query {
+            let kept = query.split(separator: "&").filter { !$0.lowercased().hasPrefix("utm_") }
+            if !kept.isEmpty { text += "?" + kept.joined(separator: "&") }
+        }
+        return text
+    }
+}

@@ -1,0 +1,79 @@
+public import Foundation
+public import FinewsParse
+
+/// Turns a feed's entries into posts: picks the richest body, sanitizes it,
+/// resolves relative URLs, chooses the title and the date (DESIGN.md §2).
+public struct Normalizer: Sendable {
+    /// Where the posts of one feed go.
+    public struct FeedSettings: Sendable {
+        /// The category slug for the feed's posts.
+        public var category: String
+        /// The tag for the feed's posts.
+        public var tag: String
+
+        /// Creates settings.
+        public init(category: String, tag: String) {
+            self.category = category
+            self.tag = tag
+        }
+    }
+
+    private let settings: FeedSettings
+    private let sanitizer = HTMLSanitizer()
+
+    /// Creates a normalizer for one feed.
+    public init(settings: FeedSettings) {
+        self.settings = settings
+    }
+
+    /// The post for `entry`.
+    /// - Parameters:
+    ///   - infoCode: the entry's code, from ``InfoCodeAssigner``.
+    ///   - firstSeen: when finews first saw the story (stored, so it never changes).
+    ///   - now: the current time; dates more than a day ahead of it are not trusted.
+    public func post(for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date) -> Post {
+        let body = self.body(for: entry)
+        var title = entry.title.map(HTMLText.collapseWhitespace) ?? ""
+        if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
+        if title.isEmpty { title = infoCode.value }
+        var date = entry.published ?? entry.updated ?? firstSeen
+        if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
+        return Post(
+            infoCode: infoCode, title: title, date: date, category: settings.category, tag: settings.tag,
+            body: body, link: entry.link?.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The richest text of the entry as safe HTML: content over summary; plain text
+    /// is escaped and split into paragraphs.
+    func body(for entry: FeedEntry) -> String {
+        guard let text = entry.content ?? entry.summary else { return "" }
+        switch text.kind {
+        case .text:
+            return Self.paragraphs(fromPlainText: text.value)
+        case .html:
+            let base = entry.baseURL ?? entry.link
+            return sanitizer.sanitize(text.value, baseURL: base).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// Plain text as HTML: escaped, one `<p>` per paragraph (paragraphs are separated by blank lines).
+    static func paragraphs(fromPlainText text: String) -> String {
+        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+        return normalized.components(separatedBy: "\n\n")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+            .map { "<p>" + HTMLText.escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
+            .joined(separator: "\n")
+    }
+
+    /// The first words of a text, for an entry without a title: at most 60
+    /// characters, cut at a space when the text has spaces, with an ellipsis.
+    static func firstWords(of text: String) -> String {
+        guard text.count > 60 else { return text }
+        var cut = String(text.prefix(60))
+        if let space = cut.lastIndex(of: " "), cut.distance(from: cut.startIndex, to: space) >= 20 {
+            cut = String(cut[..<space])
+        }
+        return cut + "…"
+    }
+}

@@ -1,0 +1,197 @@
+public import Foundation
+import GRDB
+
+/// What finews remembers about a post it wrote.
+public struct StoredPost: Sendable, Hashable {
+    /// The post's path below the site root (it may have moved to the archive folder).
+    public var path: String
+    /// SHA-256 (hex) of the file's bytes as last written.
+    public var contentHash: String
+    /// When finews first saw the story.
+    public var firstSeen: Date
+
+    /// Creates a record.
+    public init(path: String, contentHash: String, firstSeen: Date) {
+        self.path = path
+        self.contentHash = contentHash
+        self.firstSeen = firstSeen
+    }
+}
+
+/// What finews remembers about a feed between runs.
+public struct FeedState: Sendable, Hashable {
+    /// Validators for the next conditional GET.
+    public var etag: String?
+    public var lastModified: String?
+    /// SHA-256 (hex) of the last body parsed, to skip unchanged bodies.
+    public var bodyHash: String?
+    /// When the feed was last checked, and how that went.
+    public var lastCheck: Date?
+    public var lastError: String?
+    /// Failures in a row (0 after a success).
+    public var consecutiveErrors: Int
+    /// Entries in the last body parsed; an unchanged body holds as many known stories.
+    public var entryCount: Int
+
+    /// Creates a feed state.
+    public init(
+        etag: String? = nil, lastModified: String? = nil, bodyHash: String? = nil, lastCheck: Date? = nil,
+        lastError: String? = nil, consecutiveErrors: Int = 0, entryCount: Int = 0
+    ) {
+        self.etag = etag
+        self.lastModified = lastModified
+        self.bodyHash = bodyHash
+        self.lastCheck = lastCheck
+        self.lastError = lastError
+        self.consecutiveErrors = consecutiveErrors
+        self.entryCount = entryCount
+    }
+}
+
+/// Everything one refresh cycle records, committed in one transaction after the
+/// files are on disk, so that a story is marked seen only once its post exists.
+public struct StateBatch: Sendable {
+    /// Posts written (new or rewritten), by infoCode.
+    public var posts: [(infoCode: InfoCode, feed: String, post: StoredPost)] = []
+    /// Categories whose page now exists.
+    public var categories: [String] = []
+    /// Feed states to store, by feed name.
+    public var feeds: [(name: String, state: FeedState)] = []
+
+    /// Creates an empty batch.
+    public init() {}
+}
+
+/// The SQLite database under `.finews/` (DESIGN.md §3): seen infoCodes, feed
+/// validators and categories. Seen codes outlive the deletion of post files.
+public final class StateStore: Sendable {
+    private let database: DatabaseQueue
+
+    /// Opens (creating if needed) `state.sqlite` in `directory` and brings its schema up to date.
+    /// - Throws: ``ArchiveError`` with code `.state` when the database cannot be opened.
+    public init(directory: URL) throws(ArchiveError) {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            database = try DatabaseQueue(
+                path: directory.appendingPathComponent("state.sqlite").path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw ArchiveError(.state, "cannot open the state database in \(directory.path): \(error)", underlying: error)
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "post") { table in
+                table.primaryKey("infoCode", .text)
+                table.column("feed", .text).notNull()
+                table.column("path", .text).notNull()
+                table.column("contentHash", .text).notNull()
+                table.column("firstSeen", .double).notNull()
+            }
+            try db.create(table: "feed") { table in
+                table.primaryKey("name", .text)
+                table.column("etag", .text)
+                table.column("lastModified", .text)
+                table.column("bodyHash", .text)
+                table.column("lastCheck", .double)
+                table.column("lastError", .text)
+                table.column("consecutiveErrors", .integer).notNull().defaults(to: 0)
+                table.column("entryCount", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "category") { table in
+                table.primaryKey("slug", .text)
+            }
+        }
+        return migrator
+    }
+
+    /// The stored posts among `codes`.
+    public func posts(for codes: [InfoCode]) async throws(ArchiveError) -> [InfoCode: StoredPost] {
+        guard !codes.isEmpty else { return [:] }
+        return try await read { db in
+            var result: [InfoCode: StoredPost] = [:]
+            for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
+                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT infoCode, path, contentHash, firstSeen FROM post WHERE infoCode IN (\(placeholders))",
+                    arguments: StatementArguments(chunk.map(\.value)))
+                for row in rows {
+                    guard let code = InfoCode(row["infoCode"]) else { continue }
+                    result[code] = StoredPost(
+                        path: row["path"], contentHash: row["contentHash"],
+                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]))
+                }
+            }
+            return result
+        }
+    }
+
+    /// The number of infoCodes recorded as seen.
+    public func seenCount() async throws(ArchiveError) -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0 }
+    }
+
+    /// Every feed's stored state, by feed name.
+    public func feedStates() async throws(ArchiveError) -> [String: FeedState] {
+        try await read { db in
+            var result: [String: FeedState] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM feed") {
+                result[row["name"]] = FeedState(
+                    etag: row["etag"], lastModified: row["lastModified"], bodyHash: row["bodyHash"],
+                    lastCheck: (row["lastCheck"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    lastError: row["lastError"], consecutiveErrors: row["consecutiveErrors"],
+                    entryCount: row["entryCount"])
+            }
+            return result
+        }
+    }
+
+    /// Categories whose page has been written.
+    public func knownCategories() async throws(ArchiveError) -> Set<String> {
+        try await read { db in Set(try String.fetchAll(db, sql: "SELECT slug FROM category")) }
+    }
+
+    /// Records a cycle's results in one transaction.
+    public func commit(_ batch: StateBatch) async throws(ArchiveError) {
+        do {
+            try await database.write { db in
+                for item in batch.posts {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash
+                            """,
+                        arguments: [item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
+                                    item.post.firstSeen.timeIntervalSince1970])
+                }
+                for slug in batch.categories {
+                    try db.execute(sql: "INSERT OR IGNORE INTO category (slug) VALUES (?)", arguments: [slug])
+                }
+                for (name, state) in batch.feeds {
+                    try db.execute(
+                        sql: """
+                            INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
+                                consecutiveErrors, entryCount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [name, state.etag, state.lastModified, state.bodyHash,
+                                    state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
+                                    state.entryCount])
+                }
+            }
+        } catch {
+            throw ArchiveError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+        }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ArchiveError) -> T {
+        do {
+            return try await database.read(body)
+        } catch {
+            throw ArchiveError(.state, "cannot read the state database: \(error)", underlying: error)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Why a fetch failed, classified so that users and the scheduler can act on it.
+public struct FetchError: Error, Sendable, CustomStringConvertible {
+    /// The class of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Value: String, Hashable, Sendable {
+            case dns, connect, tls, timeout, httpStatus = "http", tooLarge = "too-large", redirect, file, transfer
+        }
+        fileprivate let value: Value
+
+        /// The host name did not resolve.
+        public static let dns = Code(value: .dns)
+        /// No connection could be made (refused, unreachable).
+        public static let connect = Code(value: .connect)
+        /// The TLS handshake or certificate check failed.
+        public static let tls = Code(value: .tls)
+        /// A connect, total or low-speed timeout expired.
+        public static let timeout = Code(value: .timeout)
+        /// The server answered with an error status (see ``FetchError/httpStatus``).
+        public static let httpStatus = Code(value: .httpStatus)
+        /// The body grew past the size limit and the transfer was aborted.
+        public static let tooLarge = Code(value: .tooLarge)
+        /// Too many redirects, or a redirect to a scheme other than http and https.
+        public static let redirect = Code(value: .redirect)
+        /// A local file could not be read.
+        public static let file = Code(value: .file)
+        /// Any other transfer failure.
+        public static let transfer = Code(value: .transfer)
+
+        public var description: String { value.rawValue }
+    }
+
+    /// The class of failure.
+    public let code: Code
+    /// A sentence naming the URL and what to do.
+    public let message: String
+    /// The HTTP status, for ``Code/httpStatus``.
+    public let httpStatus: Int?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, httpStatus: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.httpStatus = httpStatus
+    }
+
+    public var description: String { message }
+}

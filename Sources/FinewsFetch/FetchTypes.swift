@@ -1,0 +1,98 @@
+/// One document to fetch, with what the last fetch left behind for a conditional GET.
+public struct FetchRequest: Sendable, Hashable {
+    /// The caller's name for this request (the feed's name); results carry it back.
+    public var key: String
+    /// An `http`, `https` or `file` URL.
+    public var url: String
+    /// The `ETag` of the last response, sent as `If-None-Match`.
+    public var etag: String?
+    /// The `Last-Modified` of the last response, sent as `If-Modified-Since`.
+    public var lastModified: String?
+    /// The `User-Agent` header; the fetcher's default when nil.
+    public var userAgent: String?
+    /// The whole transfer must finish within this many seconds.
+    public var timeoutSeconds: Int
+    /// The largest body accepted, in bytes after decompression; larger transfers are aborted.
+    public var maxSize: Int
+
+    /// Creates a request.
+    public init(
+        key: String, url: String, etag: String? = nil, lastModified: String? = nil, userAgent: String? = nil,
+        timeoutSeconds: Int = 30, maxSize: Int = 10 << 20
+    ) {
+        self.key = key
+        self.url = url
+        self.etag = etag
+        self.lastModified = lastModified
+        self.userAgent = userAgent
+        self.timeoutSeconds = timeoutSeconds
+        self.maxSize = maxSize
+    }
+}
+
+/// The validators a server gave for a document, kept for the next conditional GET.
+public struct Validators: Sendable, Hashable {
+    /// The `ETag` response header.
+    public var etag: String?
+    /// The `Last-Modified` response header.
+    public var lastModified: String?
+
+    /// Creates validators.
+    public init(etag: String? = nil, lastModified: String? = nil) {
+        self.etag = etag
+        self.lastModified = lastModified
+    }
+}
+
+/// A successfully received document.
+public struct FetchedDocument: Sendable {
+    /// The body, decompressed.
+    public var body: [UInt8]
+    /// The HTTP status (0 for `file://`).
+    public var status: Int
+    /// The `Content-Type` header, if any.
+    public var contentType: String?
+    /// The URL after redirects.
+    public var finalURL: String
+    /// Validators for the next conditional GET.
+    public var validators: Validators
+
+    /// The `charset` parameter of ``contentType``, if any.
+    public var charset: String? {
+        guard let contentType else { return nil }
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0].trimmingCharacters(in: " \t").lowercased() == "charset" else { continue }
+            return pair[1].trimmingCharacters(in: " \t\"'")
+        }
+        return nil
+    }
+}
+
+/// What a fetch produced when it did not fail. Not-modified is an outcome, not an error.
+public enum FetchOutcome: Sendable {
+    /// A new body arrived.
+    case fetched(FetchedDocument)
+    /// The server answered 304: the stored copy is current. Carries the validators to keep.
+    case notModified(Validators)
+}
+
+/// The result of one ``FetchRequest``, delivered as soon as its transfer ends.
+public struct FetchResult: Sendable {
+    /// The request's ``FetchRequest/key``.
+    public var key: String
+    /// The requested URL.
+    public var url: String
+    /// The outcome, or why the fetch failed.
+    public var outcome: Result<FetchOutcome, FetchError>
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        let characters = Set(set)
+        var slice = self[...]
+        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

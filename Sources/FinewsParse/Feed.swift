@@ -1,0 +1,114 @@
+public import Foundation
+
+/// The syndication format a document was recognised as, sniffed from its root element.
+public enum FeedFormat: String, Sendable, Hashable, CaseIterable {
+    /// RSS 0.9x and 2.0 (`<rss>`).
+    case rss
+    /// RSS 1.0 and 0.90 (`<rdf:RDF>`).
+    case rdf
+    /// Atom 1.0 (`<feed xmlns="http://www.w3.org/2005/Atom">`).
+    case atom
+    /// Atom 0.3 (`<feed xmlns="http://purl.org/atom/ns#">`).
+    case atom03
+}
+
+/// How a text construct is to be read: plain text, or HTML markup.
+public enum TextKind: String, Sendable, Hashable {
+    /// Characters to show as they are; markup in them is literal text.
+    case text
+    /// An HTML fragment.
+    case html
+}
+
+/// A text construct of an entry (summary or content) together with how to read it.
+public struct FeedText: Sendable, Hashable {
+    /// The characters, already decoded from XML (CDATA and entities resolved).
+    public var value: String
+    /// Whether ``value`` is plain text or HTML.
+    public var kind: TextKind
+
+    /// Creates a text construct.
+    public init(_ value: String, kind: TextKind) {
+        self.value = value
+        self.kind = kind
+    }
+}
+
+/// One entry (RSS item, Atom entry) as the document states it, before any policy
+/// (infoCode, dates in the site's zone, sanitizing) is applied.
+public struct FeedEntry: Sendable, Hashable {
+    /// The guid (RSS), id (Atom) or `rdf:about` (RSS 1.0); nil when the entry has none.
+    public var id: String?
+    /// The title as plain text: entities decoded, markup stripped, whitespace collapsed.
+    public var title: String?
+    /// The entry's main link, resolved against `xml:base` where one is in scope.
+    public var link: String?
+    /// When the entry was first published, if the document says so and the date parses.
+    public var published: Date?
+    /// When the entry was last updated, if the document says so and the date parses.
+    public var updated: Date?
+    /// The author as written (RSS) or `Name (email)` (Atom).
+    public var author: String?
+    /// The short description (RSS `description`, Atom `summary`).
+    public var summary: FeedText?
+    /// The full body (`content:encoded`, Atom `content`), when present.
+    public var content: FeedText?
+    /// Category terms in document order.
+    public var categories: [String]
+    /// The outlet the story comes from (RSS `<source>`, `dc:source`), when named.
+    public var source: String?
+    /// The `xml:base` in scope for the entry's content, used to resolve relative URLs.
+    public var baseURL: String?
+
+    /// Creates an entry; every field is optional so partial entries survive broken input.
+    public init(
+        id: String? = nil, title: String? = nil, link: String? = nil,
+        published: Date? = nil, updated: Date? = nil, author: String? = nil,
+        summary: FeedText? = nil, content: FeedText? = nil, categories: [String] = [],
+        source: String? = nil, baseURL: String? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.link = link
+        self.published = published
+        self.updated = updated
+        self.author = author
+        self.summary = summary
+        self.content = content
+        self.categories = categories
+        self.source = source
+        self.baseURL = baseURL
+    }
+}
+
+/// A parsed feed document: channel metadata and its entries in document order.
+public struct Feed: Sendable, Hashable {
+    /// The format the document was recognised as.
+    public var format: FeedFormat
+    /// The channel or feed title, as plain text.
+    public var title: String?
+    /// The site the feed belongs to (its main alternate link).
+    public var link: String?
+    /// The declared language (`<language>`, `xml:lang` on the root), if any.
+    public var language: String?
+    /// The publisher's refresh hint in minutes (RSS `ttl`), handed on to the scheduler.
+    public var ttlMinutes: Int?
+    /// The entries in document order.
+    public var entries: [FeedEntry]
+    /// The character encoding the bytes were decoded from (a normalized label, such as `gb18030`).
+    public var encoding: String
+
+    /// Creates a feed.
+    public init(
+        format: FeedFormat, title: String? = nil, link: String? = nil, language: String? = nil,
+        ttlMinutes: Int? = nil, entries: [FeedEntry] = [], encoding: String = "utf-8"
+    ) {
+        self.format = format
+        self.title = title
+        self.link = link
+        self.language = language
+        self.ttlMinutes = ttlMinutes
+        self.entries = entries
+        self.encoding = encoding
+    }
+}

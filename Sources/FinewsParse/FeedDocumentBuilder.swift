@@ -1,0 +1,424 @@
+import Foundation
+
+/// Namespace URIs the builder recognises.
+enum Namespace {
+    static let atom = "http://www.w3.org/2005/Atom"
+    static let atom03 = "http://purl.org/atom/ns#"
+    static let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    static let rss10 = "http://purl.org/rss/1.0/"
+    static let rss090 = "http://my.netscape.com/rdf/simple/0.9/"
+    static let content = "http://purl.org/rss/1.0/modules/content/"
+    static let dublinCore = "http://purl.org/dc/elements/1.1/"
+    static let dublinCoreTerms = "http://purl.org/dc/terms/"
+    static let xhtml = "http://www.w3.org/1999/xhtml"
+    static let xml = "http://www.w3.org/XML/1998/namespace"
+}
+
+/// Turns the SAX events of one document into a ``Feed``: the per-format document
+/// knowledge (which element means what in RSS, RDF and Atom) lives here; policy
+/// (infoCode, sanitizing, dates in the site's zone) does not.
+final class FeedDocumentBuilder: XMLEventHandler {
+    /// The format, once the root element has been seen; nil before, or for a non-feed root.
+    private(set) var format: FeedFormat?
+    /// The root element's name when it is not a feed root (for the error message).
+    private(set) var foreignRoot: String?
+
+    private var title: String?
+    private var link: String?
+    /// The declared language (`<language>` or the root's `xml:lang`).
+    private(set) var language: String?
+    private var ttl: String?
+    private(set) var entries: [RawEntry] = []
+
+    private var depth = 0
+    private var current: RawEntry?
+    private var entryDepth = 0
+    private var bases: [(depth: Int, base: String)] = []
+    private var capture: Capture?
+    /// The enclosing element names (local part) at each depth, for context checks.
+    private var path: [String] = []
+
+    /// Text being collected for one field, up to the end of the element that opened it.
+    private struct Capture {
+        var field: Field
+        var depth: Int
+        var mode: Mode
+        var bytes: [UInt8] = []
+        /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
+        var skippedWrapperDepth: Int?
+
+        enum Mode { case text, html, xhtml }
+    }
+
+    /// The fields the builder collects text for.
+    private enum Field {
+        case feedTitle(kind: TextKind), feedLink, feedLanguage, feedTTL
+        case title(kind: TextKind), link, id, published, updated, author, authorName, authorEmail
+        case summary(kind: TextKind), content(kind: TextKind), category, source
+    }
+
+    /// An entry as collected: text still raw, dates not yet parsed.
+    struct RawEntry {
+        var id: String?
+        var title: String?
+        var link: String?
+        var published: String?
+        var updated: String?
+        var author: String?
+        var authorName: String?
+        var authorEmail: String?
+        var summary: FeedText?
+        var content: FeedText?
+        var categories: [String] = []
+        var source: String?
+        var baseURL: String?
+    }
+
+    // MARK: Events
+
+    func startElement(_ name: XMLName, attributes: [XMLAttribute]) {
+        depth += 1
+        path.append(name.local)
+        if let base = attributes.first(where: { $0.name.local == "base" && $0.name.namespace == Namespace.xml })?.value {
+            bases.append((depth, resolve(base) ?? base))
+        }
+        if capture != nil {
+            appendStartTag(name, attributes: attributes)
+            return
+        }
+        if depth == 1 {
+            detectFormat(name, attributes: attributes)
+            return
+        }
+        guard let format else { return }
+        switch format {
+        case .rss, .rdf: startRSSElement(name, attributes: attributes)
+        case .atom, .atom03: startAtomElement(name, attributes: attributes)
+        }
+    }
+
+    func endElement(_ name: XMLName) {
+        defer {
+            if let last = bases.last, last.depth == depth { bases.removeLast() }
+            depth -= 1
+            if !path.isEmpty { path.removeLast() }
+        }
+        if let active = capture {
+            if active.depth == depth {
+                capture = nil
+                commit(active)
+            } else {
+                appendEndTag(name)
+            }
+            return
+        }
+        if current != nil, depth == entryDepth {
+            if let entry = current { entries.append(entry) }
+            current = nil
+        }
+    }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard capture != nil else { return }
+        if capture?.mode == .xhtml {
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "&"): capture?.bytes.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): capture?.bytes.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): capture?.bytes.append(contentsOf: "&gt;".utf8)
+                default: capture?.bytes.append(byte)
+                }
+            }
+        } else {
+            capture?.bytes.append(contentsOf: bytes)
+        }
+    }
+
+    /// Called after the last chunk: an entry cut off by truncation is kept if it has
+    /// anything to show, since its complete fields are already collected.
+    func finish() {
+        if let entry = current, entry.title != nil || entry.link != nil || entry.id != nil {
+            entries.append(entry)
+        }
+        current = nil
+    }
+
+    /// The collected feed, with dates parsed by `dates`.
+    func feed(encoding: String, dates: FeedDateParser) -> Feed? {
+        guard let format else { return nil }
+        let feedEntries = entries.map { raw -> FeedEntry in
+            var author = raw.author
+            if author == nil, let name = raw.authorName {
+                author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
+            } else if author == nil, let email = raw.authorEmail {
+                author = email
+            }
+            return FeedEntry(
+                id: raw.id, title: raw.title, link: raw.link,
+                published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
+                author: author, summary: raw.summary, content: raw.content, categories: raw.categories,
+                source: raw.source, baseURL: raw.baseURL)
+        }
+        return Feed(
+            format: format, title: title, link: link, language: language,
+            ttlMinutes: ttl.flatMap { Int($0) }, entries: feedEntries, encoding: encoding)
+    }
+
+    // MARK: Formats
+
+    private func detectFormat(_ name: XMLName, attributes: [XMLAttribute]) {
+        switch (name.local, name.namespace) {
+        case ("rss", _): format = .rss
+        case ("RDF", Namespace.rdf?): format = .rdf
+        case ("feed", Namespace.atom03?): format = .atom03
+        case ("feed", _): format = .atom
+        default: foreignRoot = name.qualified
+        }
+        if let lang = attributes.first(where: { $0.name.local == "lang" && $0.name.namespace == Namespace.xml }) {
+            language = lang.value
+        }
+    }
+
+    private func isRSSName(_ name: XMLName) -> Bool {
+        name.namespace == nil || name.namespace == Namespace.rss10 || name.namespace == Namespace.rss090
+    }
+
+    private func startRSSElement(_ name: XMLName, attributes: [XMLAttribute]) {
+        if current == nil {
+            if isRSSName(name), name.local == "item" {
+                var entry = RawEntry()
+                entry.baseURL = currentBase
+                if let about = attributes.first(where: { $0.name.local == "about" && $0.name.namespace == Namespace.rdf }) {
+                    entry.id = about.value
+                }
+                current = entry
+                entryDepth = depth
+                return
+            }
+            // Channel fields: children of <channel> (RSS 2.0 and RDF alike).
+            guard isRSSName(name), path.count >= 2, path[path.count - 2] == "channel" else { return }
+            switch name.local {
+            case "title": begin(.feedTitle(kind: .text))
+            case "link": begin(.feedLink)
+            case "language": begin(.feedLanguage)
+            case "ttl": begin(.feedTTL)
+            default: break
+            }
+            return
+        }
+        guard depth == entryDepth + 1 else { return }
+        switch (name.namespace, name.local) {
+        case (let ns, "title") where isRSSName(name) && ns != Namespace.dublinCore: begin(.title(kind: .html))
+        case (_, "link") where isRSSName(name): begin(.link)
+        case (_, "guid") where isRSSName(name): begin(.id)
+        case (_, "pubDate") where isRSSName(name): begin(.published)
+        case (_, "description") where isRSSName(name): begin(.summary(kind: .html), mode: .html)
+        case (_, "author") where isRSSName(name): begin(.author)
+        case (_, "category") where isRSSName(name): begin(.category)
+        case (_, "source") where isRSSName(name): begin(.source)
+        case (Namespace.content?, "encoded"): begin(.content(kind: .html), mode: .html)
+        case (Namespace.dublinCore?, "creator"): begin(.author)
+        case (Namespace.dublinCore?, "date"): begin(.updated)
+        case (Namespace.dublinCore?, "subject"): begin(.category)
+        case (Namespace.dublinCore?, "source"), (Namespace.dublinCore?, "publisher"): begin(.source)
+        case (Namespace.dublinCoreTerms?, "issued"), (Namespace.dublinCoreTerms?, "created"): begin(.published)
+        case (Namespace.dublinCoreTerms?, "modified"): begin(.updated)
+        default: break
+        }
+    }
+
+    private func isAtomName(_ name: XMLName) -> Bool {
+        name.namespace == Namespace.atom || name.namespace == Namespace.atom03 || name.namespace == nil
+    }
+
+    private func startAtomElement(_ name: XMLName, attributes: [XMLAttribute]) {
+        guard isAtomName(name) else { return }
+        if current == nil {
+            if name.local == "entry" {
+                var entry = RawEntry()
+                entry.baseURL = currentBase
+                current = entry
+                entryDepth = depth
+                return
+            }
+            guard depth == 2 else { return }
+            switch name.local {
+            case "title": begin(.feedTitle(kind: atomKind(attributes)), mode: atomMode(attributes))
+            case "link":
+                if isAlternate(attributes), link == nil, let href = attribute("href", attributes) {
+                    link = resolve(href) ?? href
+                }
+            default: break
+            }
+            return
+        }
+        let parent = path.count >= 2 ? path[path.count - 2] : ""
+        if depth == entryDepth + 2, parent == "author" {
+            switch name.local {
+            case "name": begin(.authorName)
+            case "email": begin(.authorEmail)
+            default: break
+            }
+            return
+        }
+        if depth == entryDepth + 2, parent == "source", name.local == "title" {
+            begin(.source)
+            return
+        }
+        guard depth == entryDepth + 1 else { return }
+        switch name.local {
+        case "title": begin(.title(kind: atomKind(attributes)), mode: atomMode(attributes))
+        case "id": begin(.id)
+        case "published", "issued": begin(.published)
+        case "updated", "modified": begin(.updated)
+        case "summary": begin(.summary(kind: atomKind(attributes)), mode: atomMode(attributes))
+        case "content":
+            if let base = bases.last, base.depth == depth { current?.baseURL = base.base }
+            begin(.content(kind: atomKind(attributes)), mode: atomMode(attributes))
+        case "link":
+            if isAlternate(attributes), current?.link == nil, let href = attribute("href", attributes) {
+                current?.link = resolve(href) ?? href
+            }
+        case "category":
+            if let term = attribute("term", attributes), !term.isEmpty { current?.categories.append(term) }
+        default: break
+        }
+    }
+
+    private func atomKind(_ attributes: [XMLAttribute]) -> TextKind {
+        let type = attribute("type", attributes)?.lowercased() ?? "text"
+        if format == .atom03, attribute("mode", attributes)?.lowercased() == "escaped" { return .html }
+        return type == "text" || type == "text/plain" ? .text : .html
+    }
+
+    private func atomMode(_ attributes: [XMLAttribute]) -> Capture.Mode {
+        let type = attribute("type", attributes)?.lowercased() ?? ""
+        if type == "xhtml" || type == "application/xhtml+xml" || attribute("mode", attributes)?.lowercased() == "xml" {
+            return .xhtml
+        }
+        return .text
+    }
+
+    private func isAlternate(_ attributes: [XMLAttribute]) -> Bool {
+        let rel = attribute("rel", attributes) ?? "alternate"
+        return rel == "alternate"
+    }
+
+    private func attribute(_ local: String, _ attributes: [XMLAttribute]) -> String? {
+        attributes.first(where: { $0.name.local == local && $0.name.namespace == nil })?.value
+    }
+
+    // MARK: Capturing text
+
+    private func begin(_ field: Field, mode: Capture.Mode = .text) {
+        capture = Capture(field: field, depth: depth, mode: mode)
+    }
+
+    private func appendStartTag(_ name: XMLName, attributes: [XMLAttribute]) {
+        guard let mode = capture?.mode, mode != .text else { return }
+        if mode == .xhtml, capture?.skippedWrapperDepth == nil, capture?.bytes.isEmpty ?? false
+            || capture?.bytes.allSatisfy(isASCIIWhitespace) ?? false,
+            name.local == "div", depth == (capture?.depth ?? 0) + 1 {
+            capture?.skippedWrapperDepth = depth
+            capture?.bytes.removeAll()
+            return
+        }
+        var tag = "<" + name.local
+        for attribute in attributes {
+            tag += " " + attribute.name.qualified + "=\"" + HTMLText.escape(attribute.value) + "\""
+        }
+        tag += ">"
+        capture?.bytes.append(contentsOf: tag.utf8)
+    }
+
+    private func appendEndTag(_ name: XMLName) {
+        guard let mode = capture?.mode, mode != .text else { return }
+        if capture?.skippedWrapperDepth == depth { return }
+        if Self.voidElements.contains(name.local) { return }
+        capture?.bytes.append(contentsOf: "</\(name.local)>".utf8)
+    }
+
+    private static let voidElements: Set<String> = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    ]
+
+    private func commit(_ capture: Capture) {
+        let raw = String(decoding: capture.bytes, as: UTF8.self)
+        let trimmed = raw.trimmingASCIIWhitespace()
+        let value: String? = trimmed.isEmpty ? nil : trimmed
+        switch capture.field {
+        case .feedTitle(let kind):
+            title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+        case .feedLink:
+            if link == nil, let value { link = resolve(value) ?? value }
+        case .feedLanguage: language = value
+        case .feedTTL: ttl = value
+        case .title(let kind):
+            current?.title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+        case .link:
+            if let value { current?.link = resolve(value) ?? value }
+        case .id: current?.id = value
+        case .published: current?.published = value
+        case .updated: current?.updated = value
+        case .author: current?.author = value
+        case .authorName: current?.authorName = value
+        case .authorEmail: current?.authorEmail = value
+        case .summary(let kind):
+            if let value { current?.summary = FeedText(value, kind: capture.mode == .xhtml ? .html : kind) }
+        case .content(let kind):
+            if current?.content == nil, let value {
+                current?.content = FeedText(value, kind: capture.mode == .xhtml ? .html : kind)
+            }
+        case .category:
+            if let value { current?.categories.append(HTMLText.collapseWhitespace(value)) }
+        case .source:
+            if current?.source == nil, let value { current?.source = HTMLText.collapseWhitespace(value) }
+        }
+    }
+
+    /// Titles are plain text: markup is stripped and entities decoded for HTML
+    /// titles; whitespace is always collapsed.
+    private func titleText(_ value: String, kind: TextKind, mode: Capture.Mode) -> String {
+        if kind == .html || mode == .xhtml { return HTMLText.plainText(fromHTML: value) }
+        return HTMLText.collapseWhitespace(value)
+    }
+
+    // MARK: URLs
+
+    private var currentBase: String? { bases.last?.base }
+
+    /// Resolves `reference` against the `xml:base` in scope; nil when nothing changes.
+    private func resolve(_ reference: String) -> String? {
+        guard let base = currentBase, !URLText.isAbsolute(reference) else { return nil }
+        return URLText.resolve(reference, against: base)
+    }
+}
+
+/// URL helpers shared by the parser and later stages.
+public enum URLText {
+    /// Whether `reference` starts with a scheme (`http:`, `mailto:`, ...).
+    public static func isAbsolute(_ reference: String) -> Bool {
+        var sawLetter = false
+        for byte in reference.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                sawLetter = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                if !sawLetter { return false }
+            case UInt8(ascii: ":"):
+                return sawLetter
+            default:
+                return false
+            }
+        }
+        return false
+    }
+
+    /// `reference` resolved against `base` (RFC 3986), or nil when either does not parse.
+    public static func resolve(_ reference: String, against base: String) -> String? {
+        guard let baseURL = URL(string: base),
+              let resolved = URL(string: reference, relativeTo: baseURL)
+        else { return nil }
+        return resolved.absoluteString
+    }
+}

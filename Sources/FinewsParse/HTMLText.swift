@@ -1,0 +1,136 @@
+import CLibXML2
+
+/// Small text operations on HTML that every stage needs: entity decoding, tag
+/// stripping, whitespace collapsing and escaping. They work on UTF-8 bytes.
+public enum HTMLText {
+    /// The text of an HTML fragment: tags removed, entities decoded, whitespace collapsed.
+    public static func plainText(fromHTML html: String) -> String {
+        collapseWhitespace(decodeEntities(stripTags(html)))
+    }
+
+    /// Removes things that look like tags (`<a ...>`, `</p>`, `<!-- -->`, `<?...?>`),
+    /// leaving a lone `<` that starts no tag (as in `a < b`) in place.
+    public static func stripTags(_ html: String) -> String {
+        let bytes = Array(html.utf8)
+        guard bytes.contains(UInt8(ascii: "<")) else { return html }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "<"), index + 1 < bytes.count, startsTag(bytes[index + 1]) {
+                if bytes[(index + 1)...].starts(with: Array("!--".utf8)) {
+                    if let end = find(Array("-->".utf8), in: bytes, from: index + 4) {
+                        index = end + 3
+                        continue
+                    }
+                }
+                if let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ">")) {
+                    // A tag separates words, as block tags do in a browser.
+                    output.append(0x20)
+                    index = close + 1
+                    continue
+                }
+            }
+            output.append(byte)
+            index += 1
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Decodes character references (`&#38;`, `&#x26;`) and HTML's named entities.
+    /// An unknown name is left as written.
+    public static func decodeEntities(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        guard bytes.contains(UInt8(ascii: "&")) else { return text }
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "&"),
+                  let semicolon = bytes[(index + 1)..<min(bytes.count, index + 34)].firstIndex(of: UInt8(ascii: ";")),
+                  semicolon > index + 1,
+                  let scalar = entityValue(bytes[(index + 1)..<semicolon])
+            else {
+                output.append(byte)
+                index += 1
+                continue
+            }
+            output.append(contentsOf: String(Character(scalar)).utf8)
+            index = semicolon + 1
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Collapses runs of whitespace (including no-break and ideographic spaces at
+    /// the ends) to one space and trims both ends.
+    public static func collapseWhitespace(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                pendingSpace = !output.isEmpty
+                continue
+            }
+            if pendingSpace {
+                output.unicodeScalars.append(" ")
+                pendingSpace = false
+            }
+            output.unicodeScalars.append(scalar)
+        }
+        return output
+    }
+
+    /// Escapes `&`, `<`, `>` and `"` for use in HTML text and attribute values.
+    public static func escape(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        for character in text.unicodeScalars {
+            switch character {
+            case "&": output += "&amp;"
+            case "<": output += "&lt;"
+            case ">": output += "&gt;"
+            case "\"": output += "&quot;"
+            default: output.unicodeScalars.append(character)
+            }
+        }
+        return output
+    }
+
+    private static func startsTag(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "/")
+            || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?")
+    }
+
+    private static func entityValue(_ name: ArraySlice<UInt8>) -> Unicode.Scalar? {
+        guard let first = name.first else { return nil }
+        if first == UInt8(ascii: "#") {
+            var digits = name.dropFirst()
+            var radix = 10
+            if let marker = digits.first, marker == UInt8(ascii: "x") || marker == UInt8(ascii: "X") {
+                radix = 16
+                digits = digits.dropFirst()
+            }
+            guard !digits.isEmpty, digits.count <= 8,
+                  let value = UInt32(String(decoding: digits, as: UTF8.self), radix: radix)
+            else { return nil }
+            return Unicode.Scalar(value)
+        }
+        guard name.count <= 32 else { return nil }
+        if name.elementsEqual("apos".utf8) { return "'" }
+        var nameBytes = Array(name)
+        nameBytes.append(0)
+        guard let entity = htmlEntityLookup(nameBytes) else { return nil }
+        return Unicode.Scalar(entity.pointee.value)
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard start <= bytes.count - needle.count else { return nil }
+        for index in start...(bytes.count - needle.count) where bytes[index..<index + needle.count].elementsEqual(needle) {
+            return index
+        }
+        return nil
+    }
+}

@@ -1,0 +1,175 @@
+import Glibc
+
+/// Finds a document's character encoding and converts its bytes to UTF-8.
+///
+/// The order follows what browsers and feed readers do: a byte-order mark wins,
+/// then the XML declaration, then the charset the server sent, then a check of
+/// whether the bytes are valid UTF-8 (windows-1252 otherwise). Labels are
+/// normalized so that the common aliases (`gb2312`, `gbk`, `latin1`, ...) are read
+/// with the superset encoding publishers actually use.
+enum TextEncoding {
+    /// The result of decoding: UTF-8 bytes without a BOM, and the label used.
+    struct Decoded {
+        var utf8: [UInt8]
+        var label: String
+    }
+
+    /// Decodes `bytes` to UTF-8; invalid sequences become U+FFFD, never an error,
+    /// unless the encoding itself is unknown to the system's converter.
+    static func decode(_ bytes: [UInt8], httpCharset: String?) throws(FeedParseError) -> Decoded {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            return Decoded(utf8: repairedUTF8(bytes[3...]), label: "utf-8")
+        }
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            let label = bytes[0] == 0xFF ? "utf-16le" : "utf-16be"
+            return Decoded(utf8: try convert(bytes[2...], from: label), label: label)
+        }
+        var label = declaredEncoding(bytes).map(normalizedLabel)
+        if label == nil, let httpCharset { label = normalizedLabel(httpCharset) }
+        switch label {
+        case nil, "utf-8":
+            if isValidUTF8(bytes[...]) { return Decoded(utf8: bytes, label: "utf-8") }
+            if label == "utf-8" { return Decoded(utf8: repairedUTF8(bytes[...]), label: "utf-8") }
+            return Decoded(utf8: try convert(bytes[...], from: "windows-1252"), label: "windows-1252")
+        case let label?:
+            do {
+                return Decoded(utf8: try convert(bytes[...], from: label), label: label)
+            } catch {
+                // An unknown label: publishers mislabel often, so trust valid UTF-8.
+                if isValidUTF8(bytes[...]) { return Decoded(utf8: bytes, label: "utf-8") }
+                throw error
+            }
+        }
+    }
+
+    /// The `encoding="..."` of an XML declaration at the start of the document, if any.
+    /// Leading whitespace and junk before the declaration are tolerated.
+    static func declaredEncoding(_ bytes: [UInt8]) -> String? {
+        let window = bytes.prefix(1024)
+        guard let start = firstIndex(of: Array("<?xml".utf8), in: window) else { return nil }
+        guard let end = firstIndex(of: Array("?>".utf8), in: window[start...]) else { return nil }
+        let declaration = window[start..<end]
+        guard let key = firstIndex(of: Array("encoding".utf8), in: declaration) else { return nil }
+        var index = key + 8
+        while index < end, declaration[index] == 0x20 || declaration[index] == 0x3D || declaration[index] == 0x09 {
+            index += 1
+        }
+        guard index < end, declaration[index] == 0x22 || declaration[index] == 0x27 else { return nil }
+        let quote = declaration[index]
+        let valueStart = index + 1
+        guard let valueEnd = declaration[valueStart...].firstIndex(of: quote) else { return nil }
+        let value = String(decoding: declaration[valueStart..<valueEnd], as: UTF8.self)
+        return value.isEmpty ? nil : value
+    }
+
+    /// Maps an encoding label to the name of the encoding actually used to read it.
+    static func normalizedLabel(_ raw: String) -> String {
+        let label = raw.trimmingASCIIWhitespace().lowercased()
+        switch label {
+        case "utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8": return "utf-8"
+        case "gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "csgb2312", "gb18030", "windows-936":
+            return "gb18030"
+        case "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii", "cp1252", "windows-1252", "iso_8859-1":
+            return "windows-1252"
+        case "big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "cp950", "big5-hkscs": return "big5-hkscs"
+        case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j", "cp932": return "cp932"
+        case "euc-kr", "ks_c_5601-1987", "cp949", "windows-949": return "cp949"
+        case "x-mac-cyrillic", "maccyrillic", "mac-cyrillic": return "maccyrillic"
+        case "utf-16": return "utf-16"
+        default: return label
+        }
+    }
+
+    /// Whether the bytes are well-formed UTF-8.
+    static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
+    }
+
+    private static func repairedUTF8(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        if isValidUTF8(bytes) { return Array(bytes) }
+        return Array(String(decoding: bytes, as: UTF8.self).utf8)
+    }
+
+    /// Converts with the C library's iconv. An invalid byte becomes U+FFFD and
+    /// conversion goes on after it, so one bad byte never costs the whole feed.
+    static func convert(_ bytes: ArraySlice<UInt8>, from label: String) throws(FeedParseError) -> [UInt8] {
+        let converter = iconv_open("UTF-8", label.uppercased())
+        guard let converter, converter != iconv_t(bitPattern: -1) else {
+            throw FeedParseError(.unsupportedEncoding, "unknown character encoding '\(label)'")
+        }
+        defer { iconv_close(converter) }
+        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 64)
+        var written = 0
+        var input = Array(bytes)
+        input.withUnsafeMutableBufferPointer { inputBuffer in
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inputBuffer.baseAddress)?
+                .assumingMemoryBound(to: CChar.self)
+            var inLeft = inputBuffer.count
+            while inLeft > 0 {
+                if output.count - written < 16 { output.append(contentsOf: repeatElement(0, count: output.count)) }
+                let result: Int = output.withUnsafeMutableBufferPointer { outputBuffer in
+                    guard let base = outputBuffer.baseAddress else { return 0 }
+                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(base + written)
+                        .assumingMemoryBound(to: CChar.self)
+                    var outLeft = outputBuffer.count - written
+                    let before = outLeft
+                    let status = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+                    written += before - outLeft
+                    return status
+                }
+                if result != -1 { break }
+                switch errno {
+                case E2BIG:
+                    output.append(contentsOf: repeatElement(0, count: output.count))
+                case EILSEQ, EINVAL:
+                    // Skip one undecodable byte (or a truncated sequence at the end).
+                    if output.count - written < 3 { output.append(contentsOf: repeatElement(0, count: 64)) }
+                    output.replaceSubrange(written..<written + 3, with: [0xEF, 0xBF, 0xBD])
+                    written += 3
+                    inPointer = inPointer.map { $0 + 1 }
+                    inLeft -= 1
+                default:
+                    inLeft = 0
+                }
+            }
+        }
+        output.removeSubrange(written...)
+        return output
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard needle.count <= haystack.count, let first = needle.first else { return nil }
+        var index = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<index + needle.count].elementsEqual(needle) {
+                return index
+            }
+            index += 1
+        }
+        return nil
+    }
+}
+
+extension String {
+    /// The string without leading and trailing ASCII whitespace (space, tab, CR, LF, FF).
+    func trimmingASCIIWhitespace() -> String {
+        let utf8 = self.utf8
+        guard let first = utf8.firstIndex(where: { !isASCIIWhitespace($0) }) else { return "" }
+        guard let last = utf8.lastIndex(where: { !isASCIIWhitespace($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
+
+@inline(__always)
+func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0C
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import FinewsArchive
+import FinewsFetch
+import FinewsParse
+import Foundation
+
+/// `finews parse`: parse one feed and print its entries.
+struct Parse: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Parse one feed (a file or a URL) and print its normalized entries.",
+        discussion: """
+            With --json, prints {"feed":{...},"entries":[...]} with dates as RFC 3339 UTC or null. \
+            Exits 0 for every feed, malformed ones included; 1 when the document is not a feed \
+            or cannot be read (the JSON then has an "error" member).
+            """)
+
+    @Argument(help: "A feed file, or an http(s) URL.")
+    var source: String
+
+    @Flag(name: .long, help: "Print JSON (DESIGN.md §8).")
+    var json = false
+
+    func run() async throws {
+        let bytes: [UInt8]
+        var charset: String?
+        let lower = source.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") {
+            let results = await FeedFetcher().fetchAll([FetchRequest(key: "parse", url: source)])
+            switch results.first?.outcome {
+            case .success(.fetched(let document))?:
+                bytes = document.body
+                charset = document.charset
+            case .failure(let error)?:
+                return try fail(error.message)
+            default:
+                return try fail("\(source): no document was received")
+            }
+        } else {
+            guard let data = FileManager.default.contents(atPath: source) else {
+                return try fail("\(source): cannot read the file")
+            }
+            bytes = Array(data)
+        }
+        let feed: Feed
+        do {
+            feed = try FeedParser(options: .init(httpCharset: charset)).parse(bytes)
+        } catch {
+            return try fail("\(source): \(error.message)")
+        }
+        let codes = InfoCodeAssigner(feedName: "parse").assign(feed.entries)
+        if json {
+            print(FeedJSON.render(feed, infoCodes: codes))
+        } else {
+            print("\(feed.title ?? "(untitled)") — \(feed.format.rawValue), \(feed.encoding), \(feed.entries.count) entries")
+            for (entry, code) in zip(feed.entries, codes) {
+                let date = (entry.published ?? entry.updated).map(FeedJSON.rfc3339) ?? "no date"
+                print("\(code)  \(date)  \(entry.title ?? "(untitled)")")
+            }
+        }
+    }
+
+    private func fail(_ message: String) throws {
+        if json {
+            print("{\"error\":\(FeedJSON.string(message))}")
+        } else {
+            printError("finews: \(message)")
+        }
+        throw ExitStatus.feedsFailed
+    }
+}
+
+/// The JSON of `finews parse --json`, written by hand for a fixed key order and explicit nulls.
+enum FeedJSON {
+    static func render(_ feed: Feed, infoCodes: [InfoCode]) -> String {
+        var out = "{\"feed\":{"
+        out += "\"title\":\(optional(feed.title)),\"link\":\(optional(feed.link)),\"format\":\(string(feed.format.rawValue))"
+        out += "},\"entries\":["
+        for (index, (entry, code)) in zip(feed.entries, infoCodes).enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"infoCode\":\(string(code.value))"
+            out += ",\"id\":\(optional(entry.id))"
+            out += ",\"title\":\(optional(entry.title))"
+            out += ",\"link\":\(optional(entry.link))"
+            out += ",\"published\":\(optional(entry.published.map(rfc3339)))"
+            out += ",\"updated\":\(optional(entry.updated.map(rfc3339)))"
+            out += ",\"author\":\(optional(entry.author))"
+            out += ",\"summary\":\(optional(entry.summary?.value))"
+            out += ",\"content\":\(optional(entry.content?.value))"
+            out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]}"
+        }
+        return out + "]}"
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    static func rfc3339(_ date: Date) -> String {
+        let c = CivilTime.components(secondsSinceEpoch: Int(date.timeIntervalSince1970.rounded(.down)))
+        func pad(_ value: Int, _ width: Int = 2) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+    }
+
+    static func optional(_ text: String?) -> String {
+        text.map(string) ?? "null"
+    }
+
+    static func string(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
