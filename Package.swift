@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "FinewsFetch",
                 .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
             ],
             swiftSettings: strictSettings
         ),

@@ -73,15 +73,18 @@ public struct InfoCodeAssigner: Sendable {
     /// One infoCode per entry, in order. An id repeated inside the document is
     /// disambiguated with the entry's link, so distinct items never collapse.
     public func assign(_ entries: [FeedEntry]) -> [InfoCode] {
-        var seenIdentities: Set<String> = []
+        // The link each identity was first seen with: a repeat with the same link
+        // is the same item again; one with another link is a different item.
+        var firstLinks: [String: String] = [:]
         return entries.map { entry in
             if let code = explicitCode(entry) { return code }
-            var identity = hashIdentity(entry)
-            if !seenIdentities.insert(identity).inserted {
-                identity += "\n" + (entry.link.map(Self.normalizedLink) ?? "")
-                seenIdentities.insert(identity)
+            let identity = hashIdentity(entry)
+            let link = entry.link.map(Self.normalizedLink) ?? ""
+            guard let firstLink = firstLinks[identity] else {
+                firstLinks[identity] = link
+                return InfoCode.hashed(identity)
             }
-            return InfoCode.hashed(identity)
+            return firstLink == link ? InfoCode.hashed(identity) : InfoCode.hashed(identity + "\n" + link)
         }
     }
 

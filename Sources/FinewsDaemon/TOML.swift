@@ -277,6 +277,7 @@ struct TOMLParser {
     }
 
     private mutating func parseArray() throws(TOMLError) -> [TOMLValue] {
+        let openLine = line
         index += 1
         var items: [TOMLValue] = []
         while true {
@@ -286,7 +287,8 @@ struct TOMLParser {
             skipWhitespaceAndComments(newlines: true)
             if consume(UInt8(ascii: ",")) { continue }
             if consume(UInt8(ascii: "]")) { return items }
-            throw error(peek == nil ? "the array is not closed with ']'" : "expected ',' or ']' in the array")
+            if peek == nil { throw TOMLError(line: openLine, message: "the array opened here is not closed with ']'") }
+            throw error("expected ',' or ']' in the array")
         }
     }
 

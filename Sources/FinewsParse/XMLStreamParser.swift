@@ -121,7 +121,10 @@ private func streamStartElement(
             guard let attributeName = attributes[base], let start = attributes[base + 3],
                   let end = attributes[base + 4], end >= start
             else { continue }
-            let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            var value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            // Without entity substitution, libxml2 hands attribute values over with
+            // character references (`&#38;`) still in them.
+            if value.utf8.contains(UInt8(ascii: "&")) { value = HTMLText.decodeEntities(value) }
             decoded.append(XMLAttribute(
                 name: XMLName(
                     local: String(cString: attributeName),

@@ -1,0 +1,81 @@
+import FinewsArchive
+import Foundation
+import Testing
+
+/// A temporary folder removed when the test ends.
+final class TemporaryFolder {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("finews-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+@Suite("Archive writer and state")
+struct ArchiveStorageTests {
+    @Test("Files land in place, folders are created, no temporary file remains")
+    func writes() throws {
+        let folder = try TemporaryFolder()
+        let state = folder.url.appendingPathComponent(".finews")
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: state)
+        try writer.write([
+            ArchiveFile(relativePath: "_posts/2022-03-02-A.md", contents: Array("one".utf8)),
+            ArchiveFile(relativePath: "category/c.html", contents: Array("two".utf8)),
+        ])
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("_posts/2022-03-02-A.md"), encoding: .utf8) == "one")
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("category/c.html"), encoding: .utf8) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+        try writer.write([ArchiveFile(relativePath: "_posts/2022-03-02-A.md", contents: Array("new".utf8))])
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("_posts/2022-03-02-A.md"), encoding: .utf8) == "new")
+    }
+
+    @Test("Paths that leave the site or enter dot-folders are refused", arguments: [
+        "../escape.md", "/etc/passwd", "_posts/../../x", ".finews/state.sqlite", "a//b",
+    ])
+    func unsafePaths(path: String) throws {
+        let folder = try TemporaryFolder()
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews"))
+        #expect { try writer.write([ArchiveFile(relativePath: path, contents: [])]) } throws: {
+            ($0 as? ArchiveError)?.code == .unsafePath
+        }
+    }
+
+    @Test("A write into an unwritable site fails with an I/O error")
+    func unwritable() throws {
+        let folder = try TemporaryFolder()
+        let blocker = folder.url.appendingPathComponent("_posts")
+        try Data("not a folder".utf8).write(to: blocker)
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews"))
+        #expect { try writer.write([ArchiveFile(relativePath: "_posts/x.md", contents: [1])]) } throws: {
+            ($0 as? ArchiveError)?.code == .io
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent(".finews/tmp").path).isEmpty)
+    }
+
+    @Test("State survives reopening: posts, categories, feed validators")
+    func stateRoundTrip() async throws {
+        let folder = try TemporaryFolder()
+        let code = try #require(InfoCode("NW1"))
+        do {
+            let store = try StateStore(directory: folder.url)
+            var batch = StateBatch()
+            batch.posts.append((code, "feed", StoredPost(path: "_posts/x.md", contentHash: "h", firstSeen: Date(timeIntervalSince1970: 5))))
+            batch.categories.append("cat")
+            batch.feeds.append(("feed", FeedState(etag: "\"e\"", lastModified: "lm", bodyHash: "b", entryCount: 3)))
+            try await store.commit(batch)
+        }
+        let reopened = try StateStore(directory: folder.url)
+        let posts = try await reopened.posts(for: [code, try #require(InfoCode("other"))])
+        #expect(posts == [code: StoredPost(path: "_posts/x.md", contentHash: "h", firstSeen: Date(timeIntervalSince1970: 5))])
+        #expect(try await reopened.knownCategories() == ["cat"])
+        let feed = try #require(try await reopened.feedStates()["feed"])
+        #expect(feed.etag == "\"e\"")
+        #expect(feed.entryCount == 3)
+        #expect(try await reopened.seenCount() == 1)
+    }
+}

@@ -1,0 +1,109 @@
+@testable import FinewsArchive
+import FinewsParse
+import Foundation
+import Testing
+
+@Suite("Post rendering")
+struct PostRendererTests {
+    let renderer = PostRenderer(baseURL: "//site.example/", timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+
+    func post(title: String = "T", body: String = "<p>b</p>", link: String? = "http://x/1?infoCode=A1") -> Post {
+        Post(infoCode: InfoCode("A1")!, title: title, date: Date(timeIntervalSince1970: 1_646_179_725),
+             category: "cat", tag: "标签", body: body, link: link)
+    }
+
+    @Test("The post template, with no newline at the end")
+    func template() {
+        let text = renderer.render(post())
+        #expect(text == """
+            ---
+            layout: post
+            title: "T"
+            date: 2022-03-02 08:08:45 +0800
+            categories: cat
+            tags: 标签
+            ---
+            <p>b</p>
+
+            <http://x/1?infoCode=A1>
+
+            [返回标签](//site.example/category/cat.html)｜[返回首页](//site.example/)
+            """)
+        #expect(renderer.relativePath(for: post()) == "_posts/2022-03-02-A1.md")
+    }
+
+    @Test("Dates and file names follow the site's zone")
+    func zones() {
+        let utc = PostRenderer(baseURL: "", timeZone: TimeZone(identifier: "America/New_York")!)
+        #expect(utc.dateString(Date(timeIntervalSince1970: 1_646_179_725)) == "2022-03-01 19:08:45 -0500")
+        #expect(utc.relativePath(for: post()) == "_posts/2022-03-01-A1.md")
+    }
+
+    @Test("Titles are YAML double-quoted with escapes", arguments: [
+        ("say \"hi\"", #""say \"hi\"""#),
+        (#"back\slash"#, #""back\\slash""#),
+        ("tab\there", #""tab\there""#),
+        ("bell\u{07}", #""bell\x07""#),
+        ("line\u{2028}sep", #""line\Lsep""#),
+    ])
+    func yamlTitles(title: String, expected: String) {
+        #expect(YAML.doubleQuoted(title) == expected)
+    }
+
+    @Test("Plain YAML scalars only when they read back as the same string", arguments: [
+        ("taheribao", "taheribao"),
+        ("漯河日报新闻", "漯河日报新闻"),
+        ("yes", "\"yes\""),
+        ("2022", "\"2022\""),
+        ("a: b", "\"a: b\""),
+        ("-x", "\"-x\""),
+        ("", "\"\""),
+    ])
+    func yamlScalars(text: String, expected: String) {
+        #expect(YAML.scalar(text) == expected)
+    }
+
+    @Test("Liquid delimiters in the body are neutralized; single braces stay")
+    func liquid() {
+        let text = renderer.render(post(body: "<p>{{ site.x }} {% include a %} {x}</p>"))
+        #expect(text.contains("<p>&#123;{ site.x }} &#123;% include a %} {x}</p>"))
+    }
+
+    @Test("A post without a link has no link line")
+    func noLink() {
+        #expect(!renderer.render(post(link: nil)).contains("\n\n<"))
+    }
+}
+
+@Suite("Normalizer")
+struct NormalizerTests {
+    let normalizer = Normalizer(settings: .init(category: "c", tag: "t"))
+    let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    @Test("Content wins over summary; plain text is escaped into paragraphs")
+    func body() {
+        let html = FeedEntry(summary: FeedText("short", kind: .html), content: FeedText("<p>long</p>", kind: .html))
+        #expect(normalizer.body(for: html) == "<p>long</p>")
+        let text = FeedEntry(summary: FeedText("a < b\n\nsecond", kind: .text))
+        #expect(normalizer.body(for: text) == "<p>a &lt; b</p>\n<p>second</p>")
+    }
+
+    @Test("An empty title becomes the first words of the text")
+    func emptyTitle() {
+        let entry = FeedEntry(title: "  ", content: FeedText("<p>Hello world</p>", kind: .html))
+        let post = normalizer.post(for: entry, infoCode: InfoCode("X")!, firstSeen: now, now: now)
+        #expect(post.title == "Hello world")
+    }
+
+    @Test("Dates: published, else updated, else first seen; far-future dates are not trusted")
+    func dates() {
+        let code = InfoCode("X")!
+        let published = Date(timeIntervalSince1970: 1_600_000_000)
+        let updated = Date(timeIntervalSince1970: 1_650_000_000)
+        #expect(normalizer.post(for: FeedEntry(published: published, updated: updated), infoCode: code, firstSeen: now, now: now).date == published)
+        #expect(normalizer.post(for: FeedEntry(updated: updated), infoCode: code, firstSeen: now, now: now).date == updated)
+        #expect(normalizer.post(for: FeedEntry(), infoCode: code, firstSeen: now, now: now).date == now)
+        let future = now.addingTimeInterval(3 * 86_400)
+        #expect(normalizer.post(for: FeedEntry(published: future), infoCode: code, firstSeen: now, now: now).date == now)
+    }
+}

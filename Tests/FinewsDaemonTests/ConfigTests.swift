@@ -1,0 +1,131 @@
+@testable import FinewsDaemon
+import Foundation
+import Testing
+
+@Suite("feeds.conf")
+struct ConfigTests {
+    let file = URL(fileURLWithPath: "/srv/news/feeds.conf")
+
+    private func parse(_ text: String) throws(ConfigError) -> Config {
+        try Config.parse(text, file: file, displayName: "feeds.conf")
+    }
+
+    private func problems(_ text: String) -> [String] {
+        do {
+            _ = try parse(text)
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test("The seed configuration: defaults, relative paths and the time zone")
+    func seed() throws {
+        let config = try parse("""
+            [site]
+            output = "out"
+            base_url = "//finews.withounder.com/"
+            timezone = "Asia/Shanghai"
+            archive_after = "0"
+
+            [[feed]]
+            name = "taheribao"
+            url = "rss.xml"
+            tag = "漯河日报新闻"
+            """)
+        #expect(config.site.output.path == "/srv/news/out")
+        #expect(config.site.baseURL == "//finews.withounder.com")
+        #expect(config.site.timeZone.identifier == "Asia/Shanghai")
+        #expect(config.site.archiveDir == "old_post")
+        #expect(config.stateDirectory.path == "/srv/news/out/.finews")
+        let feed = try #require(config.feeds.first)
+        #expect(feed.url == "file:///srv/news/rss.xml")
+        #expect(feed.category == "taheribao")
+        #expect(feed.tag == "漯河日报新闻")
+        #expect(config.fetch.concurrency == 16)
+        #expect(config.schedule.interval == 900)
+    }
+
+    @Test("An unknown key names file, line, feed and the likely key")
+    func unknownKey() {
+        let found = problems("""
+            [site]
+            output = "o"
+
+            [[feed]]
+            name = "taheribao"
+            url = "https://example.com/rss.xml"
+            intervall = "5m"
+            """)
+        #expect(found == ["feeds.conf:7: unknown key 'intervall' in [[feed]] 'taheribao' — did you mean 'interval'?"])
+    }
+
+    @Test("Every problem is reported, each with its line", arguments: [
+        ("[site]\ntimezone = \"Mars/Olympus\"\n", "feeds.conf:2: unknown timezone 'Mars/Olympus'"),
+        ("[fetch]\ntimeout = \"soon\"\n", "feeds.conf:2: 'timeout' must be a duration"),
+        ("[fetch]\nmax_size = \"big\"\n", "feeds.conf:2: 'max_size' must be a size"),
+        ("[fetch]\nconcurrency = 0\n", "feeds.conf:2: 'concurrency' must be a whole number"),
+        ("[[feed]]\nname = \"a b\"\nurl = \"x\"\n", "feeds.conf:2: feed name 'a b' may only hold"),
+        ("[[feed]]\nurl = \"x\"\n", "feeds.conf:1: [[feed]] on line 1 has no name"),
+        ("[[feed]]\nname = \"a\"\n", "feeds.conf:1: [[feed]] 'a' has no url"),
+        ("[[feed]]\nname = \"a\"\nurl = \"ftp://x/\"\n", "feeds.conf:3: url 'ftp://x/' in [[feed]] 'a' uses an unsupported scheme"),
+        ("[[feed]]\nname = \"a\"\nurl = \"x\"\n[[feed]]\nname = \"a\"\nurl = \"y\"\n", "feeds.conf:4: duplicate feed name 'a'"),
+        ("[[feed]]\nname = \"a\"\nurl = \"x\"\ninfocode_pattern = \"id=\\\\d+\"\n", "feeds.conf:4: infocode_pattern in [[feed]] 'a' needs one capture group"),
+        ("[sites]\n", "feeds.conf:1: unknown key 'sites' at the top level — did you mean 'site'?"),
+        ("[site]\noutput = 3\n", "feeds.conf:2: 'output' must be a string, not an integer"),
+        ("[site\n", "feeds.conf:1: expected ']'"),
+    ])
+    func problem(text: String, expectedPrefix: String) {
+        let found = problems(text)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix(expectedPrefix) == true, "got \(found)")
+    }
+
+    @Test("Durations and sizes", arguments: [
+        ("90s", 90), ("15m", 900), ("2h", 7200), ("3d", 259_200), ("0", 0),
+    ])
+    func durations(text: String, seconds: Int) {
+        #expect(ConfigValues.duration(text) == seconds)
+    }
+
+    @Test("Sizes")
+    func sizes() {
+        #expect(ConfigValues.size("512KiB") == 524_288)
+        #expect(ConfigValues.size("10MiB") == 10_485_760)
+        #expect(ConfigValues.size("1GB") == 1_000_000_000)
+        #expect(ConfigValues.size("lots") == nil)
+        #expect(ConfigValues.duration("5 minutes") == nil)
+    }
+
+    @Test("Lookup order: --config, then FINEWS_CONFIG, then /etc")
+    func lookup() {
+        #expect(Config.locate(explicit: "/a.conf", environment: ["FINEWS_CONFIG": "/b.conf"]).path == "/a.conf")
+        #expect(Config.locate(explicit: nil, environment: ["FINEWS_CONFIG": "/b.conf"]).path == "/b.conf")
+    }
+
+    @Test("A missing file says so and how to point at another")
+    func missingFile() {
+        #expect {
+            try Config.load(from: URL(fileURLWithPath: "/nonexistent/feeds.conf"))
+        } throws: { error in
+            String(describing: error).contains("cannot read the configuration file")
+        }
+    }
+}
+
+@Suite("Cycle lock")
+struct CycleLockTests {
+    @Test("A second holder without waiting fails fast, naming the pid")
+    func busy() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("finews-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: path) }
+        let first = try CycleLock.acquire(at: path, wait: false)
+        #expect {
+            try CycleLock.acquire(at: path, wait: false)
+        } throws: { error in
+            guard let error = error as? RefreshError else { return false }
+            return error.code == .lockBusy && error.message.contains("pid \(getpid())")
+        }
+        withExtendedLifetime(first) {}
+    }
+}

@@ -1,0 +1,65 @@
+@testable import FinewsDaemon
+import Testing
+
+@Suite("TOML parser")
+struct TOMLTests {
+    @Test("Tables, arrays of tables, value types and lines")
+    func document() throws {
+        let root = try TOMLParser.parse("""
+            # comment
+            title = "a \\"quoted\\" \\u6F2F"   # trailing comment
+            literal = 'C:\\path'
+            count = 1_000
+            hex = 0xff
+            ratio = 0.5
+            on = true
+            list = [1, 2,
+              3, ]  # multi-line
+            inline = { a = 1, b = "x" }
+            multi = \"\"\"
+            line one
+            line two\"\"\"
+            when = 2022-03-02T08:08:45+08:00
+
+            [site]
+            output = "site"
+
+            [[feed]]
+            name = "one"
+
+            [[feed]]
+            name = "two"
+            """)
+        guard case .string(let title)? = root["title"]?.kind else { Issue.record("title"); return }
+        #expect(title == "a \"quoted\" 漯")
+        guard case .string(let literal)? = root["literal"]?.kind else { Issue.record("literal"); return }
+        #expect(literal == #"C:\path"#)
+        guard case .integer(1000)? = root["count"]?.kind, case .integer(255)? = root["hex"]?.kind,
+              case .float(0.5)? = root["ratio"]?.kind, case .boolean(true)? = root["on"]?.kind
+        else { Issue.record("scalars"); return }
+        guard case .array(let list)? = root["list"]?.kind else { Issue.record("list"); return }
+        #expect(list.count == 3)
+        guard case .string(let multi)? = root["multi"]?.kind else { Issue.record("multi"); return }
+        #expect(multi == "line one\nline two")
+        guard case .dateTime? = root["when"]?.kind else { Issue.record("date"); return }
+        guard case .array(let feeds)? = root["feed"]?.kind else { Issue.record("feeds"); return }
+        #expect(feeds.map(\.line) == [19, 22])
+        guard case .table(let second) = feeds[1].kind else { Issue.record("feed table"); return }
+        #expect(second.entry("name")?.keyLine == 23)
+    }
+
+    @Test("Syntax errors carry the line", arguments: [
+        ("a = 1\nb = \n", 2),
+        ("a = 1\na = 2\n", 2),
+        ("[t]\nx = 1\n[t]\n", 3),
+        ("s = \"open\n", 1),
+        ("x = bare\n", 1),
+        ("x = 1 y = 2\n", 1),
+        ("\n\nlist = [1, 2\n", 3),
+    ])
+    func errors(text: String, line: Int) {
+        #expect { try TOMLParser.parse(text) } throws: { error in
+            (error as? TOMLError)?.line == line
+        }
+    }
+}
