@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+let referencePost = "_posts/2022-03-02-NW202203022293518924.md"
+
+@Suite("finews refresh, end to end", .serialized)
+struct RefreshTests {
+    @Test("The reference post, byte for byte, from RSS, Atom and GB18030 RSS", arguments: [
+        "rss.xml", "atom.xml", "rss-gb18030.xml",
+    ])
+    func referencePostIsIdentical(feedFile: String) throws {
+        let site = try SeedSite()
+        try site.writeConfig("feeds.conf", feeds: [("taheribao", feedFile)])
+        let run = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("1 feed ok, 0 failed; 1 new post, 0 updated; 0 duplicates skipped"))
+        #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
+        #expect(site.publishedFiles() == ["_posts/2022-03-02-NW202203022293518924.md", "category/taheribao.html"])
+        let category = try String(decoding: site.read("out/category/taheribao.html"), as: UTF8.self)
+        #expect(category == "---\nlayout: category\ntitle: 漯河日报新闻\ncategory: taheribao\n---\n")
+    }
+
+    @Test("The shipped seed feeds.conf works as it is")
+    func seedConfig() throws {
+        let site = try SeedSite()
+        let run = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
+    }
+
+    @Test("A second refresh writes nothing and counts the story as a duplicate")
+    func secondRefresh() throws {
+        let site = try SeedSite()
+        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let post = site.url("out/\(referencePost)")
+        let before = try FileManager.default.attributesOfItem(atPath: post.path)[.modificationDate] as? Date
+        Thread.sleep(forTimeInterval: 0.02)
+        let again = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("0 new posts, 0 updated; 1 duplicate skipped"), "stdout: \(again.stdout)")
+        let after = try FileManager.default.attributesOfItem(atPath: post.path)[.modificationDate] as? Date
+        #expect(before == after)
+    }
+
+    @Test("A changed feed body with the same story still counts a duplicate, not a new post")
+    func changedBodySameStory() throws {
+        let site = try SeedSite()
+        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        // Another channel description: the body hash changes, the story does not.
+        let text = String(decoding: try site.read("rss.xml"), as: UTF8.self)
+            .replacingOccurrences(of: "<description>漯河日报新闻</description>", with: "<description>changed</description>")
+        try site.write("rss.xml", text)
+        let again = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(again.stdout.contains("0 new posts, 0 updated; 1 duplicate skipped"), "stdout: \(again.stdout)")
+    }
+
+    @Test("The same story in three feeds gives one post")
+    func sameStoryAcrossFeeds() throws {
+        let site = try SeedSite()
+        try site.writeConfig("all.conf", feeds: [("rss", "rss.xml"), ("atom", "atom.xml"), ("gb", "rss-gb18030.xml")])
+        let run = try runFinews(["refresh", "--config", "all.conf"], in: site.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(run.stdout.contains("3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped"))
+        #expect(site.publishedFiles() == ["_posts/2022-03-02-NW202203022293518924.md", "category/taheribao.html"])
+        #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
+    }
+
+    @Test("Bad feeds fail alone: unreachable, missing file, not a feed")
+    func badFeedsFailAlone() throws {
+        let site = try SeedSite()
+        try site.write("page.html", "<!DOCTYPE html><html><body><p>Not a feed</p></body></html>")
+        try site.writeConfig("mixed.conf", feeds: [
+            ("down", "http://127.0.0.1:9/rss.xml"),
+            ("missing", "no-such-file.xml"),
+            ("html", "page.html"),
+            ("good", "rss.xml"),
+        ])
+        let run = try runFinews(["refresh", "--config", "mixed.conf"], in: site.folder)
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("1 feed ok, 3 failed; 1 new post"))
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "stderr: \(run.stderr)")
+        #expect(lines.contains { $0.hasPrefix("finews: feed 'down' failed: ") && $0.contains("could not connect") })
+        #expect(lines.contains { $0.hasPrefix("finews: feed 'missing' failed: ") && $0.contains("cannot read the file") })
+        #expect(lines.contains { $0.hasPrefix("finews: feed 'html' failed: ") && $0.contains("not a feed") })
+        #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
+    }
+
+    @Test("--quiet prints nothing on success; a named feed limits the run; an unknown one is a usage error")
+    func quietAndSelection() throws {
+        let site = try SeedSite()
+        try site.writeConfig("two.conf", feeds: [("a", "rss.xml"), ("b", "no-such-file.xml")])
+        let quiet = try runFinews(["refresh", "--config", "two.conf", "--quiet", "a"], in: site.folder)
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout.isEmpty)
+        #expect(quiet.stderr.isEmpty)
+        let unknown = try runFinews(["refresh", "--config", "two.conf", "zzz"], in: site.folder)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no feed named 'zzz'"))
+    }
+
+    @Test("FINEWS_CONFIG is used when --config is absent")
+    func environmentConfig() throws {
+        let site = try SeedSite()
+        let run = try runFinews(["refresh"], in: FileManager.default.temporaryDirectory,
+                                environment: ["FINEWS_CONFIG": site.url("feeds.conf").path])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
+    }
+
+    @Test("--no-wait exits 75 while another process holds the lock")
+    func lockBusy() throws {
+        let site = try SeedSite()
+        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let descriptor = open(site.url("out/.finews/lock").path, O_RDWR)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        #expect(flock(descriptor, LOCK_EX) == 0)
+        let run = try runFinews(["refresh", "--config", "feeds.conf", "--no-wait"], in: site.folder)
+        #expect(run.status == 75)
+        #expect(run.stderr.contains("another refresh is running"))
+    }
+}
+
+@Suite("finews check and parse, end to end")
+struct CheckAndParseTests {
+    @Test("check accepts the seed config and rejects a broken one with file:line, exit 2")
+    func check() throws {
+        let site = try SeedSite()
+        let good = try runFinews(["check", "--config", "feeds.conf"], in: site.folder)
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("ok, 1 feed"))
+        try site.write("bad.conf", """
+            [site]
+            output = "out"
+
+            [[feed]]
+            name = "taheribao"
+            url = "rss.xml"
+            intervall = "5m"
+            """)
+        let bad = try runFinews(["check", "--config", "bad.conf"], in: site.folder)
+        #expect(bad.status == 2)
+        #expect(bad.stderr == "bad.conf:7: unknown key 'intervall' in [[feed]] 'taheribao' — did you mean 'interval'?\n")
+        let missing = try runFinews(["refresh", "--config", "nope.conf"], in: site.folder)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.conf: cannot read the configuration file"))
+    }
+
+    @Test("parse --json prints the entries with their infoCode")
+    func parseJSON() throws {
+        let site = try SeedSite()
+        for file in ["rss.xml", "atom.xml", "rss-gb18030.xml"] {
+            let run = try runFinews(["parse", file, "--json"], in: site.folder)
+            #expect(run.status == 0)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let feed = try #require(json["feed"] as? [String: Any])
+            #expect(feed["title"] as? String == "漯河日报")
+            let entries = try #require(json["entries"] as? [[String: Any]])
+            #expect(entries.count == 1)
+            #expect(entries.first?["infoCode"] as? String == "NW202203022293518924")
+            #expect(entries.first?["published"] as? String == "2022-03-02T00:08:45Z")
+            #expect(entries.first?["categories"] as? [String] == [])
+        }
+    }
+
+    @Test("parse of a document that is not a feed exits 1 with an error member")
+    func parseNotAFeed() throws {
+        let site = try SeedSite()
+        try site.write("page.html", "<html><body>hello</body></html>")
+        let run = try runFinews(["parse", "page.html", "--json"], in: site.folder)
+        #expect(run.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect((json["error"] as? String)?.contains("not a feed") == true)
+    }
+}
