@@ -7,7 +7,8 @@ func withLocalServer(
     routes: @Sendable (HTTPServer) async -> Void,
     _ body: @Sendable (_ baseURL: String) async throws -> Void
 ) async throws {
-    let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30)
+    let server = HTTPServer(
+        address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
     await routes(server)
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
