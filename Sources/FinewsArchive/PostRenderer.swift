@@ -55,6 +55,7 @@ public struct PostRenderer: Sendable {
         let parts = CivilTimeComponents(date: date, offset: offset)
         let sign = offset < 0 ? "-" : "+"
         let absolute = abs(offset)
+        let pad = { (value: Int) in CivilTime.zeroPadded(value) }
         return "\(parts.day) \(pad(parts.hour)):\(pad(parts.minute)):\(pad(parts.second)) "
             + "\(sign)\(pad(absolute / 3600))\(pad(absolute % 3600 / 60))"
     }
@@ -89,9 +90,6 @@ public struct PostRenderer: Sendable {
         return output
     }
 
-    private func pad(_ value: Int) -> String {
-        value < 10 ? "0\(value)" : "\(value)"
-    }
 }
 
 /// The calendar fields of an instant shifted by a zone offset.
@@ -104,11 +102,8 @@ private struct CivilTimeComponents {
     init(date: Date, offset: Int) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + offset
         let civil = CivilTime.components(secondsSinceEpoch: seconds)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        day = "\(pad(civil.year, 4))-\(pad(civil.month, 2))-\(pad(civil.day, 2))"
+        day = "\(CivilTime.zeroPadded(civil.year, width: 4))-\(CivilTime.zeroPadded(civil.month))-"
+            + CivilTime.zeroPadded(civil.day)
         hour = civil.hour
         minute = civil.minute
         second = civil.second

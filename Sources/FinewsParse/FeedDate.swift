@@ -242,6 +242,19 @@ public enum CivilTime {
         return era * 146_097 + dayOfEra - 719_468
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ` for the instant, to the second.
+    public static func rfc3339UTC(_ date: Date) -> String {
+        let c = components(secondsSinceEpoch: Int(date.timeIntervalSince1970.rounded(.down)))
+        return "\(zeroPadded(c.year, width: 4))-\(zeroPadded(c.month))-\(zeroPadded(c.day))"
+            + "T\(zeroPadded(c.hour)):\(zeroPadded(c.minute)):\(zeroPadded(c.second))Z"
+    }
+
+    /// `value` in decimal with leading zeros up to `width` digits.
+    public static func zeroPadded(_ value: Int, width: Int = 2) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
     /// The civil date and time for seconds since 1970 (read as UTC).
     public static func components(secondsSinceEpoch seconds: Int)
         -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {

@@ -91,14 +91,8 @@ enum FeedJSON {
         return out + "]}"
     }
 
-    /// `YYYY-MM-DDTHH:MM:SSZ`.
     static func rfc3339(_ date: Date) -> String {
-        let c = CivilTime.components(secondsSinceEpoch: Int(date.timeIntervalSince1970.rounded(.down)))
-        func pad(_ value: Int, _ width: Int = 2) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(c.year, 4))-\(pad(c.month))-\(pad(c.day))T\(pad(c.hour)):\(pad(c.minute)):\(pad(c.second))Z"
+        CivilTime.rfc3339UTC(date)
     }
 
     static func optional(_ text: String?) -> String {
