@@ -32,6 +32,9 @@ public struct HTMLSanitizer: Sendable {
                 continue
             }
             guard let tag = HTMLTag.parse(bytes, at: index) else {
+                // A tag cut off by the end of the text (a truncated summary) is
+                // dropped, as browsers drop it.
+                if HTMLTag.startsTag(bytes, at: index), !bytes[index...].contains(UInt8(ascii: ">")) { break }
                 output.append(contentsOf: "&lt;".utf8)
                 index += 1
                 continue
@@ -254,6 +257,13 @@ struct HTMLTag {
             if !attributeName.isEmpty { attributes.append((attributeName, value)) }
         }
         return nil
+    }
+
+    /// Whether a start or end tag begins at `start` (a `<` followed by a letter or `/`+letter).
+    static func startsTag(_ bytes: [UInt8], at start: Int) -> Bool {
+        var index = start + 1
+        if index < bytes.count, bytes[index] == UInt8(ascii: "/") { index += 1 }
+        return index < bytes.count && isLetter(bytes[index])
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool {

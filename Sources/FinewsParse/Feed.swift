@@ -34,6 +34,39 @@ public struct FeedText: Sendable, Hashable {
     }
 }
 
+/// A media object attached to an entry (Media RSS `media:content` or `media:thumbnail`).
+public struct FeedMedia: Sendable, Hashable {
+    /// The object's URL.
+    public var url: String
+    /// Its MIME type, if given.
+    public var type: String?
+    /// `image`, `video`, `audio`, ... or `thumbnail` for a `media:thumbnail`.
+    public var medium: String?
+
+    /// Creates a media object.
+    public init(url: String, type: String? = nil, medium: String? = nil) {
+        self.url = url
+        self.type = type
+        self.medium = medium
+    }
+}
+
+/// The RSS syndication module's `sy:updatePeriod`.
+public enum UpdatePeriod: String, Sendable, Hashable {
+    case hourly, daily, weekly, monthly, yearly
+
+    /// The period's length in seconds.
+    public var seconds: Int {
+        switch self {
+        case .hourly: 3600
+        case .daily: 86_400
+        case .weekly: 7 * 86_400
+        case .monthly: 30 * 86_400
+        case .yearly: 365 * 86_400
+        }
+    }
+}
+
 /// One entry (RSS item, Atom entry) as the document states it, before any policy
 /// (infoCode, dates in the site's zone, sanitizing) is applied.
 public struct FeedEntry: Sendable, Hashable {
@@ -59,14 +92,17 @@ public struct FeedEntry: Sendable, Hashable {
     public var source: String?
     /// The `xml:base` in scope for the entry's content, used to resolve relative URLs.
     public var baseURL: String?
+    /// Images, audio and video attached with Media RSS.
+    public var media: [FeedMedia]
 
     /// Creates an entry; every field is optional so partial entries survive broken input.
     public init(
         id: String? = nil, title: String? = nil, link: String? = nil,
         published: Date? = nil, updated: Date? = nil, author: String? = nil,
         summary: FeedText? = nil, content: FeedText? = nil, categories: [String] = [],
-        source: String? = nil, baseURL: String? = nil
+        source: String? = nil, baseURL: String? = nil, media: [FeedMedia] = []
     ) {
+        self.media = media
         self.id = id
         self.title = title
         self.link = link
@@ -93,6 +129,9 @@ public struct Feed: Sendable, Hashable {
     public var language: String?
     /// The publisher's refresh hint in minutes (RSS `ttl`), handed on to the scheduler.
     public var ttlMinutes: Int?
+    /// The syndication module's hint: updates happen `updateFrequency` times per `updatePeriod`.
+    public var updatePeriod: UpdatePeriod?
+    public var updateFrequency: Int?
     /// The entries in document order.
     public var entries: [FeedEntry]
     /// The character encoding the bytes were decoded from (a normalized label, such as `gb18030`).
@@ -101,8 +140,11 @@ public struct Feed: Sendable, Hashable {
     /// Creates a feed.
     public init(
         format: FeedFormat, title: String? = nil, link: String? = nil, language: String? = nil,
-        ttlMinutes: Int? = nil, entries: [FeedEntry] = [], encoding: String = "utf-8"
+        ttlMinutes: Int? = nil, updatePeriod: UpdatePeriod? = nil, updateFrequency: Int? = nil,
+        entries: [FeedEntry] = [], encoding: String = "utf-8"
     ) {
+        self.updatePeriod = updatePeriod
+        self.updateFrequency = updateFrequency
         self.format = format
         self.title = title
         self.link = link

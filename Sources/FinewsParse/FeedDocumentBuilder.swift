@@ -12,6 +12,9 @@ enum Namespace {
     static let dublinCoreTerms = "http://purl.org/dc/terms/"
     static let xhtml = "http://www.w3.org/1999/xhtml"
     static let xml = "http://www.w3.org/XML/1998/namespace"
+    static let media = "http://search.yahoo.com/mrss/"
+    static let itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+    static let syndication = "http://purl.org/rss/1.0/modules/syndication/"
 }
 
 /// Turns the SAX events of one document into a ``Feed``: the per-format document
@@ -28,6 +31,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// The declared language (`<language>` or the root's `xml:lang`).
     private(set) var language: String?
     private var ttl: String?
+    private var updatePeriod: String?
+    private var updateFrequency: String?
     private(set) var entries: [RawEntry] = []
 
     private var depth = 0
@@ -47,7 +52,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
         /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
         var skippedWrapperDepth: Int?
 
-        enum Mode { case text, html, xhtml }
+        /// `text`: characters only; `html`: characters are HTML source, stray child
+        /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
+        /// `div` is dropped); `xhtmlBody`: like xhtml, the element itself is the wrapper.
+        enum Mode { case text, html, xhtml, xhtmlBody }
     }
 
     /// The fields the builder collects text for.
@@ -55,6 +63,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case feedTitle(kind: TextKind), feedLink, feedLanguage, feedTTL
         case title(kind: TextKind), link, id, published, updated, author, authorName, authorEmail
         case summary(kind: TextKind), content(kind: TextKind), category, source
+        case mediaDescription, itunesSummary, updatePeriod, updateFrequency
     }
 
     /// An entry as collected: text still raw, dates not yet parsed.
@@ -72,6 +81,11 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var categories: [String] = []
         var source: String?
         var baseURL: String?
+        var media: [FeedMedia] = []
+        var mediaDescription: String?
+        var itunesSummary: String?
+        /// The entry had a summary element, possibly empty.
+        var hasSummaryElement = false
     }
 
     // MARK: Events
@@ -91,10 +105,58 @@ final class FeedDocumentBuilder: XMLEventHandler {
             return
         }
         guard let format else { return }
+        if startExtensionElement(name, attributes: attributes) { return }
         switch format {
         case .rss, .rdf: startRSSElement(name, attributes: attributes)
         case .atom, .atom03: startAtomElement(name, attributes: attributes)
         }
+    }
+
+    /// Elements of the common extension namespaces, which mean the same in every
+    /// format. Returns true when the element was handled.
+    private func startExtensionElement(_ name: XMLName, attributes: [XMLAttribute]) -> Bool {
+        guard let namespace = name.namespace else { return false }
+        if current == nil {
+            switch (namespace, name.local) {
+            case (Namespace.syndication, "updatePeriod"): begin(.updatePeriod)
+            case (Namespace.syndication, "updateFrequency"): begin(.updateFrequency)
+            case (Namespace.atom, "link") where format == .rss || format == .rdf:
+                if link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
+                    link = resolve(href) ?? href
+                }
+            default: return false
+            }
+            return true
+        }
+        // Media RSS groups its elements; read them at any depth inside the entry.
+        if namespace == Namespace.media {
+            switch name.local {
+            case "description": begin(.mediaDescription)
+            case "content", "thumbnail":
+                if let url = attribute("url", attributes) {
+                    let item = FeedMedia(
+                        url: resolve(url) ?? url, type: attribute("type", attributes),
+                        medium: name.local == "thumbnail" ? "thumbnail" : attribute("medium", attributes))
+                    current?.media.append(item)
+                }
+            default: break
+            }
+            return true
+        }
+        guard depth == entryDepth + 1 else { return false }
+        switch (namespace, name.local) {
+        case (Namespace.content, "encoded"): begin(.content(kind: .html), mode: .html)
+        case (Namespace.dublinCore, "creator"): begin(.author)
+        case (Namespace.dublinCore, "date"): begin(.updated)
+        case (Namespace.dublinCore, "subject"): begin(.category)
+        case (Namespace.dublinCore, "source"), (Namespace.dublinCore, "publisher"): begin(.source)
+        case (Namespace.dublinCoreTerms, "issued"), (Namespace.dublinCoreTerms, "created"): begin(.published)
+        case (Namespace.dublinCoreTerms, "modified"): begin(.updated)
+        case (Namespace.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
+        case (Namespace.itunes, "summary"): begin(.itunesSummary)
+        default: return false
+        }
+        return true
     }
 
     func endElement(_ name: XMLName) {
@@ -120,7 +182,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard capture != nil else { return }
-        if capture?.mode == .xhtml {
+        if capture?.mode == .xhtml || capture?.mode == .xhtmlBody {
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "&"): capture?.bytes.append(contentsOf: "&amp;".utf8)
@@ -156,12 +218,24 @@ final class FeedDocumentBuilder: XMLEventHandler {
             return FeedEntry(
                 id: raw.id, title: raw.title, link: raw.link,
                 published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
-                author: author, summary: raw.summary, content: raw.content, categories: raw.categories,
-                source: raw.source, baseURL: raw.baseURL)
+                author: author, summary: summary(of: raw), content: raw.content, categories: raw.categories,
+                source: raw.source, baseURL: raw.baseURL, media: raw.media)
         }
         return Feed(
             format: format, title: title, link: link, language: language,
-            ttlMinutes: ttl.flatMap { Int($0) }, entries: feedEntries, encoding: encoding)
+            ttlMinutes: ttl.flatMap { Int($0.trimmingASCIIWhitespace()) },
+            updatePeriod: updatePeriod.flatMap(UpdatePeriod.init(rawValue:)),
+            updateFrequency: updateFrequency.flatMap { Int($0.trimmingASCIIWhitespace()) },
+            entries: feedEntries, encoding: encoding)
+    }
+
+    /// The summary as feed readers show it: the summary element when there is one
+    /// (even empty), else iTunes' or Media RSS's description, else the content.
+    private func summary(of raw: RawEntry) -> FeedText? {
+        if raw.hasSummaryElement { return raw.summary ?? FeedText("", kind: .text) }
+        if let text = raw.itunesSummary { return FeedText(text, kind: .text) }
+        if let text = raw.mediaDescription { return FeedText(text, kind: .text) }
+        return raw.content
     }
 
     // MARK: Formats
@@ -208,7 +282,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         guard depth == entryDepth + 1 else { return }
         switch (name.namespace, name.local) {
-        case (let ns, "title") where isRSSName(name) && ns != Namespace.dublinCore: begin(.title(kind: .html))
+        case (_, "title") where isRSSName(name): begin(.title(kind: .html))
         case (_, "link") where isRSSName(name): begin(.link)
         case (_, "guid") where isRSSName(name): begin(.id)
         case (_, "pubDate") where isRSSName(name): begin(.published)
@@ -216,13 +290,6 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case (_, "author") where isRSSName(name): begin(.author)
         case (_, "category") where isRSSName(name): begin(.category)
         case (_, "source") where isRSSName(name): begin(.source)
-        case (Namespace.content?, "encoded"): begin(.content(kind: .html), mode: .html)
-        case (Namespace.dublinCore?, "creator"): begin(.author)
-        case (Namespace.dublinCore?, "date"): begin(.updated)
-        case (Namespace.dublinCore?, "subject"): begin(.category)
-        case (Namespace.dublinCore?, "source"), (Namespace.dublinCore?, "publisher"): begin(.source)
-        case (Namespace.dublinCoreTerms?, "issued"), (Namespace.dublinCoreTerms?, "created"): begin(.published)
-        case (Namespace.dublinCoreTerms?, "modified"): begin(.updated)
         default: break
         }
     }
@@ -358,17 +425,26 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .link:
             if let value { current?.link = resolve(value) ?? value }
         case .id: current?.id = value
-        case .published: current?.published = value
-        case .updated: current?.updated = value
-        case .author: current?.author = value
+        // When a document repeats a date or author (pubDate and dcterms:issued, say),
+        // the last one wins, as in other feed readers.
+        case .published: if let value { current?.published = value }
+        case .updated: if let value { current?.updated = value }
+        case .author: if let value { current?.author = value }
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
         case .summary(let kind):
-            if let value { current?.summary = FeedText(value, kind: capture.mode == .xhtml ? .html : kind) }
+            current?.hasSummaryElement = true
+            if let value { current?.summary = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind) }
         case .content(let kind):
             if current?.content == nil, let value {
-                current?.content = FeedText(value, kind: capture.mode == .xhtml ? .html : kind)
+                current?.content = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind)
             }
+        case .mediaDescription:
+            if current?.mediaDescription == nil { current?.mediaDescription = value }
+        case .itunesSummary:
+            if current?.itunesSummary == nil { current?.itunesSummary = value }
+        case .updatePeriod: updatePeriod = value
+        case .updateFrequency: updateFrequency = value
         case .category:
             if let value { current?.categories.append(HTMLText.collapseWhitespace(value)) }
         case .source:
@@ -376,10 +452,14 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
+    private func isMarkup(_ mode: Capture.Mode) -> Bool {
+        mode == .xhtml || mode == .xhtmlBody
+    }
+
     /// Titles are plain text: markup is stripped and entities decoded for HTML
     /// titles; whitespace is always collapsed.
     private func titleText(_ value: String, kind: TextKind, mode: Capture.Mode) -> String {
-        if kind == .html || mode == .xhtml { return HTMLText.plainText(fromHTML: value) }
+        if kind == .html || isMarkup(mode) { return HTMLText.plainText(fromHTML: value) }
         return HTMLText.collapseWhitespace(value)
     }
 

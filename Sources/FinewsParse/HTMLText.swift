@@ -1,5 +1,3 @@
-import CLibXML2
-
 /// Small text operations on HTML that every stage needs: entity decoding, tag
 /// stripping, whitespace collapsing and escaping. They work on UTF-8 bytes.
 public enum HTMLText {
@@ -51,13 +49,13 @@ public enum HTMLText {
             guard byte == UInt8(ascii: "&"),
                   let semicolon = bytes[(index + 1)..<min(bytes.count, index + 34)].firstIndex(of: UInt8(ascii: ";")),
                   semicolon > index + 1,
-                  let scalar = entityValue(bytes[(index + 1)..<semicolon])
+                  let value = entityValue(bytes[(index + 1)..<semicolon])
             else {
                 output.append(byte)
                 index += 1
                 continue
             }
-            output.append(contentsOf: String(Character(scalar)).utf8)
+            output.append(contentsOf: value.utf8)
             index = semicolon + 1
         }
         return String(decoding: output, as: UTF8.self)
@@ -104,7 +102,7 @@ public enum HTMLText {
             || byte == UInt8(ascii: "!") || byte == UInt8(ascii: "?")
     }
 
-    private static func entityValue(_ name: ArraySlice<UInt8>) -> Unicode.Scalar? {
+    private static func entityValue(_ name: ArraySlice<UInt8>) -> String? {
         guard let first = name.first else { return nil }
         if first == UInt8(ascii: "#") {
             var digits = name.dropFirst()
@@ -114,16 +112,13 @@ public enum HTMLText {
                 digits = digits.dropFirst()
             }
             guard !digits.isEmpty, digits.count <= 8,
-                  let value = UInt32(String(decoding: digits, as: UTF8.self), radix: radix)
+                  let value = UInt32(String(decoding: digits, as: UTF8.self), radix: radix),
+                  let scalar = Unicode.Scalar(value)
             else { return nil }
-            return Unicode.Scalar(value)
+            return String(Character(scalar))
         }
         guard name.count <= 32 else { return nil }
-        if name.elementsEqual("apos".utf8) { return "'" }
-        var nameBytes = Array(name)
-        nameBytes.append(0)
-        guard let entity = htmlEntityLookup(nameBytes) else { return nil }
-        return Unicode.Scalar(entity.pointee.value)
+        return NamedCharacterReferences.value(of: String(decoding: name, as: UTF8.self))
     }
 
     private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {

@@ -31,6 +31,12 @@ enum TextEncoding {
             if isValidUTF8(bytes[...]) { return Decoded(utf8: bytes, label: "utf-8") }
             if label == "utf-8" { return Decoded(utf8: repairedUTF8(bytes[...]), label: "utf-8") }
             return Decoded(utf8: try convert(bytes[...], from: "windows-1252"), label: "windows-1252")
+        case "shift_jis"?:
+            // Microsoft's table (CP932) reads every Shift_JIS byte sequence in use,
+            // but maps six JIS X 0208 characters to other code points (a fullwidth
+            // tilde for the wave dash, ...). Read with CP932, then map those back.
+            let decoded = try convert(bytes[...], from: "cp932")
+            return Decoded(utf8: jisMapped(decoded), label: "shift_jis")
         case let label?:
             do {
                 return Decoded(utf8: try convert(bytes[...], from: label), label: label)
@@ -40,6 +46,19 @@ enum TextEncoding {
                 throw error
             }
         }
+    }
+
+    /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones.
+    private static func jisMapped(_ utf8: [UInt8]) -> [UInt8] {
+        let replacements: [Unicode.Scalar: Unicode.Scalar] = [
+            "\u{FF5E}": "\u{301C}", "\u{FF0D}": "\u{2212}", "\u{2225}": "\u{2016}",
+            "\u{FFE0}": "\u{00A2}", "\u{FFE1}": "\u{00A3}", "\u{FFE2}": "\u{00AC}",
+        ]
+        // All six are three-byte sequences starting with 0xE2 or 0xEF.
+        guard utf8.contains(where: { $0 == 0xEF || $0 == 0xE2 }) else { return utf8 }
+        var text = String(decoding: utf8, as: UTF8.self)
+        text.unicodeScalars = String.UnicodeScalarView(text.unicodeScalars.map { replacements[$0] ?? $0 })
+        return Array(text.utf8)
     }
 
     /// The `encoding="..."` of an XML declaration at the start of the document, if any.
@@ -72,7 +91,9 @@ enum TextEncoding {
         case "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii", "cp1252", "windows-1252", "iso_8859-1":
             return "windows-1252"
         case "big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "cp950", "big5-hkscs": return "big5-hkscs"
-        case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j", "cp932": return "cp932"
+        case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis": return "shift_jis"
+        case "windows-31j", "cp932": return "cp932"
+        case "tis-620", "tis620", "iso-8859-11", "windows-874", "cp874": return "cp874"
         case "euc-kr", "ks_c_5601-1987", "cp949", "windows-949": return "cp949"
         case "x-mac-cyrillic", "maccyrillic", "mac-cyrillic": return "maccyrillic"
         case "utf-16": return "utf-16"

@@ -1,4 +1,5 @@
 import CLibXML2
+import Glibc
 
 /// A qualified element or attribute name as the SAX callbacks report it.
 struct XMLName {
@@ -50,17 +51,20 @@ final class XMLStreamParser {
         sax.characters = streamCharacters
         sax.cdataBlock = streamCharacters
         sax.serror = streamStructuredError
+        sax.getEntity = streamGetEntity
         guard let context = xmlCreatePushParserCtxt(&sax, Unmanaged.passUnretained(box).toOpaque(), nil, 0, nil)
         else { return nil }
         let options = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue
             | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_COMPACT.rawValue)
         xmlCtxtUseOptions(context, options)
+        box.parserContext = context
         self.context = context
         self.handlerBox = box
     }
 
     deinit {
         xmlFreeParserCtxt(context)
+        handlerBox.freeEntities()
     }
 
     /// Parses `bytes` (UTF-8) in bounded chunks; `isLast` ends the document.
@@ -86,9 +90,51 @@ final class XMLStreamParser {
 private final class HandlerBox {
     unowned let handler: any XMLEventHandler
     var errorCount = 0
+    /// The parser this box belongs to (owned by ``XMLStreamParser``).
+    var parserContext: xmlParserCtxtPtr?
+    /// Entities handed to libxml2 for HTML names, owned here and freed with the parser.
+    private var entities: [String: xmlEntityPtr] = [:]
 
     init(handler: any XMLEventHandler) {
         self.handler = handler
+    }
+
+    /// An entity for an HTML named reference such as `nbsp`, or nil for unknown names.
+    ///
+    /// The entity is marked as predefined, so libxml2 reports its text as
+    /// characters and never parses or expands it further. Entities the document
+    /// declares itself are never looked up (finews registers no DTD handlers), so
+    /// external entities are never loaded and entity bombs expand to nothing.
+    func entity(named name: String) -> xmlEntityPtr? {
+        if let cached = entities[name] { return cached }
+        guard entities.count < 4096 else { return nil }
+        // A name HTML does not define (or one the document declares itself) reads
+        // as nothing, as a browser shows an entity it cannot resolve.
+        let value = NamedCharacterReferences.value(of: name) ?? ""
+        let entity = xmlEntityPtr.allocate(capacity: 1)
+        entity.initialize(to: xmlEntity())
+        entity.pointee.type = XML_ENTITY_DECL
+        entity.pointee.etype = XML_INTERNAL_PREDEFINED_ENTITY
+        entity.pointee.name = UnsafePointer(Self.copyCString(name))
+        entity.pointee.content = Self.copyCString(value)
+        entity.pointee.length = Int32(value.utf8.count)
+        entities[name] = entity
+        return entity
+    }
+
+    /// A NUL-terminated copy of `text` from `malloc`, as libxml2 strings are.
+    private static func copyCString(_ text: String) -> UnsafeMutablePointer<xmlChar>? {
+        guard let copy = strdup(text) else { return nil }
+        return UnsafeMutableRawPointer(copy).assumingMemoryBound(to: xmlChar.self)
+    }
+
+    func freeEntities() {
+        for entity in entities.values {
+            free(UnsafeMutableRawPointer(mutating: entity.pointee.name))
+            free(entity.pointee.content)
+            entity.deallocate()
+        }
+        entities.removeAll()
     }
 }
 
@@ -149,7 +195,18 @@ private func streamCharacters(_ context: UnsafeMutableRawPointer?, _ characters:
     box.handler.characters(UnsafeBufferPointer(start: characters, count: Int(length)))
 }
 
+private func streamGetEntity(_ context: UnsafeMutableRawPointer?, _ name: UnsafePointer<xmlChar>?) -> xmlEntityPtr? {
+    guard let box = box(context), let name else { return nil }
+    return box.entity(named: String(cString: name))
+}
+
 private func streamStructuredError(_ context: UnsafeMutableRawPointer?, _ error: xmlErrorPtr?) {
     // The SAX context here is the parser's user data: our HandlerBox.
-    box(context)?.errorCount += 1
+    guard let box = box(context) else { return }
+    box.errorCount += 1
+    // libxml2 stops expanding entity references (even `&amp;`) once a document is
+    // known to be malformed, which would silently eat characters from every later
+    // entry of a broken feed. The error is counted above; the parser goes on as if
+    // the document were well-formed so recovery keeps all text.
+    box.parserContext?.pointee.wellFormed = 1
 }

@@ -84,12 +84,20 @@ enum FeedJSON {
             out += ",\"published\":\(optional(entry.published.map(rfc3339)))"
             out += ",\"updated\":\(optional(entry.updated.map(rfc3339)))"
             out += ",\"author\":\(optional(entry.author))"
-            out += ",\"summary\":\(optional(entry.summary?.value))"
-            out += ",\"content\":\(optional(entry.content?.value))"
+            out += ",\"summary\":\(optional(entry.summary.map { publishable($0, entry) }))"
+            out += ",\"content\":\(optional(entry.content.map { publishable($0, entry) }))"
             out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]}"
         }
         return out + "]}"
     }
+
+    /// A summary or content as finews would publish it: HTML sanitized with
+    /// relative URLs resolved against the entry's `xml:base`; text as it is.
+    private static func publishable(_ text: FeedText, _ entry: FeedEntry) -> String {
+        text.kind == .html ? sanitizer.sanitize(text.value, baseURL: entry.baseURL) : text.value
+    }
+
+    private static let sanitizer = HTMLSanitizer()
 
     static func rfc3339(_ date: Date) -> String {
         CivilTime.rfc3339UTC(date)
