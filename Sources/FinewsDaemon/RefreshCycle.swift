@@ -223,9 +223,12 @@ public struct RefreshCycle: Sendable {
         } catch {
             return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)"))
         }
-        let codes = InfoCodeAssigner(feedName: feed.name, pattern: feed.infocodePattern).assign(parsed.entries)
+        // An entry cut off by a truncated document is never published; it comes
+        // back whole once the publisher serves the full feed.
+        let entries = parsed.entries.filter(\.isComplete)
+        let codes = InfoCodeAssigner(feedName: feed.name, pattern: feed.infocodePattern).assign(entries)
         let normalizer = Normalizer(settings: .init(category: feed.category, tag: feed.tag))
-        let candidates = zip(parsed.entries, codes).map { entry, code in
+        let candidates = zip(entries, codes).map { entry, code in
             Candidate(feed: feed.name, infoCode: code, entry: entry, normalizer: normalizer)
         }
         return .success(FeedOutcome(validators: document.validators, bodyHash: bodyHash, candidates: candidates))

@@ -94,15 +94,25 @@ public struct FeedEntry: Sendable, Hashable {
     public var baseURL: String?
     /// Images, audio and video attached with Media RSS.
     public var media: [FeedMedia]
+    /// A second summary-like element (a longer `itunes:summary` after the
+    /// `description`, a `media:description`), which other feed readers show as the
+    /// content when there is no content element. finews does not publish it.
+    public var secondarySummary: FeedText?
+    /// False for an entry cut off by the end of a truncated document: its fields
+    /// may be partial, so finews does not publish it.
+    public var isComplete: Bool
 
     /// Creates an entry; every field is optional so partial entries survive broken input.
     public init(
         id: String? = nil, title: String? = nil, link: String? = nil,
         published: Date? = nil, updated: Date? = nil, author: String? = nil,
         summary: FeedText? = nil, content: FeedText? = nil, categories: [String] = [],
-        source: String? = nil, baseURL: String? = nil, media: [FeedMedia] = []
+        source: String? = nil, baseURL: String? = nil, media: [FeedMedia] = [],
+        secondarySummary: FeedText? = nil, isComplete: Bool = true
     ) {
+        self.isComplete = isComplete
         self.media = media
+        self.secondarySummary = secondarySummary
         self.id = id
         self.title = title
         self.link = link

@@ -21,6 +21,10 @@ enum Namespace {
 /// knowledge (which element means what in RSS, RDF and Atom) lives here; policy
 /// (infoCode, sanitizing, dates in the site's zone) does not.
 final class FeedDocumentBuilder: XMLEventHandler {
+    /// Whether text that was UTF-8 read as Latin-1 and encoded again is repaired
+    /// (set for documents that arrived as UTF-8).
+    var repairsDoubleEncoding = false
+
     /// The format, once the root element has been seen; nil before, or for a non-feed root.
     private(set) var format: FeedFormat?
     /// The root element's name when it is not a feed root (for the error message).
@@ -31,6 +35,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// The declared language (`<language>` or the root's `xml:lang`).
     private(set) var language: String?
     private var ttl: String?
+    private var feedID: String?
     private var updatePeriod: String?
     private var updateFrequency: String?
     private(set) var entries: [RawEntry] = []
@@ -60,10 +65,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     /// The fields the builder collects text for.
     private enum Field {
-        case feedTitle(kind: TextKind), feedLink, feedLanguage, feedTTL
+        case feedTitle(kind: TextKind), feedLink, feedLanguage, feedTTL, feedID
         case title(kind: TextKind), link, id, published, updated, author, authorName, authorEmail
         case summary(kind: TextKind), content(kind: TextKind), category, source
-        case mediaDescription, itunesSummary, updatePeriod, updateFrequency
+        case itunesAuthor, updatePeriod, updateFrequency
     }
 
     /// An entry as collected: text still raw, dates not yet parsed.
@@ -82,10 +87,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var source: String?
         var baseURL: String?
         var media: [FeedMedia] = []
-        var mediaDescription: String?
-        var itunesSummary: String?
-        /// The entry had a summary element, possibly empty.
-        var hasSummaryElement = false
+        var guidIsPermaLink = false
+        var isComplete = true
+        /// Summary-like elements in document order: `description`/`summary`,
+        /// `itunes:summary`, `media:description` (an empty one counts too).
+        var summaries: [FeedText] = []
+        var itunesAuthor: String?
     }
 
     // MARK: Events
@@ -131,7 +138,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         // Media RSS groups its elements; read them at any depth inside the entry.
         if namespace == Namespace.media {
             switch name.local {
-            case "description": begin(.mediaDescription)
+            case "description": begin(.summary(kind: .text))
             case "content", "thumbnail":
                 if let url = attribute("url", attributes) {
                     let item = FeedMedia(
@@ -153,7 +160,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case (Namespace.dublinCoreTerms, "issued"), (Namespace.dublinCoreTerms, "created"): begin(.published)
         case (Namespace.dublinCoreTerms, "modified"): begin(.updated)
         case (Namespace.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
-        case (Namespace.itunes, "summary"): begin(.itunesSummary)
+        case (Namespace.itunes, "summary"): begin(.summary(kind: .text))
+        case (Namespace.itunes, "author"): begin(.itunesAuthor)
         default: return false
         }
         return true
@@ -196,10 +204,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
-    /// Called after the last chunk: an entry cut off by truncation is kept if it has
-    /// anything to show, since its complete fields are already collected.
+    /// Called after the last chunk. An entry cut off by the end of a truncated
+    /// document is kept with the fields that were complete, and marked incomplete
+    /// so that it is shown by `parse` but never published.
     func finish() {
-        if let entry = current, entry.title != nil || entry.link != nil || entry.id != nil {
+        if var entry = current {
+            entry.isComplete = false
             entries.append(entry)
         }
         current = nil
@@ -215,27 +225,33 @@ final class FeedDocumentBuilder: XMLEventHandler {
             } else if author == nil, let email = raw.authorEmail {
                 author = email
             }
+            if author == nil { author = raw.itunesAuthor }
+            // Without a link, an Atom id or an RSS permalink guid stands in for it.
+            var link = raw.link
+            if link == nil, let id = raw.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
+                link = id
+            }
             return FeedEntry(
-                id: raw.id, title: raw.title, link: raw.link,
+                id: raw.id, title: raw.title, link: link,
                 published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
                 author: author, summary: summary(of: raw), content: raw.content, categories: raw.categories,
-                source: raw.source, baseURL: raw.baseURL, media: raw.media)
+                source: raw.source, baseURL: raw.baseURL, media: raw.media,
+                secondarySummary: raw.summaries.dropFirst().first(where: { !$0.value.isEmpty }),
+                isComplete: raw.isComplete)
         }
         return Feed(
-            format: format, title: title, link: link, language: language,
+            format: format, title: title, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
+            language: language,
             ttlMinutes: ttl.flatMap { Int($0.trimmingASCIIWhitespace()) },
             updatePeriod: updatePeriod.flatMap(UpdatePeriod.init(rawValue:)),
             updateFrequency: updateFrequency.flatMap { Int($0.trimmingASCIIWhitespace()) },
             entries: feedEntries, encoding: encoding)
     }
 
-    /// The summary as feed readers show it: the summary element when there is one
-    /// (even empty), else iTunes' or Media RSS's description, else the content.
+    /// The summary as feed readers show it: the first summary-like element (even
+    /// an empty one), else the content.
     private func summary(of raw: RawEntry) -> FeedText? {
-        if raw.hasSummaryElement { return raw.summary ?? FeedText("", kind: .text) }
-        if let text = raw.itunesSummary { return FeedText(text, kind: .text) }
-        if let text = raw.mediaDescription { return FeedText(text, kind: .text) }
-        return raw.content
+        raw.summaries.first ?? raw.content
     }
 
     // MARK: Formats
@@ -284,7 +300,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
         switch (name.namespace, name.local) {
         case (_, "title") where isRSSName(name): begin(.title(kind: .html))
         case (_, "link") where isRSSName(name): begin(.link)
-        case (_, "guid") where isRSSName(name): begin(.id)
+        case (_, "guid") where isRSSName(name):
+            current?.guidIsPermaLink = attribute("isPermaLink", attributes)?.lowercased() != "false"
+            begin(.id)
         case (_, "pubDate") where isRSSName(name): begin(.published)
         case (_, "description") where isRSSName(name): begin(.summary(kind: .html), mode: .html)
         case (_, "author") where isRSSName(name): begin(.author)
@@ -311,8 +329,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
             guard depth == 2 else { return }
             switch name.local {
             case "title": begin(.feedTitle(kind: atomKind(attributes)), mode: atomMode(attributes))
+            case "id": begin(.feedID)
             case "link":
-                if isAlternate(attributes), link == nil, let href = attribute("href", attributes) {
+                // As in other readers, the last alternate link wins.
+                if isAlternate(attributes), let href = attribute("href", attributes) {
                     link = resolve(href) ?? href
                 }
             default: break
@@ -343,7 +363,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             if let base = bases.last, base.depth == depth { current?.baseURL = base.base }
             begin(.content(kind: atomKind(attributes)), mode: atomMode(attributes))
         case "link":
-            if isAlternate(attributes), current?.link == nil, let href = attribute("href", attributes) {
+            if isAlternate(attributes), let href = attribute("href", attributes) {
                 current?.link = resolve(href) ?? href
             }
         case "category":
@@ -410,7 +430,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     ]
 
     private func commit(_ capture: Capture) {
-        let raw = String(decoding: capture.bytes, as: UTF8.self)
+        let raw = repairsDoubleEncoding
+            ? DoubleEncoding.repaired(capture.bytes) : String(decoding: capture.bytes, as: UTF8.self)
         let trimmed = raw.trimmingASCIIWhitespace()
         let value: String? = trimmed.isEmpty ? nil : trimmed
         switch capture.field {
@@ -420,6 +441,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             if link == nil, let value { link = resolve(value) ?? value }
         case .feedLanguage: language = value
         case .feedTTL: ttl = value
+        case .feedID: feedID = value
         case .title(let kind):
             current?.title = value.map { titleText($0, kind: kind, mode: capture.mode) }
         case .link:
@@ -433,16 +455,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
         case .summary(let kind):
-            current?.hasSummaryElement = true
-            if let value { current?.summary = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind) }
+            current?.summaries.append(FeedText(value ?? "", kind: isMarkup(capture.mode) ? .html : kind))
         case .content(let kind):
             if current?.content == nil, let value {
                 current?.content = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind)
             }
-        case .mediaDescription:
-            if current?.mediaDescription == nil { current?.mediaDescription = value }
-        case .itunesSummary:
-            if current?.itunesSummary == nil { current?.itunesSummary = value }
+        case .itunesAuthor:
+            if current?.itunesAuthor == nil { current?.itunesAuthor = value }
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
         case .category:
@@ -471,6 +490,31 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private func resolve(_ reference: String) -> String? {
         guard let base = currentBase, !URLText.isAbsolute(reference) else { return nil }
         return URLText.resolve(reference, against: base)
+    }
+}
+
+/// Repairs text that was UTF-8, read by someone as Latin-1, and encoded as UTF-8
+/// again ("cafÃ©" for "café"), a common publishing mistake that feed readers undo.
+enum DoubleEncoding {
+    /// The text of `utf8`, repaired when every character is at most U+00FF, at
+    /// least one is not ASCII, and the characters taken as bytes are valid UTF-8.
+    static func repaired(_ utf8: [UInt8]) -> String {
+        // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF; anything else rules it out.
+        var sawLatin = false
+        for byte in utf8 where byte >= 0x80 {
+            if byte >= 0xC4 { return String(decoding: utf8, as: UTF8.self) }
+            if byte == 0xC2 || byte == 0xC3 { sawLatin = true }
+        }
+        guard sawLatin else { return String(decoding: utf8, as: UTF8.self) }
+        let text = String(decoding: utf8, as: UTF8.self)
+        var latin: [UInt8] = []
+        latin.reserveCapacity(utf8.count)
+        for scalar in text.unicodeScalars {
+            guard scalar.value <= 0xFF else { return text }
+            latin.append(UInt8(scalar.value))
+        }
+        guard TextEncoding.isValidUTF8(latin[...]) else { return text }
+        return String(decoding: latin, as: UTF8.self)
     }
 }
 

@@ -38,10 +38,11 @@ public struct FeedParser: Sendable {
         }
         let decoded = try TextEncoding.decode(bytes, httpCharset: options.httpCharset)
         let builder = FeedDocumentBuilder()
+        builder.repairsDoubleEncoding = decoded.label == "utf-8"
         guard let parser = XMLStreamParser(handler: builder) else {
             throw FeedParseError(.parserUnavailable, "libxml2 could not create a parser (out of memory?)")
         }
-        let body = Self.skippingJunkBeforeMarkup(decoded.utf8)
+        let body = XMLRepair.repaired(Self.skippingJunkBeforeMarkup(decoded.utf8))
         body.withUnsafeBufferPointer { parser.parse($0, isLast: true) }
         builder.finish()
         // `CST` is China Standard Time in Chinese-language feeds, US Central elsewhere.

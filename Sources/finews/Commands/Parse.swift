@@ -85,7 +85,8 @@ enum FeedJSON {
             out += ",\"updated\":\(optional(entry.updated.map(rfc3339)))"
             out += ",\"author\":\(optional(entry.author))"
             out += ",\"summary\":\(optional(entry.summary.map { publishable($0, entry) }))"
-            out += ",\"content\":\(optional(entry.content.map { publishable($0, entry) }))"
+            let content = entry.content ?? entry.secondarySummary
+            out += ",\"content\":\(optional(content.map { publishable($0, entry) }))"
             out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]}"
         }
         return out + "]}"
