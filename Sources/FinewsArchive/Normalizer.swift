@@ -32,8 +32,8 @@ public struct Normalizer: Sendable {
     ///   - firstSeen: when finews first saw the story (stored, so it never changes).
     ///   - now: the current time; dates more than a day ahead of it are not trusted.
     public func post(for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date) -> Post {
-        let body = self.body(for: entry)
-        var title = entry.title.map(HTMLText.collapseWhitespace) ?? ""
+        let body = Self.withoutControlCharacters(self.body(for: entry))
+        var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
         if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
         if title.isEmpty { title = infoCode.value }
         var date = entry.published ?? entry.updated ?? firstSeen
@@ -54,6 +54,15 @@ public struct Normalizer: Sendable {
             let base = entry.baseURL ?? entry.link
             return sanitizer.sanitize(text.value, baseURL: base).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+    }
+
+    /// The text without the C0 control characters that neither XML nor HTML allow
+    /// (tab, line feed and carriage return stay). Feeds carry them by accident.
+    static func withoutControlCharacters(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.filter {
+            $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r"
+        }))
     }
 
     /// Plain text as HTML: escaped, one `<p>` per paragraph (paragraphs are separated by blank lines).

@@ -34,13 +34,14 @@ public struct FeedDateParser: Sendable {
     private func parseNumeric(_ scanner: inout ByteScanner) -> Date? {
         let start = scanner.position
         guard let first = scanner.readNumber(maxDigits: 14) else { return nil }
-        if first.digits == 4, let separator = scanner.peek, separator == UInt8(ascii: "-") || separator == UInt8(ascii: "/") {
-            scanner.advance()
+        if first.digits == 4, let separator = scanner.consumeDateSeparator(.year) {
             guard let month = scanner.readNumber(maxDigits: 2) else { return nil }
             var day = 1
-            if scanner.consume(separator) {
+            let monthEnd = scanner.consumeDateSeparator(.month)
+            if monthEnd != nil {
                 guard let value = scanner.readNumber(maxDigits: 2) else { return nil }
                 day = value.value
+                if separator == .chinese { _ = scanner.consumeDateSeparator(.day) }
             }
             var fields = DateFields(year: first.value, month: month.value, day: day)
             if scanner.consume(UInt8(ascii: "T")) || scanner.consume(UInt8(ascii: "t")) || scanner.skipSpaces() {
@@ -73,6 +74,15 @@ public struct FeedDateParser: Sendable {
             if scanner.consume(UInt8(ascii: ".")) || scanner.consume(UInt8(ascii: ",")) {
                 _ = scanner.readNumber(maxDigits: 12)
             }
+        }
+        // A 12-hour clock: "04:42 PM".
+        var probe = scanner
+        probe.skipSpaces()
+        if let word = probe.peekWord()?.lowercased(), word == "am" || word == "pm" {
+            guard (1...12).contains(fields.hour) else { return false }
+            _ = probe.readWord()
+            scanner = probe
+            fields.hour = fields.hour % 12 + (word == "pm" ? 12 : 0)
         }
         return true
     }
@@ -291,6 +301,33 @@ struct ByteScanner {
     var peekIsDigit: Bool { peek.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
 
     mutating func advance() { position += 1 }
+
+    /// Which date part a separator follows.
+    enum DatePart { case year, month, day }
+
+    /// The style of a date separator: `-`, `/` or `.` between numbers, or the
+    /// Chinese unit characters 年, 月 and 日 after them.
+    enum DateSeparator { case ascii, chinese }
+
+    /// Consumes the separator after a year, month or day, if one is there.
+    mutating func consumeDateSeparator(_ part: DatePart) -> DateSeparator? {
+        let chinese: [UInt8]
+        switch part {
+        case .year: chinese = [0xE5, 0xB9, 0xB4]   // 年
+        case .month: chinese = [0xE6, 0x9C, 0x88]  // 月
+        case .day: chinese = [0xE6, 0x97, 0xA5]    // 日
+        }
+        if position + 3 <= bytes.count, bytes[position..<position + 3].elementsEqual(chinese) {
+            position += 3
+            return .chinese
+        }
+        if part != .day, let byte = peek,
+           byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".") {
+            position += 1
+            return .ascii
+        }
+        return nil
+    }
 
     mutating func consume(_ byte: UInt8) -> Bool {
         guard peek == byte else { return false }

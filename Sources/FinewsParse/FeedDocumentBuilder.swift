@@ -68,7 +68,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case feedTitle(kind: TextKind), feedLink, feedLanguage, feedTTL, feedID
         case title(kind: TextKind), link, id, published, updated, author, authorName, authorEmail
         case summary(kind: TextKind), content(kind: TextKind), category, source
-        case itunesAuthor, updatePeriod, updateFrequency
+        case keywords, updatePeriod, updateFrequency
     }
 
     /// An entry as collected: text still raw, dates not yet parsed.
@@ -92,7 +92,6 @@ final class FeedDocumentBuilder: XMLEventHandler {
         /// Summary-like elements in document order: `description`/`summary`,
         /// `itunes:summary`, `media:description` (an empty one counts too).
         var summaries: [FeedText] = []
-        var itunesAuthor: String?
     }
 
     // MARK: Events
@@ -139,6 +138,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         if namespace == Namespace.media {
             switch name.local {
             case "description": begin(.summary(kind: .text))
+            case "keywords": begin(.keywords)
+            case "category": begin(.category)
             case "content", "thumbnail":
                 if let url = attribute("url", attributes) {
                     let item = FeedMedia(
@@ -161,7 +162,16 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case (Namespace.dublinCoreTerms, "modified"): begin(.updated)
         case (Namespace.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
         case (Namespace.itunes, "summary"): begin(.summary(kind: .text))
-        case (Namespace.itunes, "author"): begin(.itunesAuthor)
+        case (Namespace.itunes, "author"): begin(.author)
+        case (Namespace.itunes, "keywords"): begin(.keywords)
+        case (Namespace.dublinCore, "description"): begin(.summary(kind: .text))
+        // Atom elements borrowed by RSS items.
+        case (Namespace.atom, "updated") where format == .rss || format == .rdf: begin(.updated)
+        case (Namespace.atom, "published") where format == .rss || format == .rdf: begin(.published)
+        case (Namespace.atom, "link") where format == .rss || format == .rdf:
+            if current?.link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
+                current?.link = resolve(href) ?? href
+            }
         default: return false
         }
         return true
@@ -225,7 +235,6 @@ final class FeedDocumentBuilder: XMLEventHandler {
             } else if author == nil, let email = raw.authorEmail {
                 author = email
             }
-            if author == nil { author = raw.itunesAuthor }
             // Without a link, an Atom id or an RSS permalink guid stands in for it.
             var link = raw.link
             if link == nil, let id = raw.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
@@ -296,6 +305,11 @@ final class FeedDocumentBuilder: XMLEventHandler {
             }
             return
         }
+        if name.local == "category", isRSSName(name) {
+            // Some feeds wrap their categories in a <categories> element.
+            begin(.category)
+            return
+        }
         guard depth == entryDepth + 1 else { return }
         switch (name.namespace, name.local) {
         case (_, "title") where isRSSName(name): begin(.title(kind: .html))
@@ -304,9 +318,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
             current?.guidIsPermaLink = attribute("isPermaLink", attributes)?.lowercased() != "false"
             begin(.id)
         case (_, "pubDate") where isRSSName(name): begin(.published)
+        case (_, "modified") where isRSSName(name): begin(.updated)
         case (_, "description") where isRSSName(name): begin(.summary(kind: .html), mode: .html)
         case (_, "author") where isRSSName(name): begin(.author)
-        case (_, "category") where isRSSName(name): begin(.category)
         case (_, "source") where isRSSName(name): begin(.source)
         default: break
         }
@@ -367,7 +381,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 current?.link = resolve(href) ?? href
             }
         case "category":
-            if let term = attribute("term", attributes), !term.isEmpty { current?.categories.append(term) }
+            if let term = attribute("term", attributes), !term.isEmpty {
+                current?.categories.append(term)
+            } else {
+                // Not Atom, but seen: the term written as the element's text.
+                begin(.category)
+            }
         default: break
         }
     }
@@ -430,8 +449,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     ]
 
     private func commit(_ capture: Capture) {
-        let raw = repairsDoubleEncoding
-            ? DoubleEncoding.repaired(capture.bytes) : String(decoding: capture.bytes, as: UTF8.self)
+        let bytes = XMLRepair.restoredControls(capture.bytes)
+        let raw = repairsDoubleEncoding ? DoubleEncoding.repaired(bytes) : String(decoding: bytes, as: UTF8.self)
         let trimmed = raw.trimmingASCIIWhitespace()
         let value: String? = trimmed.isEmpty ? nil : trimmed
         switch capture.field {
@@ -460,12 +479,16 @@ final class FeedDocumentBuilder: XMLEventHandler {
             if current?.content == nil, let value {
                 current?.content = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind)
             }
-        case .itunesAuthor:
-            if current?.itunesAuthor == nil { current?.itunesAuthor = value }
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
         case .category:
             if let value { current?.categories.append(HTMLText.collapseWhitespace(value)) }
+        case .keywords:
+            // Media RSS and iTunes keywords: a comma-separated list.
+            for keyword in (value ?? "").split(separator: ",") {
+                let term = HTMLText.collapseWhitespace(String(keyword))
+                if !term.isEmpty { current?.categories.append(term) }
+            }
         case .source:
             if current?.source == nil, let value { current?.source = HTMLText.collapseWhitespace(value) }
         }

@@ -2,8 +2,11 @@
 /// in one pass over the UTF-8 bytes before parsing:
 ///
 /// - control characters that XML forbids (everything below U+0020 except tab,
-///   line feed and carriage return, and U+FFFE/U+FFFF) are dropped: libxml2
-///   would otherwise abandon the CDATA section or text they appear in;
+///   line feed and carriage return) would make libxml2 abandon the CDATA section
+///   or text they appear in. Each is carried through the parse as a private-use
+///   stand-in (U+E000 plus its value) and turned back by ``restoredControls(_:)``,
+///   so the parser reports the text as the publisher wrote it; finews drops them
+///   before publishing. U+FFFE and U+FFFF are dropped outright;
 /// - a bare `&` that starts no entity or character reference (`?a=1&b=2`) is
 ///   written as `&amp;`, so the text after it is kept as written.
 ///
@@ -22,8 +25,7 @@ enum XMLRepair {
             switch byte {
             case UInt8(ascii: "<"):
                 if let skipEnd = endOfLiteralSection(bytes, at: index) {
-                    // Control characters inside CDATA are dropped too.
-                    for literal in bytes[index..<skipEnd] where !isForbiddenControl(literal) { output.append(literal) }
+                    for literal in bytes[index..<skipEnd] { appendReplacingControl(literal, to: &output) }
                     index = skipEnd
                     continue
                 }
@@ -35,11 +37,40 @@ enum XMLRepair {
                 index += 3
                 continue
             default:
-                if !isForbiddenControl(byte) { output.append(byte) }
+                appendReplacingControl(byte, to: &output)
             }
             index += 1
         }
         return output[...]
+    }
+
+    /// The stand-in for a forbidden control character: U+E000 + its value, in UTF-8.
+    @inline(__always)
+    private static func appendReplacingControl(_ byte: UInt8, to output: inout [UInt8]) {
+        if isForbiddenControl(byte) {
+            output.append(contentsOf: [0xEE, 0x80, 0x80 | byte])
+        } else {
+            output.append(byte)
+        }
+    }
+
+    /// Turns the stand-ins of ``repaired(_:)`` back into the control characters.
+    static func restoredControls(_ utf8: [UInt8]) -> [UInt8] {
+        guard let first = utf8.firstIndex(of: 0xEE) else { return utf8 }
+        var output = Array(utf8[..<first])
+        output.reserveCapacity(utf8.count)
+        var index = first
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == 0xEE, index + 2 < utf8.count, utf8[index + 1] == 0x80, utf8[index + 2] & 0xE0 == 0x80 {
+                output.append(utf8[index + 2] & 0x1F)
+                index += 3
+                continue
+            }
+            output.append(byte)
+            index += 1
+        }
+        return output
     }
 
     /// The index of the first byte that needs mending, or nil.
@@ -68,7 +99,7 @@ enum XMLRepair {
     }
 
     @inline(__always)
-    private static func isForbiddenControl(_ byte: UInt8) -> Bool {
+    static func isForbiddenControl(_ byte: UInt8) -> Bool {
         byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D
     }
 
