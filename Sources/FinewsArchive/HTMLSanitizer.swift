@@ -39,9 +39,19 @@ public struct HTMLSanitizer: Sendable {
                 index += 1
                 continue
             }
+            if tag.isTruncated { break }
             let name = tag.name
             if Self.droppedWithContent.contains(name) {
-                index = tag.isEnd || tag.selfClosing ? tag.end : skipElement(named: name, in: bytes, from: tag.end)
+                if tag.isEnd || tag.selfClosing {
+                    index = tag.end
+                } else if let after = skipElement(named: name, in: bytes, from: tag.end) {
+                    index = after
+                } else {
+                    // Never closed: script-like elements take the rest with them;
+                    // for the others only the stray tag goes.
+                    if Self.unsafeToTheEnd.contains(name) { break }
+                    index = tag.end
+                }
                 continue
             }
             guard Self.allowedElements.contains(name) else {
@@ -132,8 +142,8 @@ public struct HTMLSanitizer: Sendable {
         return (bytes[start...].firstIndex(of: UInt8(ascii: ">")) ?? (bytes.count - 1)) + 1
     }
 
-    /// Skips to just after `</name>` (case-insensitive), or to the end.
-    private func skipElement(named name: String, in bytes: [UInt8], from start: Int) -> Int {
+    /// The index just after `</name>` (case-insensitive), or nil when it never comes.
+    private func skipElement(named name: String, in bytes: [UInt8], from start: Int) -> Int? {
         let closing = Array("</\(name)".utf8)
         var index = start
         while index + closing.count <= bytes.count {
@@ -143,19 +153,25 @@ public struct HTMLSanitizer: Sendable {
             }
             index += 1
         }
-        return bytes.count
+        return nil
     }
 
     static let droppedWithContent: Set<String> = [
-        "script", "style", "template", "iframe", "object", "embed", "applet", "noscript", "noembed", "noframes",
+        "script", "style", "template", "iframe", "object", "embed", "applet", "noembed", "noframes",
         "frameset", "frame", "textarea", "select", "button", "svg", "math", "head", "title", "xmp", "plaintext",
+    ]
+
+    /// Elements whose content is code: when one is never closed, everything after
+    /// its start tag is dropped.
+    static let unsafeToTheEnd: Set<String> = [
+        "script", "style", "template", "iframe", "object", "embed", "applet", "svg", "math", "xmp", "plaintext",
     ]
 
     static let allowedElements: Set<String> = [
         "a", "abbr", "acronym", "address", "article", "aside", "audio", "b", "bdi", "bdo", "big", "blockquote", "br",
         "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em",
         "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins",
-        "kbd", "li", "main", "mark", "nav", "ol", "p", "picture", "pre", "q", "rp", "rt", "ruby", "s", "samp",
+        "kbd", "li", "main", "mark", "nav", "ol", "p", "picture", "pre", "q", "s", "samp",
         "section", "small", "source", "span", "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td",
         "tfoot", "th", "thead", "time", "tr", "track", "tt", "u", "ul", "var", "video", "wbr",
     ]
@@ -203,6 +219,9 @@ struct HTMLTag {
     var attributes: [(String, String)]
     /// The index just after the closing `>`.
     var end: Int
+    /// A quoted attribute value that never closes: as in a browser, the tag runs
+    /// to the end of the text.
+    var isTruncated = false
 
     /// Parses the tag starting at `start` (a `<`); nil when no tag starts there.
     static func parse(_ bytes: [UInt8], at start: Int) -> HTMLTag? {
@@ -243,7 +262,10 @@ struct HTMLTag {
                 if index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") {
                     let quote = bytes[index]
                     let valueStart = index + 1
-                    guard let valueEnd = bytes[valueStart...].firstIndex(of: quote) else { return nil }
+                    guard let valueEnd = bytes[valueStart...].firstIndex(of: quote) else {
+                        return HTMLTag(name: name, isEnd: isEnd, selfClosing: false, attributes: attributes,
+                                       end: bytes.count, isTruncated: true)
+                    }
                     value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                     index = valueEnd + 1
                 } else {

@@ -94,9 +94,9 @@ public struct FeedEntry: Sendable, Hashable {
     public var baseURL: String?
     /// Images, audio and video attached with Media RSS.
     public var media: [FeedMedia]
-    /// A second summary-like element (a longer `itunes:summary` after the
-    /// `description`, a `media:description`), which other feed readers show as the
-    /// content when there is no content element. finews does not publish it.
+    /// A second summary-like element that came before any content element (a
+    /// longer `itunes:summary` after the `description`, say). Other feed readers
+    /// show it as the first content; finews does not publish it.
     public var secondarySummary: FeedText?
     /// False for an entry cut off by the end of a truncated document: its fields
     /// may be partial, so finews does not publish it.

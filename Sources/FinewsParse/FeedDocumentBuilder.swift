@@ -13,6 +13,11 @@ enum Namespace {
     static let xhtml = "http://www.w3.org/1999/xhtml"
     static let xml = "http://www.w3.org/XML/1998/namespace"
     static let media = "http://search.yahoo.com/mrss/"
+    /// Media RSS as some publishers write it, without the final slash.
+    static let mediaWithoutSlash = "http://search.yahoo.com/mrss"
+    /// UserLand's namespaces for RSS 2.0 elements, seen in older feeds.
+    static let userlandRSS = ["http://backend.userland.com/rss2", "http://backend.userland.com/rss"]
+    /// Compared without regard to case: Apple's own feeds spell it `DTDs/Podcast`.
     static let itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
     static let syndication = "http://purl.org/rss/1.0/modules/syndication/"
 }
@@ -21,10 +26,6 @@ enum Namespace {
 /// knowledge (which element means what in RSS, RDF and Atom) lives here; policy
 /// (infoCode, sanitizing, dates in the site's zone) does not.
 final class FeedDocumentBuilder: XMLEventHandler {
-    /// Whether text that was UTF-8 read as Latin-1 and encoded again is repaired
-    /// (set for documents that arrived as UTF-8).
-    var repairsDoubleEncoding = false
-
     /// The format, once the root element has been seen; nil before, or for a non-feed root.
     private(set) var format: FeedFormat?
     /// The root element's name when it is not a feed root (for the error message).
@@ -56,6 +57,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var bytes: [UInt8] = []
         /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
         var skippedWrapperDepth: Int?
+        /// When set, only text at this depth or deeper counts (an author's `<name>`).
+        var onlyInsideDepth: Int?
 
         /// `text`: characters only; `html`: characters are HTML source, stray child
         /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
@@ -81,7 +84,6 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var author: String?
         var authorName: String?
         var authorEmail: String?
-        var summary: FeedText?
         var content: FeedText?
         var categories: [String] = []
         var source: String?
@@ -89,9 +91,15 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var media: [FeedMedia] = []
         var guidIsPermaLink = false
         var isComplete = true
-        /// Summary-like elements in document order: `description`/`summary`,
-        /// `itunes:summary`, `media:description` (an empty one counts too).
-        var summaries: [FeedText] = []
+        /// The summary: the first summary-like element (`description`, `summary`,
+        /// `itunes:summary`, `media:description`; an empty one counts), or a later
+        /// one once the entry has content.
+        var summary: FeedText?
+        /// A second summary-like element that came before any content element:
+        /// other readers show it as the content.
+        var secondarySummary: FeedText?
+        /// A content element, or a secondary summary, has been seen.
+        var hasContent = false
     }
 
     // MARK: Events
@@ -121,7 +129,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// Elements of the common extension namespaces, which mean the same in every
     /// format. Returns true when the element was handled.
     private func startExtensionElement(_ name: XMLName, attributes: [XMLAttribute]) -> Bool {
-        guard let namespace = name.namespace else { return false }
+        guard var namespace = name.namespace else { return false }
+        if namespace.utf8.count == Namespace.itunes.utf8.count, namespace.lowercased() == Namespace.itunes {
+            namespace = Namespace.itunes
+        }
         if current == nil {
             switch (namespace, name.local) {
             case (Namespace.syndication, "updatePeriod"): begin(.updatePeriod)
@@ -135,9 +146,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
             return true
         }
         // Media RSS groups its elements; read them at any depth inside the entry.
-        if namespace == Namespace.media {
+        if namespace == Namespace.media || namespace == Namespace.mediaWithoutSlash {
             switch name.local {
-            case "description": begin(.summary(kind: .text))
+            case "description":
+                // Only an item's own media:description is a summary; one that
+                // describes a single media object (nested in it) is not.
+                if depth == entryDepth + 1 || path.dropLast().last == "group" { begin(.summary(kind: .text)) }
             case "keywords": begin(.keywords)
             case "category": begin(.category)
             case "content", "thumbnail":
@@ -200,6 +214,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard capture != nil else { return }
+        if let only = capture?.onlyInsideDepth, depth < only { return }
         if capture?.mode == .xhtml || capture?.mode == .xhtmlBody {
             for byte in bytes {
                 switch byte {
@@ -245,7 +260,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
                 author: author, summary: summary(of: raw), content: raw.content, categories: raw.categories,
                 source: raw.source, baseURL: raw.baseURL, media: raw.media,
-                secondarySummary: raw.summaries.dropFirst().first(where: { !$0.value.isEmpty }),
+                secondarySummary: raw.secondarySummary,
                 isComplete: raw.isComplete)
         }
         return Feed(
@@ -257,10 +272,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
             entries: feedEntries, encoding: encoding)
     }
 
-    /// The summary as feed readers show it: the first summary-like element (even
-    /// an empty one), else the content.
+    /// The summary as feed readers show it (see ``RawEntry/summary``), else the content.
     private func summary(of raw: RawEntry) -> FeedText? {
-        raw.summaries.first ?? raw.content
+        raw.summary ?? raw.content
     }
 
     // MARK: Formats
@@ -279,7 +293,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     }
 
     private func isRSSName(_ name: XMLName) -> Bool {
-        name.namespace == nil || name.namespace == Namespace.rss10 || name.namespace == Namespace.rss090
+        guard let namespace = name.namespace else { return true }
+        return namespace == Namespace.rss10 || namespace == Namespace.rss090 || Namespace.userlandRSS.contains(namespace)
     }
 
     private func startRSSElement(_ name: XMLName, attributes: [XMLAttribute]) {
@@ -402,7 +417,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         if type == "xhtml" || type == "application/xhtml+xml" || attribute("mode", attributes)?.lowercased() == "xml" {
             return .xhtml
         }
-        return .text
+        // HTML content is meant to be escaped, but raw markup is common: keep it.
+        return type == "html" || type == "text/html" ? .html : .text
     }
 
     private func isAlternate(_ attributes: [XMLAttribute]) -> Bool {
@@ -421,6 +437,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
     }
 
     private func appendStartTag(_ name: XMLName, attributes: [XMLAttribute]) {
+        if case .author? = capture?.field, name.local == "name", capture?.onlyInsideDepth == nil {
+            // An RSS author written the Atom way (<author><name>…</name><title>…):
+            // the name alone is the author.
+            capture?.bytes.removeAll()
+            capture?.onlyInsideDepth = depth
+            return
+        }
         guard let mode = capture?.mode, mode != .text else { return }
         if mode == .xhtml, capture?.skippedWrapperDepth == nil, capture?.bytes.isEmpty ?? false
             || capture?.bytes.allSatisfy(isASCIIWhitespace) ?? false,
@@ -438,6 +461,11 @@ final class FeedDocumentBuilder: XMLEventHandler {
     }
 
     private func appendEndTag(_ name: XMLName) {
+        if capture?.onlyInsideDepth == depth {
+            // The author's <name> has ended: nothing after it counts.
+            capture?.onlyInsideDepth = Int.max
+            return
+        }
         guard let mode = capture?.mode, mode != .text else { return }
         if capture?.skippedWrapperDepth == depth { return }
         if Self.voidElements.contains(name.local) { return }
@@ -450,7 +478,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     private func commit(_ capture: Capture) {
         let bytes = XMLRepair.restoredControls(capture.bytes)
-        let raw = repairsDoubleEncoding ? DoubleEncoding.repaired(bytes) : String(decoding: bytes, as: UTF8.self)
+        let raw = DoubleEncoding.repaired(bytes)
         let trimmed = raw.trimmingASCIIWhitespace()
         let value: String? = trimmed.isEmpty ? nil : trimmed
         switch capture.field {
@@ -474,8 +502,17 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
         case .summary(let kind):
-            current?.summaries.append(FeedText(value ?? "", kind: isMarkup(capture.mode) ? .html : kind))
+            let text = FeedText(value ?? "", kind: isMarkup(capture.mode) ? .html : kind)
+            if current?.summary == nil {
+                current?.summary = text
+            } else if current?.hasContent == false {
+                current?.secondarySummary = text
+                current?.hasContent = true
+            } else if !text.value.isEmpty {
+                current?.summary = text
+            }
         case .content(let kind):
+            current?.hasContent = true
             if current?.content == nil, let value {
                 current?.content = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind)
             }
@@ -516,29 +553,57 @@ final class FeedDocumentBuilder: XMLEventHandler {
     }
 }
 
-/// Repairs text that was UTF-8, read by someone as Latin-1, and encoded as UTF-8
-/// again ("cafÃ©" for "café"), a common publishing mistake that feed readers undo.
+/// Repairs two publishing mistakes that feed readers undo, in every field:
+/// text that was UTF-8, read by someone as Latin-1 and encoded as UTF-8 again
+/// ("cafÃ©" for "café"), and windows-1252 punctuation stored as C1 control
+/// characters (U+0093 for a left double quotation mark).
 enum DoubleEncoding {
     /// The text of `utf8`, repaired when every character is at most U+00FF, at
-    /// least one is not ASCII, and the characters taken as bytes are valid UTF-8.
+    /// least one is not ASCII, and the characters taken as bytes are valid UTF-8;
+    /// otherwise with C1 controls mapped to their windows-1252 characters.
     static func repaired(_ utf8: [UInt8]) -> String {
         // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF; anything else rules it out.
         var sawLatin = false
+        var onlyLatin = true
         for byte in utf8 where byte >= 0x80 {
-            if byte >= 0xC4 { return String(decoding: utf8, as: UTF8.self) }
+            if byte >= 0xC4 { onlyLatin = false }
             if byte == 0xC2 || byte == 0xC3 { sawLatin = true }
         }
         guard sawLatin else { return String(decoding: utf8, as: UTF8.self) }
         let text = String(decoding: utf8, as: UTF8.self)
+        guard onlyLatin else { return mappingC1Controls(text) }
         var latin: [UInt8] = []
         latin.reserveCapacity(utf8.count)
         for scalar in text.unicodeScalars {
             guard scalar.value <= 0xFF else { return text }
             latin.append(UInt8(scalar.value))
         }
-        guard TextEncoding.isValidUTF8(latin[...]) else { return text }
+        guard TextEncoding.isValidUTF8(latin[...]) else { return mappingC1Controls(text) }
         return String(decoding: latin, as: UTF8.self)
     }
+
+    /// C1 controls (U+0080–U+009F, encoded C2 80–C2 9F) as the windows-1252
+    /// characters of the same byte values; the five bytes that windows-1252 leaves
+    /// undefined stay as they are.
+    private static func mappingC1Controls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
+        var output = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value),
+               let mapped = windows1252[Int(scalar.value - 0x80)].flatMap(Unicode.Scalar.init) {
+                output.append(mapped)
+            } else {
+                output.append(scalar)
+            }
+        }
+        return String(output)
+    }
+
+    private static let windows1252: [UInt32?] = [
+        0x20AC, nil, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, nil,
+        0x017D, nil, nil, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, nil, 0x017E, 0x0178,
+    ]
 }
 
 /// URL helpers shared by the parser and later stages.
@@ -563,6 +628,8 @@ public enum URLText {
 
     /// `reference` resolved against `base` (RFC 3986), or nil when either does not parse.
     public static func resolve(_ reference: String, against base: String) -> String? {
+        // An empty reference is the base itself (RFC 3986 §5.2).
+        if reference.isEmpty { return URL(string: base)?.absoluteString }
         guard let baseURL = URL(string: base),
               let resolved = URL(string: reference, relativeTo: baseURL)
         else { return nil }

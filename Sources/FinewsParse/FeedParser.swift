@@ -38,7 +38,6 @@ public struct FeedParser: Sendable {
         }
         let decoded = try TextEncoding.decode(bytes, httpCharset: options.httpCharset)
         let builder = FeedDocumentBuilder()
-        builder.repairsDoubleEncoding = decoded.label == "utf-8"
         guard let parser = XMLStreamParser(handler: builder) else {
             throw FeedParseError(.parserUnavailable, "libxml2 could not create a parser (out of memory?)")
         }

@@ -88,8 +88,12 @@ enum TextEncoding {
         case "utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8": return "utf-8"
         case "gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "csgb2312", "gb18030", "windows-936":
             return "gb18030"
-        case "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii", "cp1252", "windows-1252", "iso_8859-1":
-            return "windows-1252"
+        // Latin-1 is decoded byte for byte; the parser then reads the C1 controls
+        // this leaves (0x80–0x9F) as the windows-1252 characters publishers meant,
+        // after undoing double encoding (see DoubleEncoding).
+        case "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii", "iso_8859-1":
+            return "iso-8859-1"
+        case "cp1252", "windows-1252": return "windows-1252"
         case "big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "cp950", "big5-hkscs": return "big5-hkscs"
         case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis": return "shift_jis"
         case "windows-31j", "cp932": return "cp932"

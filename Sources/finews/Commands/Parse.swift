@@ -85,7 +85,9 @@ enum FeedJSON {
             out += ",\"updated\":\(optional(entry.updated.map(rfc3339)))"
             out += ",\"author\":\(optional(entry.author))"
             out += ",\"summary\":\(optional(entry.summary.map { publishable($0, entry) }))"
-            let content = entry.content ?? entry.secondarySummary
+            // As other readers report it: a second summary that came before any
+            // content element is the first content.
+            let content = entry.secondarySummary ?? entry.content
             out += ",\"content\":\(optional(content.map { publishable($0, entry) }))"
             out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]}"
         }
