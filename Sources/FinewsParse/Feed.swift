@@ -10,6 +10,8 @@ public enum FeedFormat: String, Sendable, Hashable, CaseIterable {
     case atom
     /// Atom 0.3 (`<feed xmlns="http://purl.org/atom/ns#">`).
     case atom03
+    /// JSON Feed 1.0 and 1.1.
+    case json
 }
 
 /// How a text construct is to be read: plain text, or HTML markup.

@@ -123,6 +123,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         switch format {
         case .rss, .rdf: startRSSElement(name, attributes: attributes)
         case .atom, .atom03: startAtomElement(name, attributes: attributes)
+        case .json: break
         }
     }
 

@@ -37,6 +37,9 @@ public struct FeedParser: Sendable {
             throw FeedParseError(.empty, "the document is empty")
         }
         let decoded = try TextEncoding.decode(bytes, httpCharset: options.httpCharset)
+        if JSONFeedReader.looksLikeJSON(decoded.utf8) {
+            return try JSONFeedReader.read(decoded.utf8, dates: FeedDateParser(defaultZone: options.defaultTimeZone))
+        }
         let builder = FeedDocumentBuilder()
         guard let parser = XMLStreamParser(handler: builder) else {
             throw FeedParseError(.parserUnavailable, "libxml2 could not create a parser (out of memory?)")
