@@ -85,6 +85,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Drives FeedFetcher over a list of URLs for scripts/bench-fetch.
+        .executableTarget(
+            name: "FetchBenchmark",
+            dependencies: ["FinewsFetch"],
+            swiftSettings: strictSettings
+        ),
+
         // One test target per module, plus end-to-end tests of the built binary.
         .testTarget(
             name: "FinewsParseTests",
