@@ -71,8 +71,10 @@ for await result in fetcher.fetch(requests) {
 }
 let elapsed = clock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-if let path = options.saveValidators {
-    FileManager.default.createFile(atPath: path, contents: Data((validators.joined(separator: "\n") + "\n").utf8))
+if let path = options.saveValidators,
+   !FileManager.default.createFile(atPath: path, contents: Data((validators.joined(separator: "\n") + "\n").utf8)) {
+    FileHandle.standardError.write(Data("FetchBenchmark: cannot write \(path)\n".utf8))
+    exit(2)
 }
 print(String(format: "seconds=%.3f fetched=%d not_modified=%d failed=%d bytes=%d", seconds, fetched, notModified, failed, bytes))
 exit(failed == 0 ? 0 : 1)
