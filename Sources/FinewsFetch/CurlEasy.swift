@@ -11,7 +11,9 @@ final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     let request: FetchRequest
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// `CURLOPT_ERRORBUFFER`: libcurl writes into it during the transfer, so it must not
+    /// move; allocated here rather than borrowed from an array.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     private var body: [UInt8] = []
     private var exceededLimit = false
@@ -25,12 +27,15 @@ final class CurlEasy {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
         self.request = request
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(defaultUserAgent: defaultUserAgent)
     }
 
     deinit {
         curl_easy_cleanup(handle)
         if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
     }
 
     private func configure(defaultUserAgent: String) {
@@ -67,9 +72,7 @@ final class CurlEasy {
             // Refuses at once a body whose announced length (on the wire) is already too big.
             _ = finews_easy_setopt_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxSize))
         }
-        errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            _ = finews_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
-        }
+        _ = finews_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         _ = finews_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWrite)
         _ = finews_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         _ = finews_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeader)
@@ -141,10 +144,7 @@ final class CurlEasy {
     ) -> Result<FetchOutcome, FetchError> {
         if exceededLimit { return .failure(.tooLarge(facts: facts)) }
         guard code == CURLE_OK else {
-            let detail = errorBuffer.withUnsafeBufferPointer { buffer -> String in
-                guard let base = buffer.baseAddress, base.pointee != 0 else { return String(cString: curl_easy_strerror(code)) }
-                return String(cString: base)
-            }
+            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
             return .failure(.transfer(code, detail: detail, facts: facts))
         }
         var status = 0
