@@ -2,7 +2,7 @@
 # the C libraries); a Swift 6 toolchain must be on PATH.
 
 SWIFT ?= swift
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev pkg-config
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config
 BIN = .build/debug/finews
 
 .PHONY: deps build demo test release clean

@@ -28,6 +28,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // zlib, for the fetcher tests' gzip bodies (libcurl decodes gzip itself).
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .systemLibrary(
             name: "CLibXML2",
             pkgConfig: "libxml-2.0",
@@ -79,6 +85,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Drives FeedFetcher over a list of URLs for scripts/bench-fetch.
+        .executableTarget(
+            name: "FetchBenchmark",
+            dependencies: ["FinewsFetch"],
+            swiftSettings: strictSettings
+        ),
+
         // One test target per module, plus end-to-end tests of the built binary.
         .testTarget(
             name: "FinewsParseTests",
@@ -90,6 +103,7 @@ let package = Package(
             name: "FinewsFetchTests",
             dependencies: [
                 "FinewsFetch",
+                "CZlib",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
             ],

@@ -93,11 +93,17 @@ public struct RefreshCycle: Sendable {
             FetchRequest(
                 key: feed.name, url: feed.url, etag: feedStates[feed.name]?.etag,
                 lastModified: feedStates[feed.name]?.lastModified, userAgent: feed.userAgent,
-                timeoutSeconds: feed.timeout ?? config.fetch.timeout, maxSize: feed.maxSize ?? config.fetch.maxSize)
+                timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
         }
         let results = await fetcher.fetchAll(requests)
         var resultsByFeed: [String: FetchResult] = [:]
-        for result in results where resultsByFeed[result.key] == nil { resultsByFeed[result.key] = result }
+        for result in results where resultsByFeed[result.key] == nil {
+            resultsByFeed[result.key] = result
+            if let moved = result.permanentRedirect {
+                logger.notice("feed moved permanently; update its url in feeds.conf",
+                              metadata: ["feed": "\(result.key)", "url": "\(result.url)", "new_url": "\(moved)"])
+            }
+        }
 
         var summary = RefreshSummary()
         var batch = StateBatch()
@@ -117,8 +123,9 @@ public struct RefreshCycle: Sendable {
                 summary.feedsOK += 1
                 feedState.consecutiveErrors = 0
                 feedState.lastError = nil
-                feedState.etag = outcome.validators.etag ?? feedState.etag
-                feedState.lastModified = outcome.validators.lastModified ?? feedState.lastModified
+                // The fetcher returns the validators to keep (none after `Expires: 0`).
+                feedState.etag = outcome.validators.etag
+                feedState.lastModified = outcome.validators.lastModified
                 if let bodyHash = outcome.bodyHash { feedState.bodyHash = bodyHash }
                 if outcome.unchanged {
                     // Not parsed again: every entry of the unchanged body is a story already handled.

@@ -6,65 +6,90 @@ import CCurl
 /// The write and header callbacks reach this object through an unretained pointer
 /// (`CURLOPT_WRITEDATA`): the multi loop keeps it alive while the transfer runs.
 /// They never throw; they record what happened (a body over the size limit) for
-/// ``result(code:)`` to turn into an error afterwards.
+/// ``result(code:now:)`` to turn into an error afterwards.
 final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     let request: FetchRequest
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// `CURLOPT_ERRORBUFFER`: libcurl writes into it during the transfer, so it must not
+    /// move; allocated here rather than borrowed from an array.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
-    fileprivate(set) var body: [UInt8] = []
-    fileprivate(set) var exceededLimit = false
-    fileprivate var headers: [String: String] = [:]
+    private var body: [UInt8] = []
+    private var exceededLimit = false
+    /// The headers of the latest response, names lowercased.
+    private var headers: [String: String] = [:]
+    /// Every final (non-1xx) response: its status and the URL that was asked for it.
+    private var responses: [(status: Int, url: String)] = []
 
     /// Creates and configures a handle for `request`; nil if libcurl cannot allocate one.
     init?(request: FetchRequest, defaultUserAgent: String) {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
         self.request = request
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         configure(defaultUserAgent: defaultUserAgent)
     }
 
     deinit {
         curl_easy_cleanup(handle)
         if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
     }
 
     private func configure(defaultUserAgent: String) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         setString(CURLOPT_URL, request.url)
-        // The first URL may be a local file; redirects may only lead to http(s).
+        // The first URL may be a local file; redirects may only lead to http(s), never
+        // to file:// or any other scheme a hostile server could name.
         setString(CURLOPT_PROTOCOLS_STR, "http,https,file")
         setString(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         setLong(CURLOPT_FOLLOWLOCATION, 1)
         setLong(CURLOPT_MAXREDIRS, 5)
-        // An empty string asks for every encoding this libcurl can decode.
+        // HTTP/2 over TLS when the server offers it in ALPN, HTTP/1.1 otherwise; with
+        // PIPEWAIT a new transfer waits for a connection being set up to the same host
+        // rather than opening another, so HTTP/2 servers see one multiplexed connection.
+        setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        setLong(CURLOPT_PIPEWAIT, 1)
+        // An empty string asks for every encoding this libcurl can decode (gzip, deflate,
+        // br, zstd on Debian); the write callback then sees decompressed bytes.
         setString(CURLOPT_ACCEPT_ENCODING, "")
         setLong(CURLOPT_NOSIGNAL, 1)
-        setLong(CURLOPT_CONNECTTIMEOUT, Int(min(request.timeoutSeconds, 15)))
-        setLong(CURLOPT_TIMEOUT, Int(request.timeoutSeconds))
-        // Abort transfers slower than 1 KB/s for 15 s.
-        setLong(CURLOPT_LOW_SPEED_LIMIT, 1024)
-        setLong(CURLOPT_LOW_SPEED_TIME, 15)
+        // Headers of a proxy's CONNECT answer would look like a first response.
+        setLong(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        let timeout = max(1, request.timeout.milliseconds)
+        setLong(CURLOPT_TIMEOUT_MS, timeout)
+        setLong(CURLOPT_CONNECTTIMEOUT_MS, min(timeout, max(1, request.connectTimeout.milliseconds)))
+        // libcurl measures the speed once a second, so the time is whole seconds.
+        setLong(CURLOPT_LOW_SPEED_LIMIT, max(1, request.lowSpeedLimit))
+        setLong(CURLOPT_LOW_SPEED_TIME, max(1, (request.lowSpeedTime.milliseconds + 999) / 1000))
         setLong(CURLOPT_SSL_VERIFYPEER, 1)
         setLong(CURLOPT_SSL_VERIFYHOST, 2)
-        setString(CURLOPT_USERAGENT, request.userAgent ?? defaultUserAgent)
+        // No CURLOPT_PROXY: libcurl then reads http_proxy, https_proxy, all_proxy and no_proxy.
+        setString(CURLOPT_USERAGENT, Self.headerValue(request.userAgent) ?? defaultUserAgent)
         if request.maxSize > 0 {
+            // Refuses at once a body whose announced length (on the wire) is already too big.
             _ = finews_easy_setopt_offset(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(request.maxSize))
         }
-        errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            _ = finews_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
-        }
+        _ = finews_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
         _ = finews_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWrite)
         _ = finews_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         _ = finews_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeader)
         _ = finews_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
 
         var lines: [String] = []
-        if let etag = request.etag { lines.append("If-None-Match: \(etag)") }
-        if let lastModified = request.lastModified { lines.append("If-Modified-Since: \(lastModified)") }
+        if let etag = Self.headerValue(request.etag) { lines.append("If-None-Match: \(etag)") }
+        if let lastModified = Self.headerValue(request.lastModified) { lines.append("If-Modified-Since: \(lastModified)") }
         for line in lines { headerList = curl_slist_append(headerList, line) }
         if let headerList { _ = finews_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList) }
+    }
+
+    /// A stored value fit to send as a header: nil when empty or when it holds control
+    /// characters (a CR or LF would start another header).
+    private static func headerValue(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
+        return value
     }
 
     private func setLong(_ option: CURLoption, _ value: Int) {
@@ -76,61 +101,81 @@ final class CurlEasy {
         _ = finews_easy_setopt_string(handle, option, value)
     }
 
-    /// Turns the transfer's end into a result.
-    func result(code: CURLcode) -> FetchResult {
-        FetchResult(key: request.key, url: request.url, outcome: outcome(code: code))
+    /// Turns the transfer's end into a result; `now` (seconds since 1970) resolves a
+    /// `Retry-After` date.
+    func result(code: CURLcode, now: Double) -> FetchResult {
+        let facts = self.facts()
+        let redirect = permanentRedirect()
+        return FetchResult(
+            key: request.key, url: request.url, outcome: outcome(code: code, facts: facts, permanentRedirect: redirect, now: now),
+            finalURL: facts.finalURL, permanentRedirect: redirect)
     }
 
-    private func outcome(code: CURLcode) -> Result<FetchOutcome, FetchError> {
-        let url = request.url
-        if exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
-            return .failure(FetchError(.tooLarge,
-                "\(url): the document is larger than max_size (\(request.maxSize) bytes); raise max_size if it is genuine"))
-        }
-        guard code == CURLE_OK else { return .failure(classify(code)) }
-        var status = 0
-        _ = finews_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+    private func facts() -> TransferFacts {
         var effective: UnsafeMutablePointer<CChar>?
         _ = finews_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
-        let finalURL = effective.map { String(cString: $0) } ?? url
-        let validators = Validators(etag: headers["etag"], lastModified: headers["last-modified"])
-        if status == 304 { return .success(.notModified(validators)) }
-        if status != 0, !(200..<300).contains(status) {
-            return .failure(FetchError(.httpStatus, "\(url): the server answered HTTP \(status)", httpStatus: status))
-        }
-        return .success(.fetched(FetchedDocument(
-            body: body, status: status, contentType: headers["content-type"], finalURL: finalURL,
-            validators: validators)))
+        var redirects = 0
+        _ = finews_easy_getinfo_long(handle, CURLINFO_REDIRECT_COUNT, &redirects)
+        var connectMicroseconds: curl_off_t = 0
+        _ = finews_easy_getinfo_offset(handle, CURLINFO_CONNECT_TIME_T, &connectMicroseconds)
+        var totalMicroseconds: curl_off_t = 0
+        _ = finews_easy_getinfo_offset(handle, CURLINFO_TOTAL_TIME_T, &totalMicroseconds)
+        return TransferFacts(
+            url: request.url, finalURL: effective.map { String(cString: $0) } ?? request.url, redirects: redirects,
+            connected: connectMicroseconds > 0 || !responses.isEmpty, timeout: request.timeout,
+            connectTimeout: request.connectTimeout, lowSpeedTime: request.lowSpeedTime,
+            lowSpeedLimit: request.lowSpeedLimit, elapsed: .microseconds(Int64(totalMicroseconds)),
+            maxSize: request.maxSize)
     }
 
-    private func classify(_ code: CURLcode) -> FetchError {
-        let detail = errorBuffer.withUnsafeBufferPointer { buffer -> String in
-            guard let base = buffer.baseAddress, base.pointee != 0 else { return String(cString: curl_easy_strerror(code)) }
-            return String(cString: base)
+    /// Where the leading run of 301 and 308 answers led: those are the moves a user
+    /// should copy to feeds.conf. A temporary redirect ends the run.
+    private func permanentRedirect() -> String? {
+        var target: String?
+        for (index, response) in responses.enumerated() {
+            guard response.status == 301 || response.status == 308, index + 1 < responses.count else { break }
+            target = responses[index + 1].url
         }
-        let url = request.url
-        switch code {
-        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return FetchError(.dns, "\(url): the host name does not resolve (\(detail)); check the URL and DNS")
-        case CURLE_COULDNT_CONNECT:
-            return FetchError(.connect, "\(url): could not connect (\(detail)); is the server up?")
-        case CURLE_OPERATION_TIMEDOUT:
-            return FetchError(.timeout, "\(url): timed out (\(detail)); raise timeout if the server is slow")
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
-             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_INVALIDCERTSTATUS:
-            return FetchError(.tls, "\(url): TLS failed (\(detail)); the certificate is not trusted or the handshake broke")
-        case CURLE_TOO_MANY_REDIRECTS:
-            return FetchError(.redirect, "\(url): more than 5 redirects (\(detail)); point the feed at the final URL")
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            return FetchError(.redirect, "\(url): refused a redirect or URL with a scheme other than http, https or file (\(detail))")
-        case CURLE_FILE_COULDNT_READ_FILE:
-            return FetchError(.file, "\(url): cannot read the file (\(detail)); check the path in feeds.conf")
-        default:
-            return FetchError(.transfer, "\(url): transfer failed (\(detail))")
+        return target
+    }
+
+    private func outcome(
+        code: CURLcode, facts: TransferFacts, permanentRedirect: String?, now: Double
+    ) -> Result<FetchOutcome, FetchError> {
+        if exceededLimit { return .failure(.tooLarge(facts: facts)) }
+        guard code == CURLE_OK else {
+            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            return .failure(.transfer(code, detail: detail, facts: facts))
         }
+        var status = 0
+        _ = finews_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        // RFC 9111 §5.3: `Expires: 0` is an invalid date, "already expired"; such servers
+        // mean "do not cache", so nothing is kept for a conditional GET.
+        let uncacheable = headers["expires"] == "0"
+        if status == 304 {
+            // A 304 need not repeat every validator; the ones sent stay valid unless replaced.
+            let validators = uncacheable ? Validators() : Validators(
+                etag: headers["etag"] ?? request.etag, lastModified: headers["last-modified"] ?? request.lastModified)
+            return .success(.notModified(validators))
+        }
+        if status != 0, !(200..<300).contains(status) {
+            let retryAfter = status == 429 || status == 503
+                ? headers["retry-after"].flatMap { RetryAfter.wait($0, now: now) } : nil
+            return .failure(.status(status, retryAfter: retryAfter, facts: facts))
+        }
+        let contentType = headers["content-type"]
+        if status != 0, HTMLPage.matches(contentType: contentType, body: body) {
+            return .failure(.notAFeed(facts: facts))
+        }
+        let validators = uncacheable ? Validators() : Validators(etag: headers["etag"], lastModified: headers["last-modified"])
+        return .success(.fetched(FetchedDocument(
+            body: body, status: status, contentType: contentType, finalURL: facts.finalURL,
+            permanentRedirect: permanentRedirect, validators: validators)))
     }
 
     fileprivate func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // The body of an error status is not kept: only its status is reported.
+        if let last = responses.last, !(200..<300).contains(last.status) { return true }
         if request.maxSize > 0, body.count + bytes.count > request.maxSize {
             exceededLimit = true
             return false
@@ -140,16 +185,37 @@ final class CurlEasy {
     }
 
     fileprivate func receiveHeader(_ line: UnsafeRawBufferPointer) {
-        let text = String(decoding: line, as: UTF8.self)
-        if text.hasPrefix("HTTP/") {
-            // A new response (after a redirect or a 100 Continue): forget the old headers.
-            headers.removeAll()
+        if line.starts(with: "HTTP/".utf8) {
+            // A new response (after a redirect): forget the old headers. Interim 1xx
+            // answers only precede the real one.
+            let status = Self.statusCode(line)
+            guard !(100..<200).contains(status) else { return }
+            headers.removeAll(keepingCapacity: true)
+            // In a header callback, the effective URL is the one this response answers.
+            var effective: UnsafeMutablePointer<CChar>?
+            _ = finews_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
+            responses.append((status, effective.map { String(cString: $0) } ?? request.url))
             return
         }
-        guard let colon = text.firstIndex(of: ":") else { return }
-        let name = text[..<colon].lowercased()
-        let value = text[text.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+        guard Self.keptHeaders.contains(name) else { return }
+        let value = String(decoding: line[(colon + 1)...], as: UTF8.self)[...].trimmingCharacters(in: " \t\r\n")
         headers[name] = value
+    }
+
+    /// The only response headers the fetcher reads.
+    private static let keptHeaders: Set<String> = ["content-type", "etag", "last-modified", "expires", "retry-after"]
+
+    /// The three digits after the protocol in `HTTP/1.1 404 Not Found` or `HTTP/2 404`; 0 if absent.
+    private static func statusCode(_ line: UnsafeRawBufferPointer) -> Int {
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")) else { return 0 }
+        var code = 0
+        for byte in line[(space + 1)...].prefix(3) {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return 0 }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return code
     }
 }
 

@@ -1,6 +1,8 @@
 import CCurl
 
-/// Owns one libcurl multi handle. Used from the fetcher's thread only.
+/// Owns one libcurl multi handle: the connection cache, the DNS cache and the
+/// transfers in progress. Used from the fetcher's thread only, except for
+/// ``wakeup``, which any thread may use while the handle lives.
 final class CurlMulti {
     private let handle: UnsafeMutableRawPointer
 
@@ -10,7 +12,12 @@ final class CurlMulti {
         guard let handle = curl_multi_init() else { return nil }
         self.handle = handle
         _ = finews_multi_setopt_long(handle, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
+        // The fetcher never starts more than `maxPerHost` transfers to a host itself
+        // (queued transfers inside libcurl would count their wait against their timeout);
+        // this is the backstop for hosts reached through redirects.
         _ = finews_multi_setopt_long(handle, CURLMOPT_MAX_HOST_CONNECTIONS, maxPerHost)
+        // Enough idle connections kept to reuse one per host across many feeds.
+        _ = finews_multi_setopt_long(handle, CURLMOPT_MAXCONNECTS, max(64, maxConnections * 4))
         _ = finews_multi_setopt_long(handle, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
     }
 
@@ -18,8 +25,12 @@ final class CurlMulti {
         curl_multi_cleanup(handle)
     }
 
-    func add(_ easy: CurlEasy) {
-        curl_multi_add_handle(handle, easy.handle)
+    /// A way for other threads to interrupt ``poll(milliseconds:)``.
+    var wakeup: MultiWakeup { MultiWakeup(handle: handle) }
+
+    /// Adds a transfer; false if libcurl refuses it.
+    func add(_ easy: CurlEasy) -> Bool {
+        curl_multi_add_handle(handle, easy.handle) == CURLM_OK
     }
 
     func remove(_ easy: CurlEasy) {
@@ -32,7 +43,8 @@ final class CurlMulti {
         curl_multi_perform(handle, &running)
     }
 
-    /// Waits up to `milliseconds` for activity on any transfer.
+    /// Waits up to `milliseconds` for activity on any transfer, for libcurl's own next
+    /// timeout (it shortens the wait itself), or for a ``MultiWakeup``.
     func poll(milliseconds: Int32) {
         var ready: Int32 = 0
         curl_multi_poll(handle, nil, 0, milliseconds, &ready)
@@ -51,3 +63,16 @@ final class CurlMulti {
 
 @available(*, unavailable)
 extension CurlMulti: Sendable {}
+
+/// Interrupts the fetcher thread's `curl_multi_poll`, from any thread.
+///
+/// `curl_multi_wakeup` is documented as callable from any thread. The pointer is only
+/// valid while the multi handle lives: the fetcher publishes this value under its lock
+/// and withdraws it, under the same lock, before the handle is cleaned up.
+struct MultiWakeup: @unchecked Sendable {
+    fileprivate let handle: UnsafeMutableRawPointer
+
+    func wake() {
+        curl_multi_wakeup(handle)
+    }
+}

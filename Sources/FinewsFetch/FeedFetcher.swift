@@ -1,12 +1,18 @@
 import CCurl
-import Foundation
-import Synchronization
 
-/// Fetches many documents at once over one libcurl multi handle.
+/// Fetches many documents at once over one libcurl multi handle, politely and within bounds.
 ///
-/// Each call to ``fetch(_:)`` runs its transfers on a thread of its own (libcurl
-/// blocks while it waits for sockets, which must not happen on Swift's cooperative
-/// pool) and delivers each result as soon as its transfer ends.
+/// A fetcher owns one thread that drives one curl multi handle (libcurl blocks while it
+/// waits for sockets, which must not happen on Swift's cooperative pool). Every
+/// ``fetch(_:)`` call feeds the same handle, so connections and DNS answers are reused
+/// across calls for as long as the fetcher lives. At most ``Configuration/concurrency``
+/// transfers run at once, and at most ``Configuration/perHost`` to one host; the others
+/// wait in the fetcher's queue, where their timeouts do not run yet.
+///
+/// Each transfer asks for every compression libcurl supports, uses HTTP/2 when a TLS
+/// server offers it, verifies TLS certificates, follows up to 5 redirects (to http and
+/// https only), and honours the standard proxy variables (`http_proxy`, `https_proxy`,
+/// `all_proxy`, `no_proxy`), which libcurl reads itself.
 public final class FeedFetcher: Sendable {
     /// Limits and defaults for every transfer.
     public struct Configuration: Sendable {
@@ -17,7 +23,7 @@ public final class FeedFetcher: Sendable {
         /// The `User-Agent` for requests that name none.
         public var userAgent: String
 
-        /// Creates a configuration.
+        /// Creates a configuration; limits below 1 are raised to 1.
         public init(concurrency: Int = 16, perHost: Int = 2, userAgent: String = FeedFetcher.defaultUserAgent) {
             self.concurrency = max(1, concurrency)
             self.perHost = max(1, perHost)
@@ -35,27 +41,34 @@ public final class FeedFetcher: Sendable {
     /// The version of finews, as shown in the User-Agent and `--version`.
     public static let finewsVersion = "0.1.0"
 
-    private let configuration: Configuration
+    private let engine: FetchEngine
 
-    /// Creates a fetcher.
+    /// Creates a fetcher. Its thread starts with the first fetch and ends once the
+    /// fetcher is released and every stream it returned has finished.
     public init(configuration: Configuration = Configuration()) {
         Self.initializeLibrary
-        self.configuration = configuration
+        engine = FetchEngine(configuration: configuration)
     }
 
-    /// Starts fetching `requests` and returns their results in the order they finish.
-    /// Ending the iteration early cancels the transfers still running.
+    deinit {
+        engine.shutDown()
+    }
+
+    /// Starts fetching `requests` and returns their results in the order they finish;
+    /// the stream ends after the last one. Ending the iteration early (or dropping the
+    /// stream) cancels the transfers of these requests that are still waiting or running.
     public func fetch(_ requests: [FetchRequest]) -> AsyncStream<FetchResult> {
         let (stream, continuation) = AsyncStream<FetchResult>.makeStream()
-        let cancelled = CancellationFlag()
-        continuation.onTermination = { _ in cancelled.cancel() }
-        let configuration = self.configuration
-        let thread = Thread {
-            Self.run(requests, configuration: configuration, cancelled: cancelled) { continuation.yield($0) }
+        guard !requests.isEmpty else {
             continuation.finish()
+            return stream
         }
-        thread.name = "finews-fetch"
-        thread.start()
+        let engine = self.engine
+        let batch = engine.makeBatchID()
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { engine.cancel(batch) }
+        }
+        engine.submit(batch: batch, requests: requests, continuation: continuation)
         return stream
     }
 
@@ -66,50 +79,7 @@ public final class FeedFetcher: Sendable {
         return requests.compactMap { byKey[$0.key] }
     }
 
-    private static func run(
-        _ requests: [FetchRequest], configuration: Configuration, cancelled: CancellationFlag,
-        deliver: (FetchResult) -> Void
-    ) {
-        guard let multi = CurlMulti(maxConnections: configuration.concurrency, maxPerHost: configuration.perHost) else {
-            for request in requests {
-                deliver(FetchResult(key: request.key, url: request.url,
-                                    outcome: .failure(FetchError(.transfer, "libcurl could not start (out of memory?)"))))
-            }
-            return
-        }
-        var pending = requests[...]
-        var active: [UnsafeMutableRawPointer: CurlEasy] = [:]
-        while !cancelled.isCancelled, !pending.isEmpty || !active.isEmpty {
-            while active.count < configuration.concurrency, let request = pending.popFirst() {
-                guard let easy = CurlEasy(request: request, defaultUserAgent: configuration.userAgent) else {
-                    deliver(FetchResult(key: request.key, url: request.url,
-                                        outcome: .failure(FetchError(.transfer, "libcurl could not create a transfer"))))
-                    continue
-                }
-                active[easy.handle] = easy
-                multi.add(easy)
-            }
-            multi.perform()
-            while let done = multi.nextCompleted() {
-                guard let easy = active.removeValue(forKey: done.handle) else { continue }
-                multi.remove(easy)
-                deliver(easy.result(code: done.code))
-            }
-            if !active.isEmpty { multi.poll(milliseconds: 100) }
-        }
-        for easy in active.values { multi.remove(easy) }
-    }
-
     private static let initializeLibrary: Void = {
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }()
-}
-
-/// A flag the stream's consumer sets to stop the transfer thread.
-private final class CancellationFlag: Sendable {
-    private let state = Atomic<Bool>(false)
-
-    var isCancelled: Bool { state.load(ordering: .relaxed) }
-
-    func cancel() { state.store(true, ordering: .relaxed) }
 }

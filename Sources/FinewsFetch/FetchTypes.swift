@@ -10,27 +10,43 @@ public struct FetchRequest: Sendable, Hashable {
     public var lastModified: String?
     /// The `User-Agent` header; the fetcher's default when nil.
     public var userAgent: String?
-    /// The whole transfer must finish within this many seconds.
-    public var timeoutSeconds: Int
+    /// The whole transfer, redirects included, must finish within this time.
+    public var timeout: Duration
+    /// Connecting (DNS, TCP and TLS) must finish within this time; never longer than ``timeout``.
+    public var connectTimeout: Duration
+    /// A transfer slower than ``lowSpeedLimit`` bytes a second for this long is aborted.
+    /// libcurl checks it once a second, so it is rounded up to whole seconds.
+    public var lowSpeedTime: Duration
+    /// See ``lowSpeedTime``; in bytes a second.
+    public var lowSpeedLimit: Int
     /// The largest body accepted, in bytes after decompression; larger transfers are aborted.
     public var maxSize: Int
 
-    /// Creates a request.
+    /// Creates a request. The defaults are the production ones: 30 s in all, 15 s to
+    /// connect, abort under 1 KB/s for 15 s, 10 MiB.
     public init(
         key: String, url: String, etag: String? = nil, lastModified: String? = nil, userAgent: String? = nil,
-        timeoutSeconds: Int = 30, maxSize: Int = 10 << 20
+        timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(15),
+        lowSpeedTime: Duration = .seconds(15), lowSpeedLimit: Int = 1024, maxSize: Int = 10 << 20
     ) {
         self.key = key
         self.url = url
         self.etag = etag
         self.lastModified = lastModified
         self.userAgent = userAgent
-        self.timeoutSeconds = timeoutSeconds
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.lowSpeedTime = lowSpeedTime
+        self.lowSpeedLimit = lowSpeedLimit
         self.maxSize = maxSize
     }
 }
 
-/// The validators a server gave for a document, kept for the next conditional GET.
+/// The validators to keep for a document's next conditional GET.
+///
+/// The fetcher returns exactly what to store: a 200's own validators, a 304's new ones
+/// merged over those that were sent, and none at all when the server said `Expires: 0`
+/// (such a server asks for the document not to be cached, so nothing is sent next time).
 public struct Validators: Sendable, Hashable {
     /// The `ETag` response header.
     public var etag: String?
@@ -54,6 +70,9 @@ public struct FetchedDocument: Sendable {
     public var contentType: String?
     /// The URL after redirects.
     public var finalURL: String
+    /// Where the feed has moved for good: set when the request began with permanent
+    /// redirects (301 or 308), to the URL they led to. feeds.conf should be updated by hand.
+    public var permanentRedirect: String?
     /// Validators for the next conditional GET.
     public var validators: Validators
 
@@ -85,6 +104,23 @@ public struct FetchResult: Sendable {
     public var url: String
     /// The outcome, or why the fetch failed.
     public var outcome: Result<FetchOutcome, FetchError>
+    /// The URL of the last response received (``url`` when there was no redirect or no response).
+    public var finalURL: String
+    /// Where a leading run of permanent redirects (301, 308) led, whatever the outcome:
+    /// the URL that feeds.conf should name instead of ``url``.
+    public var permanentRedirect: String?
+
+    /// Creates a result.
+    public init(
+        key: String, url: String, outcome: Result<FetchOutcome, FetchError>, finalURL: String? = nil,
+        permanentRedirect: String? = nil
+    ) {
+        self.key = key
+        self.url = url
+        self.outcome = outcome
+        self.finalURL = finalURL ?? url
+        self.permanentRedirect = permanentRedirect
+    }
 }
 
 extension Substring {
