@@ -23,15 +23,28 @@ public enum TextKind: String, Sendable, Hashable {
 }
 
 /// A text construct of an entry (summary or content) together with how to read it.
+///
+/// The text is kept as the UTF-8 bytes the parser collected; ``value`` makes the
+/// String when it is asked for. Most entries of a feed are stories finews has
+/// already written, and their bodies are never looked at again.
 public struct FeedText: Sendable, Hashable {
-    /// The characters, already decoded from XML (CDATA and entities resolved).
-    public var value: String
-    /// Whether ``value`` is plain text or HTML.
+    /// The characters as UTF-8, already decoded from XML (CDATA and entities resolved).
+    public let utf8: [UInt8]
+    /// Whether the text is plain text or HTML.
     public var kind: TextKind
+
+    /// The characters, as a String.
+    public var value: String { String(decoding: utf8, as: UTF8.self) }
 
     /// Creates a text construct.
     public init(_ value: String, kind: TextKind) {
-        self.value = value
+        self.utf8 = Array(value.utf8)
+        self.kind = kind
+    }
+
+    /// Creates a text construct from UTF-8 bytes (invalid sequences read as U+FFFD).
+    public init(utf8: [UInt8], kind: TextKind) {
+        self.utf8 = utf8
         self.kind = kind
     }
 }

@@ -23,9 +23,9 @@ public struct FeedDateParser: Sendable {
     public func parse(_ text: String) -> Date? {
         var scanner = ByteScanner(Array(text.utf8))
         scanner.skipSpaces()
+        let start = scanner
         if scanner.peekIsDigit, let date = parseNumeric(&scanner) { return date }
-        var fallback = ByteScanner(Array(text.utf8))
-        fallback.skipSpaces()
+        var fallback = start
         return parseRFC822(&fallback)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Namespace URIs the builder recognises.
 enum Namespace {
@@ -20,6 +21,38 @@ enum Namespace {
     /// Compared without regard to case: Apple's own feeds spell it `DTDs/Podcast`.
     static let itunes = "http://www.itunes.com/dtds/podcast-1.0.dtd"
     static let syndication = "http://purl.org/rss/1.0/modules/syndication/"
+}
+
+/// The namespaces the builder acts on, resolved once per namespace URI so that
+/// element dispatch compares small values, not URI strings.
+enum KnownNamespace: UInt8 {
+    case none, atom, atom03, rdf, rss10, rss090, userlandRSS, content, dublinCore, dublinCoreTerms
+    case xhtml, xml, media, itunes, syndication, other
+
+    init(uri: String?) {
+        guard let uri else {
+            self = .none
+            return
+        }
+        switch uri {
+        case Namespace.atom: self = .atom
+        case Namespace.atom03: self = .atom03
+        case Namespace.rdf: self = .rdf
+        case Namespace.rss10: self = .rss10
+        case Namespace.rss090: self = .rss090
+        case Namespace.content: self = .content
+        case Namespace.dublinCore: self = .dublinCore
+        case Namespace.dublinCoreTerms: self = .dublinCoreTerms
+        case Namespace.xhtml: self = .xhtml
+        case Namespace.xml: self = .xml
+        case Namespace.media, Namespace.mediaWithoutSlash: self = .media
+        case Namespace.syndication: self = .syndication
+        case _ where Namespace.userlandRSS.contains(uri): self = .userlandRSS
+        // Apple's own feeds spell the iTunes namespace `DTDs/Podcast`.
+        case _ where uri.lowercased() == Namespace.itunes: self = .itunes
+        default: self = .other
+        }
+    }
 }
 
 /// Turns the SAX events of one document into a ``Feed``: the per-format document
@@ -104,10 +137,15 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     // MARK: Events
 
+    var wantsToStop: Bool { foreignRoot != nil }
+
+    /// Set after the parse when libxml2 met bytes that are not UTF-8.
+    var sawEncodingError = false
+
     func startElement(_ name: XMLName, attributes: [XMLAttribute]) {
         depth += 1
         path.append(name.local)
-        if let base = attributes.first(where: { $0.name.local == "base" && $0.name.namespace == Namespace.xml })?.value {
+        if let base = attributes.first(where: { $0.name.local == "base" && $0.name.known == .xml })?.value {
             bases.append((depth, resolve(base) ?? base))
         }
         if capture != nil {
@@ -130,15 +168,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// Elements of the common extension namespaces, which mean the same in every
     /// format. Returns true when the element was handled.
     private func startExtensionElement(_ name: XMLName, attributes: [XMLAttribute]) -> Bool {
-        guard var namespace = name.namespace else { return false }
-        if namespace.utf8.count == Namespace.itunes.utf8.count, namespace.lowercased() == Namespace.itunes {
-            namespace = Namespace.itunes
-        }
+        let namespace = name.known
+        guard namespace != .none else { return false }
         if current == nil {
             switch (namespace, name.local) {
-            case (Namespace.syndication, "updatePeriod"): begin(.updatePeriod)
-            case (Namespace.syndication, "updateFrequency"): begin(.updateFrequency)
-            case (Namespace.atom, "link") where format == .rss || format == .rdf:
+            case (.syndication, "updatePeriod"): begin(.updatePeriod)
+            case (.syndication, "updateFrequency"): begin(.updateFrequency)
+            case (.atom, "link") where format == .rss || format == .rdf:
                 if link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
                     link = resolve(href) ?? href
                 }
@@ -147,7 +183,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             return true
         }
         // Media RSS groups its elements; read them at any depth inside the entry.
-        if namespace == Namespace.media || namespace == Namespace.mediaWithoutSlash {
+        if namespace == .media {
             switch name.local {
             case "description":
                 // Only an item's own media:description is a summary; one that
@@ -168,22 +204,22 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         guard depth == entryDepth + 1 else { return false }
         switch (namespace, name.local) {
-        case (Namespace.content, "encoded"): begin(.content(kind: .html), mode: .html)
-        case (Namespace.dublinCore, "creator"): begin(.author)
-        case (Namespace.dublinCore, "date"): begin(.updated)
-        case (Namespace.dublinCore, "subject"): begin(.category)
-        case (Namespace.dublinCore, "source"), (Namespace.dublinCore, "publisher"): begin(.source)
-        case (Namespace.dublinCoreTerms, "issued"), (Namespace.dublinCoreTerms, "created"): begin(.published)
-        case (Namespace.dublinCoreTerms, "modified"): begin(.updated)
-        case (Namespace.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
-        case (Namespace.itunes, "summary"): begin(.summary(kind: .text))
-        case (Namespace.itunes, "author"): begin(.author)
-        case (Namespace.itunes, "keywords"): begin(.keywords)
-        case (Namespace.dublinCore, "description"): begin(.summary(kind: .text))
+        case (.content, "encoded"): begin(.content(kind: .html), mode: .html)
+        case (.dublinCore, "creator"): begin(.author)
+        case (.dublinCore, "date"): begin(.updated)
+        case (.dublinCore, "subject"): begin(.category)
+        case (.dublinCore, "source"), (.dublinCore, "publisher"): begin(.source)
+        case (.dublinCoreTerms, "issued"), (.dublinCoreTerms, "created"): begin(.published)
+        case (.dublinCoreTerms, "modified"): begin(.updated)
+        case (.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
+        case (.itunes, "summary"): begin(.summary(kind: .text))
+        case (.itunes, "author"): begin(.author)
+        case (.itunes, "keywords"): begin(.keywords)
+        case (.dublinCore, "description"): begin(.summary(kind: .text))
         // Atom elements borrowed by RSS items.
-        case (Namespace.atom, "updated") where format == .rss || format == .rdf: begin(.updated)
-        case (Namespace.atom, "published") where format == .rss || format == .rdf: begin(.published)
-        case (Namespace.atom, "link") where format == .rss || format == .rdf:
+        case (.atom, "updated") where format == .rss || format == .rdf: begin(.updated)
+        case (.atom, "published") where format == .rss || format == .rdf: begin(.published)
+        case (.atom, "link") where format == .rss || format == .rdf:
             if current?.link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
                 current?.link = resolve(href) ?? href
             }
@@ -192,7 +228,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         return true
     }
 
-    func endElement(_ name: XMLName) {
+    func endElement(_ name: XMLEndTag) {
         defer {
             if let last = bases.last, last.depth == depth { bases.removeLast() }
             depth -= 1
@@ -281,21 +317,23 @@ final class FeedDocumentBuilder: XMLEventHandler {
     // MARK: Formats
 
     private func detectFormat(_ name: XMLName, attributes: [XMLAttribute]) {
-        switch (name.local, name.namespace) {
+        switch (name.local, name.known) {
         case ("rss", _): format = .rss
-        case ("RDF", Namespace.rdf?): format = .rdf
-        case ("feed", Namespace.atom03?): format = .atom03
+        case ("RDF", .rdf): format = .rdf
+        case ("feed", .atom03): format = .atom03
         case ("feed", _): format = .atom
         default: foreignRoot = name.qualified
         }
-        if let lang = attributes.first(where: { $0.name.local == "lang" && $0.name.namespace == Namespace.xml }) {
+        if let lang = attributes.first(where: { $0.name.local == "lang" && $0.name.known == .xml }) {
             language = lang.value
         }
     }
 
     private func isRSSName(_ name: XMLName) -> Bool {
-        guard let namespace = name.namespace else { return true }
-        return namespace == Namespace.rss10 || namespace == Namespace.rss090 || Namespace.userlandRSS.contains(namespace)
+        switch name.known {
+        case .none, .rss10, .rss090, .userlandRSS: return true
+        default: return false
+        }
     }
 
     private func startRSSElement(_ name: XMLName, attributes: [XMLAttribute]) {
@@ -303,7 +341,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             if isRSSName(name), name.local == "item" {
                 var entry = RawEntry()
                 entry.baseURL = currentBase
-                if let about = attributes.first(where: { $0.name.local == "about" && $0.name.namespace == Namespace.rdf }) {
+                if let about = attributes.first(where: { $0.name.local == "about" && $0.name.known == .rdf }) {
                     entry.id = about.value
                 }
                 current = entry
@@ -326,24 +364,24 @@ final class FeedDocumentBuilder: XMLEventHandler {
             begin(.category)
             return
         }
-        guard depth == entryDepth + 1 else { return }
-        switch (name.namespace, name.local) {
-        case (_, "title") where isRSSName(name): begin(.title(kind: .html))
-        case (_, "link") where isRSSName(name): begin(.link)
-        case (_, "guid") where isRSSName(name):
+        guard depth == entryDepth + 1, isRSSName(name) else { return }
+        switch name.local {
+        case "title": begin(.title(kind: .html))
+        case "link": begin(.link)
+        case "guid":
             current?.guidIsPermaLink = attribute("isPermaLink", attributes)?.lowercased() != "false"
             begin(.id)
-        case (_, "pubDate") where isRSSName(name): begin(.published)
-        case (_, "modified") where isRSSName(name): begin(.updated)
-        case (_, "description") where isRSSName(name): begin(.summary(kind: .html), mode: .html)
-        case (_, "author") where isRSSName(name): begin(.author)
-        case (_, "source") where isRSSName(name): begin(.source)
+        case "pubDate": begin(.published)
+        case "modified": begin(.updated)
+        case "description": begin(.summary(kind: .html), mode: .html)
+        case "author": begin(.author)
+        case "source": begin(.source)
         default: break
         }
     }
 
     private func isAtomName(_ name: XMLName) -> Bool {
-        name.namespace == Namespace.atom || name.namespace == Namespace.atom03 || name.namespace == nil
+        name.known == .atom || name.known == .atom03 || name.known == .none
     }
 
     private func startAtomElement(_ name: XMLName, attributes: [XMLAttribute]) {
@@ -428,7 +466,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     }
 
     private func attribute(_ local: String, _ attributes: [XMLAttribute]) -> String? {
-        attributes.first(where: { $0.name.local == local && $0.name.namespace == nil })?.value
+        attributes.first(where: { $0.name.local == local && $0.name.known == .none })?.value
     }
 
     // MARK: Capturing text
@@ -461,7 +499,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         capture?.bytes.append(contentsOf: tag.utf8)
     }
 
-    private func appendEndTag(_ name: XMLName) {
+    private func appendEndTag(_ name: XMLEndTag) {
         if capture?.onlyInsideDepth == depth {
             // The author's <name> has ended: nothing after it counts.
             capture?.onlyInsideDepth = Int.max
@@ -469,8 +507,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         guard let mode = capture?.mode, mode != .text else { return }
         if capture?.skippedWrapperDepth == depth { return }
-        if Self.voidElements.contains(name.local) { return }
-        capture?.bytes.append(contentsOf: "</\(name.local)>".utf8)
+        let local = name.local
+        if Self.voidElements.contains(local) { return }
+        capture?.bytes.append(contentsOf: "</\(local)>".utf8)
     }
 
     private static let voidElements: Set<String> = [
@@ -478,10 +517,19 @@ final class FeedDocumentBuilder: XMLEventHandler {
     ]
 
     private func commit(_ capture: Capture) {
-        let bytes = XMLRepair.restoredControls(capture.bytes)
-        let raw = DoubleEncoding.repaired(bytes)
-        let trimmed = raw.trimmingASCIIWhitespace()
-        let value: String? = trimmed.isEmpty ? nil : trimmed
+        // Trim on the bytes, so that each field becomes a String exactly once.
+        var bytes = capture.bytes
+        if let first = bytes.firstIndex(where: { !isASCIIWhitespace($0) }),
+           let last = bytes.lastIndex(where: { !isASCIIWhitespace($0) }) {
+            if first > 0 || last < bytes.count - 1 { bytes = Array(bytes[first...last]) }
+        } else {
+            bytes = []
+        }
+        // Summaries and contents stay UTF-8 bytes (FeedText); the other fields are short.
+        let utf8 = bytes.isEmpty ? bytes : DoubleEncoding.repairedUTF8(XMLRepair.restoredControls(bytes))
+        var value: String? {
+            utf8.isEmpty ? nil : String(decoding: utf8, as: UTF8.self)
+        }
         switch capture.field {
         case .feedTitle(let kind):
             title = value.map { titleText($0, kind: kind, mode: capture.mode) }
@@ -503,19 +551,19 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
         case .summary(let kind):
-            let text = FeedText(value ?? "", kind: isMarkup(capture.mode) ? .html : kind)
+            let text = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
             if current?.summary == nil {
                 current?.summary = text
             } else if current?.hasContent == false {
                 current?.secondarySummary = text
                 current?.hasContent = true
-            } else if !text.value.isEmpty {
+            } else if !text.utf8.isEmpty {
                 current?.summary = text
             }
         case .content(let kind):
             current?.hasContent = true
-            if current?.content == nil, let value {
-                current?.content = FeedText(value, kind: isMarkup(capture.mode) ? .html : kind)
+            if current?.content == nil, !utf8.isEmpty {
+                current?.content = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
             }
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
@@ -563,24 +611,34 @@ enum DoubleEncoding {
     /// least one is not ASCII, and the characters taken as bytes are valid UTF-8;
     /// otherwise with C1 controls mapped to their windows-1252 characters.
     static func repaired(_ utf8: [UInt8]) -> String {
-        // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF; anything else rules it out.
-        var sawLatin = false
-        var onlyLatin = true
-        for byte in utf8 where byte >= 0x80 {
-            if byte >= 0xC4 { onlyLatin = false }
-            if byte == 0xC2 || byte == 0xC3 { sawLatin = true }
+        String(decoding: repairedUTF8(utf8), as: UTF8.self)
+    }
+
+    /// ``repaired(_:)`` as UTF-8 bytes: the input itself, uncopied, when there is
+    /// nothing to repair (the common case).
+    static func repairedUTF8(_ utf8: [UInt8]) -> [UInt8] {
+        // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF: text without them
+        // (ASCII, Chinese, ...) has nothing to repair. memchr makes that check cheap.
+        let hasLatin = utf8.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return false }
+            return memchr(base, 0xC2, raw.count) != nil || memchr(base, 0xC3, raw.count) != nil
         }
-        guard sawLatin else { return String(decoding: utf8, as: UTF8.self) }
+        guard hasLatin else { return utf8 }
+        var onlyLatin = true
+        for byte in utf8 where byte >= 0xC4 {
+            onlyLatin = false
+            break
+        }
         let text = String(decoding: utf8, as: UTF8.self)
-        guard onlyLatin else { return mappingC1Controls(text) }
+        guard onlyLatin else { return Array(mappingC1Controls(text).utf8) }
         var latin: [UInt8] = []
         latin.reserveCapacity(utf8.count)
         for scalar in text.unicodeScalars {
-            guard scalar.value <= 0xFF else { return text }
+            guard scalar.value <= 0xFF else { return utf8 }
             latin.append(UInt8(scalar.value))
         }
-        guard TextEncoding.isValidUTF8(latin[...]) else { return mappingC1Controls(text) }
-        return String(decoding: latin, as: UTF8.self)
+        guard TextEncoding.isValidUTF8(latin[...]) else { return Array(mappingC1Controls(text).utf8) }
+        return latin
     }
 
     /// C1 controls (U+0080–U+009F, encoded C2 80–C2 9F) as the windows-1252

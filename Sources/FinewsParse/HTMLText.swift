@@ -61,24 +61,55 @@ public enum HTMLText {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Collapses runs of whitespace (including no-break and ideographic spaces at
-    /// the ends) to one space and trims both ends.
+    /// Collapses runs of whitespace (ASCII whitespace, no-break space, the
+    /// ideographic space and the other Unicode spaces) to one space and trims both ends.
     public static func collapseWhitespace(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
-                pendingSpace = !output.isEmpty
-                continue
+        var text = text
+        return text.withUTF8 { utf8 -> String in
+            var output: [UInt8] = []
+            output.reserveCapacity(utf8.count)
+            var pendingSpace = false
+            var index = 0
+            while index < utf8.count {
+                let width = whitespaceWidth(utf8, at: index)
+                if width > 0 {
+                    pendingSpace = !output.isEmpty
+                    index += width
+                    continue
+                }
+                if pendingSpace {
+                    output.append(0x20)
+                    pendingSpace = false
+                }
+                output.append(utf8[index])
+                index += 1
             }
-            if pendingSpace {
-                output.unicodeScalars.append(" ")
-                pendingSpace = false
-            }
-            output.unicodeScalars.append(scalar)
+            return String(decoding: output, as: UTF8.self)
         }
-        return output
+    }
+
+    /// The byte length of the whitespace character at `index`, or 0 when there is none.
+    @inline(__always)
+    private static func whitespaceWidth(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        let byte = utf8[index]
+        if byte < 0x80 { return byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) ? 1 : 0 }
+        let count = utf8.count
+        switch byte {
+        case 0xC2:  // U+0085, U+00A0
+            return index + 1 < count && (utf8[index + 1] == 0x85 || utf8[index + 1] == 0xA0) ? 2 : 0
+        case 0xE1:  // U+1680
+            return index + 2 < count && utf8[index + 1] == 0x9A && utf8[index + 2] == 0x80 ? 3 : 0
+        case 0xE2:  // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F
+            guard index + 2 < count else { return 0 }
+            let second = utf8[index + 1], third = utf8[index + 2]
+            if second == 0x80, third <= 0x8A || third == 0xA8 || third == 0xA9 || third == 0xAF { return 3 }
+            if second == 0x81, third == 0x9F { return 3 }
+            return 0
+        case 0xE3:  // U+3000
+            return index + 2 < count && utf8[index + 1] == 0x80 && utf8[index + 2] == 0x80 ? 3 : 0
+        default:
+            return 0
+        }
     }
 
     /// Escapes `&`, `<`, `>` and `"` for use in HTML text and attribute values.

@@ -4,7 +4,8 @@ import Foundation
 enum JSONFeedReader {
     /// Whether the document looks like JSON (its first non-space byte is `{`).
     static func looksLikeJSON(_ utf8: [UInt8]) -> Bool {
-        utf8.first(where: { !isASCIIWhitespace($0) }) == UInt8(ascii: "{")
+        let body = utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8[...]
+        return body.first(where: { !isASCIIWhitespace($0) }) == UInt8(ascii: "{")
     }
 
     /// The feed, or nil when the JSON is not a JSON Feed (no `version` naming jsonfeed.org, or no `items`).

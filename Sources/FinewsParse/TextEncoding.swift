@@ -12,12 +12,19 @@ enum TextEncoding {
     struct Decoded {
         var utf8: [UInt8]
         var label: String
+        /// The bytes are taken to be UTF-8 without having been checked (see
+        /// `decode(_:httpCharset:trustingUTF8:)`).
+        var unverified = false
     }
 
     /// Decodes `bytes` to UTF-8; invalid sequences become U+FFFD, never an error,
     /// unless the encoding itself is unknown to the system's converter.
-    static func decode(_ bytes: [UInt8], httpCharset: String?) throws(FeedParseError) -> Decoded {
+    /// - Parameter trustingUTF8: a document that declares UTF-8 (or nothing) is
+    ///   passed on without the validity check; libxml2 checks it while parsing, and
+    ///   the caller decodes again without trust when libxml2 reports an encoding error.
+    static func decode(_ bytes: [UInt8], httpCharset: String?, trustingUTF8: Bool = false) throws(FeedParseError) -> Decoded {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            if trustingUTF8 { return Decoded(utf8: Array(bytes[3...]), label: "utf-8", unverified: true) }
             return Decoded(utf8: repairedUTF8(bytes[3...]), label: "utf-8")
         }
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
@@ -28,6 +35,7 @@ enum TextEncoding {
         if label == nil, let httpCharset { label = normalizedLabel(httpCharset) }
         switch label {
         case nil, "utf-8":
+            if trustingUTF8 { return Decoded(utf8: bytes, label: "utf-8", unverified: true) }
             if isValidUTF8(bytes[...]) { return Decoded(utf8: bytes, label: "utf-8") }
             if label == "utf-8" { return Decoded(utf8: repairedUTF8(bytes[...]), label: "utf-8") }
             return Decoded(utf8: try convert(bytes[...], from: "windows-1252"), label: "windows-1252")
@@ -105,16 +113,51 @@ enum TextEncoding {
         }
     }
 
-    /// Whether the bytes are well-formed UTF-8.
+    /// Whether the bytes are well-formed UTF-8 (no overlong forms, no surrogates,
+    /// nothing above U+10FFFF). Runs of ASCII are checked eight bytes at a time.
     static func isValidUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
-        var iterator = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return true
-            case .error: return false
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            let count = buffer.count
+            var index = 0
+            while index < count {
+                // Fast path: eight ASCII bytes at once.
+                if index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        index += 8
+                        continue
+                    }
+                }
+                let lead = base[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var lower: UInt8 = 0x80
+                var upper: UInt8 = 0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; lower = 0xA0
+                case 0xE1...0xEC, 0xEE, 0xEF: length = 3
+                case 0xED: length = 3; upper = 0x9F
+                case 0xF0: length = 4; lower = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; upper = 0x8F
+                default: return false
+                }
+                guard index + length <= count else { return false }
+                let second = base[index + 1]
+                guard second >= lower, second <= upper else { return false }
+                var offset = 2
+                while offset < length {
+                    guard base[index + offset] & 0xC0 == 0x80 else { return false }
+                    offset += 1
+                }
+                index += length
             }
+            return true
         }
     }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Mends the two faults that make libxml2 lose text in otherwise readable feeds,
 /// in one pass over the UTF-8 bytes before parsing:
 ///
@@ -56,7 +58,11 @@ enum XMLRepair {
 
     /// Turns the stand-ins of ``repaired(_:)`` back into the control characters.
     static func restoredControls(_ utf8: [UInt8]) -> [UInt8] {
-        guard let first = utf8.firstIndex(of: 0xEE) else { return utf8 }
+        let found = utf8.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress, let hit = memchr(base, 0xEE, buffer.count) else { return nil }
+            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        guard let first = found else { return utf8 }
         var output = Array(utf8[..<first])
         output.reserveCapacity(utf8.count)
         var index = first
@@ -75,27 +81,83 @@ enum XMLRepair {
 
     /// The index of the first byte that needs mending, or nil.
     private static func firstFault(in bytes: ArraySlice<UInt8>) -> Int? {
-        var index = bytes.startIndex
-        let end = bytes.endIndex
-        while index < end {
-            let byte = bytes[index]
-            if byte < 0x20 {
-                if isForbiddenControl(byte) { return index }
-            } else if byte == UInt8(ascii: "&") {
-                if !startsReference(bytes, at: index) { return index }
-            } else if byte == UInt8(ascii: "<") {
-                if let skipEnd = endOfLiteralSection(bytes, at: index) {
-                    if bytes[index..<skipEnd].contains(where: isForbiddenControl) { return index }
-                    index = skipEnd
+        bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            let count = buffer.count
+            var index = 0
+            while index < count {
+                // Eight bytes at a time: jump straight to the first control character,
+                // '&', '<' or 0xEF in the word, or past the word when it has none.
+                if index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    let mask = candidates(word)
+                    if mask == 0 {
+                        index += 8
+                        continue
+                    }
+                    index += mask.trailingZeroBitCount / 8
+                }
+                let byte = base[index]
+                guard byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0xEF else {
+                    index += 1
                     continue
                 }
-            } else if byte == 0xEF, index + 2 < end, bytes[index + 1] == 0xBF,
-                      bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF {
-                return index
+                switch byte {
+                case UInt8(ascii: "&"):
+                    if !startsReference(buffer, at: index) { return bytes.startIndex + index }
+                case UInt8(ascii: "<"):
+                    if let end = endOfLiteralSection(buffer, at: index) {
+                        if containsForbiddenControl(buffer, from: index, to: end) { return bytes.startIndex + index }
+                        index = end
+                        continue
+                    }
+                case 0xEF:
+                    if index + 2 < count, base[index + 1] == 0xBF, base[index + 2] == 0xBE || base[index + 2] == 0xBF {
+                        return bytes.startIndex + index
+                    }
+                default:
+                    if isForbiddenControl(byte) { return bytes.startIndex + index }
+                }
+                index += 1
             }
+            return nil
+        }
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether `buffer[start..<end]` holds a control character XML forbids, eight
+    /// bytes at a time.
+    private static func containsForbiddenControl(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        guard let base = buffer.baseAddress else { return false }
+        var index = start
+        while index < end {
+            if index + 8 <= end {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let below = (word &- ones &* 0x20) & ~word & highs
+                if below == 0 {
+                    index += 8
+                    continue
+                }
+                index += below.trailingZeroBitCount / 8
+            }
+            if isForbiddenControl(base[index]) { return true }
             index += 1
         }
-        return nil
+        return false
+    }
+
+    /// A mask with the high bit set in (at least) the lowest byte of `word` that is
+    /// below 0x20, '&', '<' or 0xEF (little-endian; borrows can only set bits above
+    /// a real match, so the lowest set bit is exact), or 0 when there is none.
+    @inline(__always)
+    private static func candidates(_ word: UInt64) -> UInt64 {
+        @inline(__always) func zeroBytes(_ value: UInt64) -> UInt64 {
+            (value &- ones) & ~value & highs
+        }
+        let below = (word &- ones &* 0x20) & ~word & highs
+        return below | zeroBytes(word ^ (ones &* 0x26)) | zeroBytes(word ^ (ones &* 0x3C)) | zeroBytes(word ^ (ones &* 0xEF))
     }
 
     @inline(__always)
@@ -103,34 +165,52 @@ enum XMLRepair {
         byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D
     }
 
-    /// For a `<` opening a CDATA section or a comment, the index just past its end.
-    private static func endOfLiteralSection(_ bytes: ArraySlice<UInt8>, at index: Int) -> Int? {
-        let rest = bytes[index...]
-        if rest.starts(with: cdataOpen) { return find(cdataClose, in: bytes, from: index + cdataOpen.count) }
-        if rest.starts(with: commentOpen) { return find(commentClose, in: bytes, from: index + commentOpen.count) }
+    /// For a `<` opening a CDATA section or a comment, the index just past its end
+    /// (or the end of the text when it never closes).
+    private static func endOfLiteralSection(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
+        // Both start with "<!"; most '<' open an ordinary tag and stop here.
+        guard index + 4 <= buffer.count, buffer[index + 1] == UInt8(ascii: "!"), let base = buffer.baseAddress else {
+            return nil
+        }
+        if index + cdataOpen.count <= buffer.count, memcmp(base + index, cdataOpen, cdataOpen.count) == 0 {
+            return find(cdataClose, in: buffer, from: index + cdataOpen.count)
+        }
+        if memcmp(base + index, commentOpen, commentOpen.count) == 0 {
+            return find(commentClose, in: buffer, from: index + commentOpen.count)
+        }
         return nil
     }
 
+    private static func endOfLiteralSection(_ bytes: ArraySlice<UInt8>, at index: Int) -> Int? {
+        bytes.withUnsafeBufferPointer { buffer in
+            endOfLiteralSection(buffer, at: index - bytes.startIndex).map { $0 + bytes.startIndex }
+        }
+    }
+
     /// Whether the `&` at `index` starts `&name;`, `&#123;` or `&#x1F;`.
-    private static func startsReference(_ bytes: ArraySlice<UInt8>, at index: Int) -> Bool {
+    private static func startsReference(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         var cursor = index + 1
-        let limit = min(bytes.endIndex, index + 40)
+        let limit = min(buffer.count, index + 40)
         guard cursor < limit else { return false }
-        if bytes[cursor] == UInt8(ascii: "#") {
+        if buffer[cursor] == UInt8(ascii: "#") {
             cursor += 1
             var hex = false
-            if cursor < limit, bytes[cursor] == UInt8(ascii: "x") || bytes[cursor] == UInt8(ascii: "X") {
+            if cursor < limit, buffer[cursor] == UInt8(ascii: "x") || buffer[cursor] == UInt8(ascii: "X") {
                 hex = true
                 cursor += 1
             }
             let digitsStart = cursor
-            while cursor < limit, isDigit(bytes[cursor], hex: hex) { cursor += 1 }
-            return cursor > digitsStart && cursor < limit && bytes[cursor] == UInt8(ascii: ";")
+            while cursor < limit, isDigit(buffer[cursor], hex: hex) { cursor += 1 }
+            return cursor > digitsStart && cursor < limit && buffer[cursor] == UInt8(ascii: ";")
         }
-        guard isNameStart(bytes[cursor]) else { return false }
+        guard isNameStart(buffer[cursor]) else { return false }
         cursor += 1
-        while cursor < limit, isNameByte(bytes[cursor]) { cursor += 1 }
-        return cursor < limit && bytes[cursor] == UInt8(ascii: ";")
+        while cursor < limit, isNameByte(buffer[cursor]) { cursor += 1 }
+        return cursor < limit && buffer[cursor] == UInt8(ascii: ";")
+    }
+
+    private static func startsReference(_ bytes: ArraySlice<UInt8>, at index: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { startsReference($0, at: index - bytes.startIndex) }
     }
 
     private static func isDigit(_ byte: UInt8, hex: Bool) -> Bool {
@@ -147,16 +227,19 @@ enum XMLRepair {
         isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
     }
 
-    private static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
-        guard let first = needle.first else { return nil }
+    /// The index just past `needle` at or after `start` (memchr finds each candidate
+    /// first byte); the end of the buffer when it does not occur.
+    private static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = buffer.baseAddress, let first = needle.first else { return buffer.count }
         var index = start
-        while index + needle.count <= bytes.endIndex {
-            if bytes[index] == first, bytes[index..<index + needle.count].elementsEqual(needle) {
-                return index + needle.count
-            }
-            index += 1
+        while index + needle.count <= buffer.count {
+            guard let hit = memchr(base + index, Int32(first), buffer.count - index) else { return buffer.count }
+            let position = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            guard position + needle.count <= buffer.count else { return buffer.count }
+            if memcmp(base + position, needle, needle.count) == 0 { return position + needle.count }
+            index = position + 1
         }
-        return nil
+        return buffer.count
     }
 
     private static let cdataOpen = Array("<![CDATA[".utf8)

@@ -21,14 +21,14 @@ struct Parse: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let bytes: [UInt8]
+        let bytes: Data
         var charset: String?
         let lower = source.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") {
             let results = await FeedFetcher().fetchAll([FetchRequest(key: "parse", url: source)])
             switch results.first?.outcome {
             case .success(.fetched(let document))?:
-                bytes = document.body
+                bytes = Data(document.body)
                 charset = document.charset
             case .failure(let error)?:
                 return try fail(error.message)
@@ -36,10 +36,11 @@ struct Parse: AsyncParsableCommand {
                 return try fail("\(source): no document was received")
             }
         } else {
-            guard let data = FileManager.default.contents(atPath: source) else {
+            // Mapped, not read: a document refused early is never read in full.
+            guard let data = try? Data(contentsOf: URL(fileURLWithPath: source), options: .alwaysMapped) else {
                 return try fail("\(source): cannot read the file")
             }
-            bytes = Array(data)
+            bytes = data
         }
         let feed: Feed
         do {
