@@ -473,6 +473,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     private func begin(_ field: Field, mode: Capture.Mode = .text) {
         capture = Capture(field: field, depth: depth, mode: mode)
+        // Bodies arrive in pieces of a few hundred bytes: start with room for a typical one.
+        if mode != .text { capture?.bytes.reserveCapacity(8192) }
     }
 
     private func appendStartTag(_ name: XMLName, attributes: [XMLAttribute]) {
@@ -624,38 +626,47 @@ enum DoubleEncoding {
             return memchr(base, 0xC2, raw.count) != nil || memchr(base, 0xC3, raw.count) != nil
         }
         guard hasLatin else { return utf8 }
-        var onlyLatin = true
-        for byte in utf8 where byte >= 0xC4 {
-            onlyLatin = false
-            break
-        }
-        let text = String(decoding: utf8, as: UTF8.self)
-        guard onlyLatin else { return Array(mappingC1Controls(text).utf8) }
+        let onlyLatin = utf8.withUnsafeBufferPointer { buffer in !buffer.contains(where: { $0 >= 0xC4 }) }
+        guard onlyLatin else { return mappingC1Controls(utf8) }
         var latin: [UInt8] = []
         latin.reserveCapacity(utf8.count)
-        for scalar in text.unicodeScalars {
+        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
             guard scalar.value <= 0xFF else { return utf8 }
             latin.append(UInt8(scalar.value))
         }
-        guard TextEncoding.isValidUTF8(latin[...]) else { return Array(mappingC1Controls(text).utf8) }
+        guard TextEncoding.isValidUTF8(latin[...]) else { return mappingC1Controls(utf8) }
         return latin
     }
 
     /// C1 controls (U+0080–U+009F, encoded C2 80–C2 9F) as the windows-1252
     /// characters of the same byte values; the five bytes that windows-1252 leaves
-    /// undefined stay as they are.
-    private static func mappingC1Controls(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return text }
-        var output = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            if (0x80...0x9F).contains(scalar.value),
-               let mapped = windows1252[Int(scalar.value - 0x80)].flatMap(Unicode.Scalar.init) {
-                output.append(mapped)
-            } else {
-                output.append(scalar)
+    /// undefined stay as they are. Works on the bytes; returns the input when it
+    /// has no C1 control.
+    private static func mappingC1Controls(_ utf8: [UInt8]) -> [UInt8] {
+        let hasC1 = utf8.withUnsafeBufferPointer { buffer -> Bool in
+            var index = 0
+            while index + 1 < buffer.count {
+                if buffer[index] == 0xC2, buffer[index + 1] >= 0x80, buffer[index + 1] <= 0x9F { return true }
+                index += 1
             }
+            return false
         }
-        return String(output)
+        guard hasC1 else { return utf8 }
+        var output: [UInt8] = []
+        output.reserveCapacity(utf8.count + 16)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == 0xC2, index + 1 < utf8.count, (0x80...0x9F).contains(utf8[index + 1]),
+               let mapped = windows1252[Int(utf8[index + 1] - 0x80)].flatMap(Unicode.Scalar.init) {
+                output.append(contentsOf: String(Character(mapped)).utf8)
+                index += 2
+                continue
+            }
+            output.append(byte)
+            index += 1
+        }
+        return output
     }
 
     private static let windows1252: [UInt32?] = [

@@ -9,8 +9,8 @@ public enum HTMLText {
     /// Removes things that look like tags (`<a ...>`, `</p>`, `<!-- -->`, `<?...?>`),
     /// leaving a lone `<` that starts no tag (as in `a < b`) in place.
     public static func stripTags(_ html: String) -> String {
+        guard html.utf8.contains(UInt8(ascii: "<")) else { return html }
         let bytes = Array(html.utf8)
-        guard bytes.contains(UInt8(ascii: "<")) else { return html }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -39,8 +39,8 @@ public enum HTMLText {
     /// Decodes character references (`&#38;`, `&#x26;`) and HTML's named entities.
     /// An unknown name is left as written.
     public static func decodeEntities(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         let bytes = Array(text.utf8)
-        guard bytes.contains(UInt8(ascii: "&")) else { return text }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -64,6 +64,8 @@ public enum HTMLText {
     /// Collapses runs of whitespace (ASCII whitespace, no-break space, the
     /// ideographic space and the other Unicode spaces) to one space and trims both ends.
     public static func collapseWhitespace(_ text: String) -> String {
+        // Most titles are already clean: single ASCII spaces, nothing to trim.
+        if isCollapsed(text) { return text }
         var text = text
         return text.withUTF8 { utf8 -> String in
             var output: [UInt8] = []
@@ -86,6 +88,25 @@ public enum HTMLText {
             }
             return String(decoding: output, as: UTF8.self)
         }
+    }
+
+    /// Whether `text` has no leading or trailing space, no run of spaces and no
+    /// whitespace other than U+0020 (ASCII check plus a check for the lead bytes of
+    /// the non-ASCII spaces).
+    private static func isCollapsed(_ text: String) -> Bool {
+        var previousSpace = true
+        for byte in text.utf8 {
+            switch byte {
+            case 0x20:
+                if previousSpace { return false }
+                previousSpace = true
+            case 0x09...0x0D, 0xC2, 0xE1, 0xE2, 0xE3:
+                return false
+            default:
+                previousSpace = false
+            }
+        }
+        return !previousSpace || text.isEmpty
     }
 
     /// The byte length of the whitespace character at `index`, or 0 when there is none.

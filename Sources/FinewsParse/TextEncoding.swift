@@ -56,17 +56,34 @@ enum TextEncoding {
         }
     }
 
-    /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones.
+    /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones,
+    /// on the UTF-8 bytes (all six are three-byte sequences starting 0xE2 or 0xEF).
     private static func jisMapped(_ utf8: [UInt8]) -> [UInt8] {
-        let replacements: [Unicode.Scalar: Unicode.Scalar] = [
-            "\u{FF5E}": "\u{301C}", "\u{FF0D}": "\u{2212}", "\u{2225}": "\u{2016}",
-            "\u{FFE0}": "\u{00A2}", "\u{FFE1}": "\u{00A3}", "\u{FFE2}": "\u{00AC}",
+        let replacements: [(from: [UInt8], to: [UInt8])] = [
+            ([0xEF, 0xBD, 0x9E], [0xE3, 0x80, 0x9C]),  // U+FF5E → U+301C wave dash
+            ([0xEF, 0xBC, 0x8D], [0xE2, 0x88, 0x92]),  // U+FF0D → U+2212 minus sign
+            ([0xE2, 0x88, 0xA5], [0xE2, 0x80, 0x96]),  // U+2225 → U+2016 double vertical line
+            ([0xEF, 0xBF, 0xA0], [0xC2, 0xA2]),        // U+FFE0 → U+00A2 cent sign
+            ([0xEF, 0xBF, 0xA1], [0xC2, 0xA3]),        // U+FFE1 → U+00A3 pound sign
+            ([0xEF, 0xBF, 0xA2], [0xC2, 0xAC]),        // U+FFE2 → U+00AC not sign
         ]
-        // All six are three-byte sequences starting with 0xE2 or 0xEF.
-        guard utf8.contains(where: { $0 == 0xEF || $0 == 0xE2 }) else { return utf8 }
-        var text = String(decoding: utf8, as: UTF8.self)
-        text.unicodeScalars = String.UnicodeScalarView(text.unicodeScalars.map { replacements[$0] ?? $0 })
-        return Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(utf8.count)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if (byte == 0xE2 || byte == 0xEF), index + 2 < utf8.count,
+               let match = replacements.first(where: {
+                   $0.from[0] == byte && $0.from[1] == utf8[index + 1] && $0.from[2] == utf8[index + 2]
+               }) {
+                output.append(contentsOf: match.to)
+                index += 3
+                continue
+            }
+            output.append(byte)
+            index += 1
+        }
+        return output
     }
 
     /// The `encoding="..."` of an XML declaration at the start of the document, if any.
@@ -174,43 +191,38 @@ enum TextEncoding {
             throw FeedParseError(.unsupportedEncoding, "unknown character encoding '\(label)'")
         }
         defer { iconv_close(converter) }
-        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 64)
-        var written = 0
-        var input = Array(bytes)
-        input.withUnsafeMutableBufferPointer { inputBuffer in
-            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inputBuffer.baseAddress)?
-                .assumingMemoryBound(to: CChar.self)
-            var inLeft = inputBuffer.count
-            while inLeft > 0 {
-                if output.count - written < 16 { output.append(contentsOf: repeatElement(0, count: output.count)) }
-                let result: Int = output.withUnsafeMutableBufferPointer { outputBuffer in
-                    guard let base = outputBuffer.baseAddress else { return 0 }
-                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(base + written)
+        // No input byte becomes more than three UTF-8 bytes (a replacement character
+        // for an undecodable byte included), so one uninitialized buffer suffices.
+        let capacity = bytes.count * 3 + 16
+        return bytes.withUnsafeBufferPointer { inputBuffer in
+            [UInt8](unsafeUninitializedCapacity: capacity) { outputBuffer, initializedCount in
+                guard let outputBase = outputBuffer.baseAddress else { return }
+                // iconv takes `char **` for its input but never writes through it.
+                var inPointer: UnsafeMutablePointer<CChar>? = inputBuffer.baseAddress.map {
+                    UnsafeMutableRawPointer(mutating: $0).assumingMemoryBound(to: CChar.self)
+                }
+                var inLeft = inputBuffer.count
+                var written = 0
+                while inLeft > 0 {
+                    var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outputBase + written)
                         .assumingMemoryBound(to: CChar.self)
-                    var outLeft = outputBuffer.count - written
+                    var outLeft = capacity - written
                     let before = outLeft
                     let status = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
                     written += before - outLeft
-                    return status
-                }
-                if result != -1 { break }
-                switch errno {
-                case E2BIG:
-                    output.append(contentsOf: repeatElement(0, count: output.count))
-                case EILSEQ, EINVAL:
+                    if status != -1 { break }
+                    guard errno == EILSEQ || errno == EINVAL, capacity - written >= 3 else { break }
                     // Skip one undecodable byte (or a truncated sequence at the end).
-                    if output.count - written < 3 { output.append(contentsOf: repeatElement(0, count: 64)) }
-                    output.replaceSubrange(written..<written + 3, with: [0xEF, 0xBF, 0xBD])
+                    outputBase[written] = 0xEF
+                    outputBase[written + 1] = 0xBF
+                    outputBase[written + 2] = 0xBD
                     written += 3
                     inPointer = inPointer.map { $0 + 1 }
                     inLeft -= 1
-                default:
-                    inLeft = 0
                 }
+                initializedCount = written
             }
         }
-        output.removeSubrange(written...)
-        return output
     }
 
     private static func firstIndex(of needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {

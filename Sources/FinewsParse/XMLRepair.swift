@@ -16,43 +16,88 @@ import Glibc
 /// nothing needs mending, the input is returned as it is, without a copy.
 enum XMLRepair {
     static func repaired(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard let first = firstFault(in: bytes) else { return bytes }
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + 64)
-        output.append(contentsOf: bytes[bytes.startIndex..<first])
-        var index = first
-        let end = bytes.endIndex
-        while index < end {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "<"):
-                if let skipEnd = endOfLiteralSection(bytes, at: index) {
-                    for literal in bytes[index..<skipEnd] { appendReplacingControl(literal, to: &output) }
-                    index = skipEnd
-                    continue
+        let mended: [UInt8]? = bytes.withUnsafeBufferPointer { buffer in
+            var output: [UInt8]?
+            var copied = 0
+            /// Copies the clean bytes before `position` into the output, creating it on first use.
+            func flush(upTo position: Int) {
+                if output == nil {
+                    output = []
+                    output?.reserveCapacity(buffer.count + 256)
                 }
-                output.append(byte)
-            case UInt8(ascii: "&"):
-                output.append(byte)
-                if !startsReference(bytes, at: index) { output.append(contentsOf: "amp;".utf8) }
-            case 0xEF where index + 2 < end && bytes[index + 1] == 0xBF && (bytes[index + 2] == 0xBE || bytes[index + 2] == 0xBF):
-                index += 3
-                continue
-            default:
-                appendReplacingControl(byte, to: &output)
+                if position > copied {
+                    output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<position]))
+                }
+                copied = position
             }
+            var index = 0
+            while let hit = nextCandidate(buffer, from: index) {
+                let byte = buffer[hit]
+                index = hit + 1
+                switch byte {
+                case UInt8(ascii: "!"):
+                    // "<![CDATA[" or "<!--": skip to its end; only controls are mended there.
+                    guard hit > 0, buffer[hit - 1] == UInt8(ascii: "<"),
+                          let end = endOfLiteralSection(buffer, at: hit - 1) else { continue }
+                    if containsForbiddenControl(buffer, from: hit, to: end) {
+                        flush(upTo: hit)
+                        for literal in buffer[hit..<end] { appendReplacingControl(literal, to: &output) }
+                        copied = end
+                    }
+                    index = end
+                case UInt8(ascii: "&"):
+                    guard !startsReference(buffer, at: hit) else { continue }
+                    flush(upTo: hit + 1)
+                    output?.append(contentsOf: "amp;".utf8)
+                case 0xEF:
+                    guard hit + 2 < buffer.count, buffer[hit + 1] == 0xBF,
+                          buffer[hit + 2] == 0xBE || buffer[hit + 2] == 0xBF else { continue }
+                    flush(upTo: hit)
+                    copied = hit + 3
+                    index = hit + 3
+                default:
+                    guard isForbiddenControl(byte) else { continue }
+                    flush(upTo: hit)
+                    appendReplacingControl(byte, to: &output)
+                    copied = hit + 1
+                }
+            }
+            guard output != nil else { return nil }
+            flush(upTo: buffer.count)
+            return output
+        }
+        return mended.map { $0[...] } ?? bytes
+    }
+
+    /// The index of the next byte at or after `start` that may need mending: a
+    /// control character, '&', '!' (which may open CDATA or a comment) or 0xEF.
+    /// Eight bytes at a time (SWAR); nil at the end.
+    @inline(__always)
+    private static func nextCandidate(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = buffer.baseAddress else { return nil }
+        let count = buffer.count
+        var index = start
+        while index + 8 <= count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let mask = candidates(word)
+            if mask != 0 { return index + mask.trailingZeroBitCount / 8 }
+            index += 8
+        }
+        while index < count {
+            let byte = base[index]
+            if byte < 0x20 || byte == 0x26 || byte == 0x21 || byte == 0xEF { return index }
             index += 1
         }
-        return output[...]
+        return nil
     }
 
     /// The stand-in for a forbidden control character: U+E000 + its value, in UTF-8.
     @inline(__always)
-    private static func appendReplacingControl(_ byte: UInt8, to output: inout [UInt8]) {
+    private static func appendReplacingControl(_ byte: UInt8, to output: inout [UInt8]?) {
         if isForbiddenControl(byte) {
-            output.append(contentsOf: [0xEE, 0x80, 0x80 | byte])
+            output?.append(contentsOf: [0xEE, 0x80, 0x80 | byte])
         } else {
-            output.append(byte)
+            output?.append(byte)
         }
     }
 
@@ -77,51 +122,6 @@ enum XMLRepair {
             index += 1
         }
         return output
-    }
-
-    /// The index of the first byte that needs mending, or nil.
-    private static func firstFault(in bytes: ArraySlice<UInt8>) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress else { return nil }
-            let count = buffer.count
-            var index = 0
-            while index < count {
-                // Eight bytes at a time: jump straight to the first control character,
-                // '&', '<' or 0xEF in the word, or past the word when it has none.
-                if index + 8 <= count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    let mask = candidates(word)
-                    if mask == 0 {
-                        index += 8
-                        continue
-                    }
-                    index += mask.trailingZeroBitCount / 8
-                }
-                let byte = base[index]
-                guard byte < 0x20 || byte == 0x26 || byte == 0x3C || byte == 0xEF else {
-                    index += 1
-                    continue
-                }
-                switch byte {
-                case UInt8(ascii: "&"):
-                    if !startsReference(buffer, at: index) { return bytes.startIndex + index }
-                case UInt8(ascii: "<"):
-                    if let end = endOfLiteralSection(buffer, at: index) {
-                        if containsForbiddenControl(buffer, from: index, to: end) { return bytes.startIndex + index }
-                        index = end
-                        continue
-                    }
-                case 0xEF:
-                    if index + 2 < count, base[index + 1] == 0xBF, base[index + 2] == 0xBE || base[index + 2] == 0xBF {
-                        return bytes.startIndex + index
-                    }
-                default:
-                    if isForbiddenControl(byte) { return bytes.startIndex + index }
-                }
-                index += 1
-            }
-            return nil
-        }
     }
 
     private static let ones: UInt64 = 0x0101_0101_0101_0101
@@ -149,7 +149,7 @@ enum XMLRepair {
     }
 
     /// A mask with the high bit set in (at least) the lowest byte of `word` that is
-    /// below 0x20, '&', '<' or 0xEF (little-endian; borrows can only set bits above
+    /// below 0x20, '&', '!' or 0xEF (little-endian; borrows can only set bits above
     /// a real match, so the lowest set bit is exact), or 0 when there is none.
     @inline(__always)
     private static func candidates(_ word: UInt64) -> UInt64 {
@@ -157,7 +157,7 @@ enum XMLRepair {
             (value &- ones) & ~value & highs
         }
         let below = (word &- ones &* 0x20) & ~word & highs
-        return below | zeroBytes(word ^ (ones &* 0x26)) | zeroBytes(word ^ (ones &* 0x3C)) | zeroBytes(word ^ (ones &* 0xEF))
+        return below | zeroBytes(word ^ (ones &* 0x26)) | zeroBytes(word ^ (ones &* 0x21)) | zeroBytes(word ^ (ones &* 0xEF))
     }
 
     @inline(__always)
@@ -181,12 +181,6 @@ enum XMLRepair {
         return nil
     }
 
-    private static func endOfLiteralSection(_ bytes: ArraySlice<UInt8>, at index: Int) -> Int? {
-        bytes.withUnsafeBufferPointer { buffer in
-            endOfLiteralSection(buffer, at: index - bytes.startIndex).map { $0 + bytes.startIndex }
-        }
-    }
-
     /// Whether the `&` at `index` starts `&name;`, `&#123;` or `&#x1F;`.
     private static func startsReference(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         var cursor = index + 1
@@ -207,10 +201,6 @@ enum XMLRepair {
         cursor += 1
         while cursor < limit, isNameByte(buffer[cursor]) { cursor += 1 }
         return cursor < limit && buffer[cursor] == UInt8(ascii: ";")
-    }
-
-    private static func startsReference(_ bytes: ArraySlice<UInt8>, at index: Int) -> Bool {
-        bytes.withUnsafeBufferPointer { startsReference($0, at: index - bytes.startIndex) }
     }
 
     private static func isDigit(_ byte: UInt8, hex: Bool) -> Bool {

@@ -87,7 +87,7 @@ final class XMLStreamParser {
 
     /// Parses `bytes` (UTF-8) in bounded chunks; `isLast` ends the document.
     func parse(_ bytes: UnsafeBufferPointer<UInt8>, isLast: Bool) {
-        let chunkSize = 1 << 16
+        let chunkSize = 1 << 18
         var offset = 0
         repeat {
             let count = min(chunkSize, bytes.count - offset)
