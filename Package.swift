@@ -95,6 +95,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "ParseFuzzer",
+            dependencies: ["FinewsParse", "FinewsArchive"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ParseBenchmark",
             dependencies: ["FinewsParse", "CLibXML2"],
             swiftSettings: strictSettings

@@ -159,6 +159,14 @@ public struct Feed: Sendable, Hashable {
     public var updateFrequency: Int?
     /// The entries in document order.
     public var entries: [FeedEntry]
+    /// The publisher's suggested time between checks, from `ttl` or the syndication
+    /// module, in seconds; nil when the feed gives no hint.
+    public var refreshHintSeconds: Int? {
+        if let ttlMinutes, ttlMinutes > 0 { return ttlMinutes * 60 }
+        if let updatePeriod { return updatePeriod.seconds / max(1, updateFrequency ?? 1) }
+        return nil
+    }
+
     /// The character encoding the bytes were decoded from (a normalized label, such as `gb18030`).
     public var encoding: String
 

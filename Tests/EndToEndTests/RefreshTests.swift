@@ -174,3 +174,21 @@ struct CheckAndParseTests {
         #expect((json["error"] as? String)?.contains("not a feed") == true)
     }
 }
+
+@Suite("finews refresh and broken feeds")
+struct RefreshBrokenFeedTests {
+    @Test("A truncated feed publishes its complete entries and never the cut one")
+    func truncatedFeed() throws {
+        let site = try SeedSite()
+        try site.write("cut.xml", """
+            <rss version="2.0"><channel><title>T</title>
+            <item><title>Whole story</title><link>http://x/?infoCode=WHOLE1</link>
+            <pubDate>Wed, 02 Mar 2022 08:08:45 +0800</pubDate><description>complete</description></item>
+            <item><title>Cut story</title><link>http://x/?infoCode=CUT1</link><description>half of it
+            """)
+        try site.writeConfig("cut.conf", feeds: [("cut", "cut.xml")])
+        let run = try runFinews(["refresh", "--config", "cut.conf"], in: site.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(site.publishedFiles().filter { $0.hasPrefix("_posts/") } == ["_posts/2022-03-02-WHOLE1.md"])
+    }
+}

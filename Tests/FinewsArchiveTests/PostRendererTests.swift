@@ -107,3 +107,16 @@ struct NormalizerTests {
         #expect(normalizer.post(for: FeedEntry(published: future), infoCode: code, firstSeen: now, now: now).date == now)
     }
 }
+
+@Suite("Normalizer and publishing safety")
+struct PublishingSafetyTests {
+    @Test("Control characters a feed carries never reach a post")
+    func controlCharacters() {
+        let normalizer = Normalizer(settings: .init(category: "c", tag: "t"))
+        let entry = FeedEntry(title: "a\u{08}b", content: FeedText("<p>x\u{0B}y\u{1F}</p>", kind: .html))
+        let now = Date(timeIntervalSince1970: 1_700_000_000)
+        let post = normalizer.post(for: entry, infoCode: InfoCode("X")!, firstSeen: now, now: now)
+        #expect(post.title == "ab")
+        #expect(post.body == "<p>xy</p>")
+    }
+}

@@ -65,3 +65,28 @@ struct FeedDateTests {
         }
     }
 }
+
+@Suite("Feed dates, more forms")
+struct MoreFeedDateTests {
+    static let shanghai = TimeZone(identifier: "Asia/Shanghai")!
+
+    @Test("Chinese, slashed, 12-hour and military forms", arguments: [
+        ("2022年3月2日 08:08", 1_646_179_680.0),
+        ("2022年03月02日 08:08:45", 1_646_179_725),
+        ("2022/3/2 8:08", 1_646_179_680),
+        ("Wednesday, March 2, 2022 08:08:45 AM", 1_646_179_725),
+        ("Wed, 02 Mar 2022 00:08:45 Z", 1_646_179_725),
+        ("Tue, 01 Mar 2022 17:08:45 T", 1_646_179_725),
+        ("2022-03-02T08:08+08:00", 1_646_179_680),
+    ])
+    func forms(text: String, seconds: Double) {
+        #expect(FeedDateParser(defaultZone: Self.shanghai).parse(text)?.timeIntervalSince1970 == seconds)
+    }
+
+    @Test("12 PM is noon and 12 AM is midnight")
+    func twelveHour() {
+        let parser = FeedDateParser(defaultZone: TimeZone(identifier: "UTC")!)
+        #expect(parser.parse("2022-03-02 12:00 PM")?.timeIntervalSince1970 == 1_646_222_400)
+        #expect(parser.parse("2022-03-02 12:00 AM")?.timeIntervalSince1970 == 1_646_179_200)
+    }
+}

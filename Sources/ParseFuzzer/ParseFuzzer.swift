@@ -1,0 +1,69 @@
+// ParseFuzzer: the feed parser under libFuzzer, or a replay of saved inputs.
+//
+// Built with `-D FUZZING -sanitize=fuzzer` (scripts/fuzz-parser does this), the
+// target is libFuzzer's: it feeds mutated documents to FeedParser, and to the HTML
+// sanitizer with what the parser returns. Built normally, it is a small program
+// that parses each file named on the command line once, so that crash inputs
+// found by fuzzing can be replayed (Tests/FinewsParseTests/Fixtures/fuzz runs them
+// in the test suite too).
+
+import FinewsArchive
+import FinewsParse
+import Foundation
+
+/// One input through everything that reads untrusted feed bytes.
+func exercise(_ bytes: [UInt8]) {
+    let parser = FeedParser()
+    guard let feed = try? parser.parse(bytes) else { return }
+    let sanitizer = HTMLSanitizer()
+    let codes = InfoCodeAssigner(feedName: "fuzz").assign(feed.entries)
+    for (entry, code) in zip(feed.entries, codes) {
+        if let text = entry.content ?? entry.summary, text.kind == .html {
+            _ = sanitizer.sanitize(text.value, baseURL: entry.baseURL ?? entry.link)
+        }
+        _ = Normalizer(settings: .init(category: "c", tag: "t"))
+            .post(for: entry, infoCode: code, firstSeen: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 0))
+        _ = entry.title.map(HTMLText.plainText(fromHTML:))
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data else { return 0 }
+    exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+/// libFuzzer's driver (libclang_rt.fuzzer), started from our entry point because
+/// SwiftPM names an executable's `main` after the target.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+) -> Int32
+
+@_cdecl("ParseFuzzer_main")
+public func parseFuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzOneInput)
+}
+#else
+@main
+struct ParseFuzzerReplay {
+    static func main() {
+        var count = 0
+        for path in CommandLine.arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                FileHandle.standardError.write(Data("cannot read \(path)\n".utf8))
+                exit(2)
+            }
+            exercise(Array(data))
+            count += 1
+        }
+        print("replayed \(count) inputs")
+    }
+}
+#endif
