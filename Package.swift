@@ -40,6 +40,9 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
 
+        // Linux calls that Swift's Glibc module does not declare (syncfs).
+        .target(name: "CSystemShims"),
+
         // The pipeline, one module per stage (DESIGN.md §9).
         .target(
             name: "FinewsParse",
@@ -61,6 +64,7 @@ let package = Package(
             name: "FinewsArchive",
             dependencies: [
                 "FinewsParse",
+                "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -92,6 +96,11 @@ let package = Package(
         .executableTarget(
             name: "FetchBenchmark",
             dependencies: ["FinewsFetch"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "WriteBenchmark",
+            dependencies: ["FinewsArchive"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

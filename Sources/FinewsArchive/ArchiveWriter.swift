@@ -1,4 +1,5 @@
 public import Foundation
+import CSystemShims
 import Glibc
 
 /// A file to place in the site, by its path below the site root.
@@ -19,9 +20,11 @@ public struct ArchiveFile: Sendable, Hashable {
 /// file or the new one, never a partial file and never a stray file that Jekyll
 /// would publish (DESIGN.md §3).
 ///
-/// Each file is written to a temporary file under `.finews/tmp/` (the same file
-/// system, and a dot-folder Jekyll ignores), flushed to disk, renamed into place,
-/// and the folders that changed are flushed after the renames.
+/// A batch is committed as a group: every file is first written to a temporary
+/// file under `.finews/tmp/` (the same file system, and a dot-folder Jekyll
+/// ignores); then one `syncfs` flushes them all to disk at once; then each is
+/// renamed into place, and each folder that changed is flushed. Only after
+/// ``write(_:)`` returns may the caller record the files in its state.
 public struct ArchiveWriter: Sendable {
     /// The site root.
     public let root: URL
@@ -33,32 +36,59 @@ public struct ArchiveWriter: Sendable {
         self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
     }
 
-    /// Writes `files` durably. Files already written stay in place if a later one fails.
-    /// - Throws: ``ArchiveError`` naming the file that could not be written.
+    /// Writes `files` durably, as one group commit.
+    /// - Throws: ``ArchiveError`` naming the file that could not be written. Nothing
+    ///   is renamed into place unless every file of the batch was written and flushed;
+    ///   files renamed before a later rename failed stay (each is complete).
     public func write(_ files: [ArchiveFile]) throws(ArchiveError) {
         guard !files.isEmpty else { return }
         try makeDirectory(temporaryDirectory)
         removeStaleTemporaryFiles()
         var staged: [(temporary: String, final: String)] = []
+        staged.reserveCapacity(files.count)
         defer {
             for item in staged { unlink(item.temporary) }
         }
+        let prefix = temporaryDirectory.path + "/\(getpid())-"
         for (index, file) in files.enumerated() {
             let final = try destination(of: file.relativePath)
-            let temporary = temporaryDirectory.appendingPathComponent("\(getpid())-\(index).tmp").path
-            try writeDurably(file.contents, to: temporary, naming: file.relativePath)
+            let temporary = prefix + "\(index).tmp"
+            try writeFile(file.contents, to: temporary, naming: file.relativePath)
             staged.append((temporary, final.path))
         }
+        try flushFileSystem(holding: temporaryDirectory.path, files: staged.map(\.temporary))
         var changedDirectories: Set<String> = []
+        var knownDirectories: Set<String> = []
         for item in staged {
             let directory = (item.final as NSString).deletingLastPathComponent
-            try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
+            if knownDirectories.insert(directory).inserted {
+                try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
+            }
             guard rename(item.temporary, item.final) == 0 else {
                 throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
             }
             changedDirectories.insert(directory)
         }
         staged.removeAll()
+        for directory in changedDirectories.sorted() { try syncDirectory(directory) }
+    }
+
+    /// Moves files already in the site (posts into the archive folder, say) with the
+    /// same guarantees: each move is a rename, and the folders are flushed after.
+    public func move(_ moves: [(from: String, to: String)]) throws(ArchiveError) {
+        guard !moves.isEmpty else { return }
+        var changedDirectories: Set<String> = []
+        for move in moves {
+            let source = try destination(of: move.from)
+            let target = try destination(of: move.to)
+            let targetDirectory = target.deletingLastPathComponent()
+            try makeDirectory(targetDirectory)
+            guard rename(source.path, target.path) == 0 else {
+                throw ArchiveError(.io, "cannot move \(move.from) to \(move.to): \(errorText())")
+            }
+            changedDirectories.insert(source.deletingLastPathComponent().path)
+            changedDirectories.insert(targetDirectory.path)
+        }
         for directory in changedDirectories.sorted() { try syncDirectory(directory) }
     }
 
@@ -74,7 +104,8 @@ public struct ArchiveWriter: Sendable {
         return root.appendingPathComponent(relativePath)
     }
 
-    private func writeDurably(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
+    /// Writes a temporary file completely; it is flushed with the rest of the batch.
+    private func writeFile(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ArchiveError(.io, "cannot create a temporary file for \(name) at \(path): \(errorText())")
@@ -93,11 +124,25 @@ public struct ArchiveWriter: Sendable {
                 offset += written
             }
         }
-        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
         if close(descriptor) != 0, failure == nil { failure = errorText() }
         if let failure {
             unlink(path)
             throw ArchiveError(.io, "cannot write \(name): \(failure)")
+        }
+    }
+
+    /// One flush for the whole batch: `syncfs` on the file system that holds the
+    /// temporary files. Where the kernel refuses it, each file is flushed instead.
+    private func flushFileSystem(holding directory: String, files: [String]) throws(ArchiveError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw ArchiveError(.io, "cannot open \(directory) to flush it: \(errorText())") }
+        defer { close(descriptor) }
+        if finews_syncfs(descriptor) == 0 { return }
+        for file in files {
+            let fileDescriptor = open(file, O_RDONLY | O_CLOEXEC)
+            guard fileDescriptor >= 0 else { throw ArchiveError(.io, "cannot open \(file) to flush it: \(errorText())") }
+            defer { close(fileDescriptor) }
+            guard fsync(fileDescriptor) == 0 else { throw ArchiveError(.io, "cannot flush \(file): \(errorText())") }
         }
     }
 

@@ -1,0 +1,86 @@
+// WriteBenchmark: finews's durable group commit against a plain write loop.
+//
+//     WriteBenchmark [--posts N] [--folder DIR]
+//
+// Renders N posts (default 50,000; bodies of 2–6 KB, Chinese and English) once,
+// then writes them (a) with ArchiveWriter — temporary files, one syncfs, renames,
+// folder flushes — into one fresh site, and (b) with a plain loop that writes each
+// file in place with no sync at all into another. Prints posts per second for both
+// and the durable path's share of the plain one's rate.
+
+import FinewsArchive
+import Foundation
+
+var count = 50_000
+var folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-write-bench-\(getpid())")
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    switch argument {
+    case "--posts": count = arguments.popFirst().flatMap(Int.init) ?? count
+    case "--folder": folder = URL(fileURLWithPath: arguments.popFirst() ?? folder.path)
+    default:
+        FileHandle.standardError.write(Data("usage: WriteBenchmark [--posts N] [--folder DIR]\n".utf8))
+        exit(2)
+    }
+}
+
+let renderer = PostRenderer(baseURL: "//news.example.com", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current)
+let chinese = Array("经济技术开发区深化体制机制改革促发展近年来围绕三化三制改革要求加快招商机制创新提高综合服务水平")
+let english = "The city council approved a new budget for public transport and schools on Tuesday evening. "
+var files: [ArchiveFile] = []
+files.reserveCapacity(count)
+var bytes = 0
+for index in 0..<count {
+    var body = ""
+    let paragraphs = 2 + index % 4
+    for paragraph in 0..<paragraphs {
+        if index % 2 == 0 {
+            body += "<p>" + String((0..<300).map { chinese[($0 * 7 + index + paragraph) % chinese.count] }) + "</p>\n"
+        } else {
+            body += "<p>" + String(repeating: english, count: 8) + "</p>\n"
+        }
+    }
+    guard let code = InfoCode(String(format: "BENCH%07d", index)) else { continue }
+    let post = Post(
+        infoCode: code, title: "Story \(index)", date: Date(timeIntervalSince1970: 1_646_179_725 + Double(index * 60)),
+        category: "bench", tag: "基准新闻", body: body, link: "https://news.example.com/?infoCode=\(code.value)")
+    let contents = Array(renderer.render(post).utf8)
+    bytes += contents.count
+    files.append(ArchiveFile(relativePath: renderer.relativePath(for: post), contents: contents))
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+let durableRoot = folder.appendingPathComponent("durable")
+let plainRoot = folder.appendingPathComponent("plain")
+try? FileManager.default.removeItem(at: folder)
+try FileManager.default.createDirectory(at: durableRoot, withIntermediateDirectories: true)
+try FileManager.default.createDirectory(at: plainRoot.appendingPathComponent("_posts"), withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+
+let clock = ContinuousClock()
+let writer = ArchiveWriter(root: durableRoot, stateDirectory: durableRoot.appendingPathComponent(".finews"))
+var start = clock.now
+try writer.write(files)
+let durable = seconds(clock.now - start)
+
+start = clock.now
+for file in files {
+    let path = plainRoot.appendingPathComponent(file.relativePath).path
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { fatalError("cannot create \(path)") }
+    _ = file.contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
+}
+let plain = seconds(clock.now - start)
+
+print("| writer | posts | MB | seconds | posts/s |")
+print("|---|---:|---:|---:|---:|")
+let megabytes = Double(bytes) / 1_000_000
+print(String(format: "| durable group commit (temp files, one syncfs, renames, folder fsync) | %d | %.0f | %.2f | %.0f |",
+             files.count, megabytes, durable, Double(files.count) / durable))
+print(String(format: "| plain loop (write in place, no sync) | %d | %.0f | %.2f | %.0f |",
+             files.count, megabytes, plain, Double(files.count) / plain))
+print(String(format: "\ndurable at %.0f%% of the plain loop's posts per second", 100 * plain / durable))
