@@ -177,7 +177,7 @@ public struct RefreshCycle: Sendable {
         if let dueBy = options.dueBy {
             feeds = feeds.filter { feed in
                 let stored = feedStates[feed.name]
-                let due = stored.flatMap { dueTime(of: feed, state: $0) }
+                let due = stored.flatMap { config.dueTime(of: feed, state: $0) }
                 return due.map { $0 <= dueBy } ?? true
             }
         }
@@ -187,15 +187,6 @@ public struct RefreshCycle: Sendable {
         }
         summary.elapsed = clock.now - start
         return summary
-    }
-
-    /// When `feed` is next due according to `state`, with its current settings.
-    func dueTime(of feed: Config.Feed, state: FeedState) -> Date? {
-        SchedulePolicy.dueTime(
-            lastCheck: state.lastCheck, nextCheck: state.nextCheck,
-            storedReason: state.intervalReason.flatMap(IntervalReason.init(rawValue:)),
-            storedSeconds: state.intervalSeconds, settings: config.scheduleSettings(for: feed),
-            hints: state.hints)
     }
 
     private func selectFeeds(_ names: [String]) throws(RefreshError) -> [Config.Feed] {
