@@ -36,13 +36,20 @@ public final class EventMailbox: Sendable {
     }
 
     /// The next event, waiting at most `timeout` on `clock`; nil when the time ran
-    /// out or the task was cancelled.
-    public func next<C: Clock>(within timeout: Duration, clock: C) async -> SchedulerEvent? where C.Duration == Duration {
+    /// out, `stop` was requested or the task was cancelled.
+    public func next<C: Clock>(within timeout: Duration, clock: C, stop: StopRequest? = nil) async -> SchedulerEvent?
+    where C.Duration == Duration {
         if let event = take() { return event }
         return await withTaskGroup(of: SchedulerEvent?.self) { group in
             group.addTask {
                 try? await clock.sleep(for: timeout)
                 return nil
+            }
+            if let stop {
+                group.addTask {
+                    await stop.wait()
+                    return nil
+                }
             }
             group.addTask { await self.wait() }
             var event = await group.next() ?? nil

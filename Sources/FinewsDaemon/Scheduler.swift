@@ -124,7 +124,7 @@ public struct Scheduler<C: Clock>: Sendable where C.Duration == Duration {
             } else {
                 nap = maximumNap
             }
-            switch await events.next(within: nap, clock: clock) {
+            switch await events.next(within: nap, clock: clock, stop: stop) {
             case nil:
                 continue
             case .refreshAll:
