@@ -59,7 +59,7 @@ public struct Daemon: Service {
             reloadFinished: { result in
                 switch result {
                 case .success(let config):
-                    notifier.ready(status: "configuration reloaded: \(config.feeds.count) feeds")
+                    notifier.ready(status: "configuration reloaded: \(Self.feeds(config.feeds.count))")
                 case .failure(let error):
                     let first = error.problems.first?.description ?? "invalid configuration"
                     notifier.ready(status: "reload failed, still running the previous configuration: \(first)")
@@ -72,7 +72,7 @@ public struct Daemon: Service {
         logger.notice("finews started", metadata: [
             "config": "\(config.file.path)", "feeds": "\(config.feeds.count)", "site": "\(config.site.output.path)",
         ])
-        notifier.ready(status: "started; \(config.feeds.count) feeds")
+        notifier.ready(status: "started; \(Self.feeds(config.feeds.count))")
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -90,7 +90,7 @@ public struct Daemon: Service {
                 }
                 if let interval = notifier.watchdogInterval {
                     group.addTask {
-                        await Self.watchdog(every: interval, heartbeat: heartbeat, notifier: notifier)
+                        await Self.watchdog(every: interval, heartbeat: heartbeat, notifier: notifier, stop: stop)
                     }
                 }
                 await scheduler.run(events: mailbox, stop: stop)
@@ -107,12 +107,17 @@ public struct Daemon: Service {
     /// Pings the watchdog every `interval` (half of `WATCHDOG_USEC`) as long as the
     /// scheduler made progress within the whole timeout; a stuck loop goes silent
     /// and systemd restarts the service.
-    static func watchdog(every interval: Duration, heartbeat: Heartbeat, notifier: SystemdNotifier) async {
+    static func watchdog(every interval: Duration, heartbeat: Heartbeat, notifier: SystemdNotifier, stop: StopRequest)
+        async {
         let clock = ContinuousClock()
-        while !Task.isCancelled {
+        while !Task.isCancelled, !stop.isRequested {
             if clock.now - heartbeat.last < interval * 2 { notifier.watchdog() }
             try? await Task.sleep(for: interval)
         }
+    }
+
+    private static func feeds(_ count: Int) -> String {
+        "\(count) feed\(count == 1 ? "" : "s")"
     }
 
     /// `STATUS=` after a cycle: its summary and when the next check is due.

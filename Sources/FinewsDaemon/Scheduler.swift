@@ -165,7 +165,9 @@ public struct Scheduler<C: Clock>: Sendable where C.Duration == Duration {
                 "why": "\(feed.interval.reason.rawValue)",
             ])
         }
-        let level: Logger.Level = summary.postsNew > 0 || summary.postsUpdated > 0 || forced ? .notice : .info
+        // A cycle that changed nothing is routine: one line at debug level, not one per feed interval.
+        let changed = summary.postsNew > 0 || summary.postsUpdated > 0
+        let level: Logger.Level = forced ? .notice : (changed ? .info : .debug)
         logger.log(level: level, "cycle done: \(summary.line)")
     }
 
