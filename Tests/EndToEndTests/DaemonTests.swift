@@ -45,6 +45,88 @@ struct DaemonTests {
         }
     }
 
+    @Test("SIGUSR1 checks every feed now; due times survive a restart")
+    func refreshNowAndRestart() async throws {
+        let site = try DaemonSite()
+        let server = FeedServer()
+        server.set("/a.xml") { $0.items = ["one"] }
+        try await server.run { base in
+            try site.writeConfig(feeds: [("a", "\(base)/a.xml")], interval: "60s")
+            let daemon = try site.daemon()
+            #expect(await waitUntil { site.posts().count == 1 }, "stderr: \(daemon.stderr)")
+            server.set("/a.xml") { $0.items = ["one", "two"] }
+            daemon.signal(SIGUSR1)
+            #expect(await waitUntil(timeout: .seconds(5)) { site.posts().count == 2 }, "stderr: \(daemon.stderr)")
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(10)) == 0)
+            #expect(server.requestTimes("/a.xml").count == 2)
+            // Started again, the daemon keeps the stored due time (a minute away): no fetch.
+            let again = try site.daemon()
+            #expect(await again.waitForLog("finews started"))
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(server.requestTimes("/a.xml").count == 2)
+            again.signal(SIGTERM)
+            #expect(await again.waitForExit(timeout: .seconds(10)) == 0)
+        }
+    }
+
+    @Test("Feed hints and Retry-After set the interval, and status says why")
+    func hintsInStatus() async throws {
+        let site = try DaemonSite()
+        let server = FeedServer()
+        server.set("/ttl.xml") {
+            $0.items = ["one"]
+            $0.channelExtra = "<ttl>30</ttl>"
+        }
+        server.set("/sy.xml") {
+            $0.items = ["two"]
+            $0.channelExtra = "<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>"
+        }
+        server.set("/cached.xml") {
+            $0.items = ["three"]
+            $0.headers = ["Cache-Control": "public, max-age=600"]
+        }
+        server.set("/busy.xml") {
+            $0.failures = [503]
+            $0.headers = ["Retry-After": "120"]
+        }
+        server.set("/limited.xml") {
+            $0.failures = [429]
+            $0.headers = ["Retry-After": "3600"]
+        }
+        server.set("/plain.xml") {
+            $0.items = ["four"]
+            $0.channelExtra = "<ttl>30</ttl>"
+        }
+        try await server.run { base in
+            try site.writeConfig(feeds: [
+                ("ttl", "\(base)/ttl.xml"), ("sy", "\(base)/sy.xml"), ("cached", "\(base)/cached.xml"),
+                ("busy", "\(base)/busy.xml"), ("limited", "\(base)/limited.xml"), ("plain", "\(base)/plain.xml"),
+            ], interval: "5m")
+            // The last feed ignores hints.
+            try site.write("feeds.conf", try site.read("feeds.conf") + "respect_hints = false\n")
+            let refresh = try await runFinewsAsync(["refresh", "--config", "feeds.conf"], in: site.folder)
+            #expect(refresh.status == 1, "stderr: \(refresh.stderr)")
+            let expected: [(String, Int, String)] = [
+                ("ttl", 1800, "ttl"), ("sy", 1800, "syndication"), ("cached", 600, "cache-headers"),
+                ("busy", 600, "backoff"), ("limited", 3600, "retry-after"), ("plain", 300, "config"),
+            ]
+            for (name, interval, reason) in expected {
+                let feed = try await site.status(of: name)
+                #expect(feed["interval"] as? Int == interval, "\(name): \(feed)")
+                #expect(feed["intervalReason"] as? String == reason, "\(name): \(feed)")
+            }
+            let busy = try await site.status(of: "busy")
+            #expect(busy["retryAfter"] as? Int == 120)
+            #expect(busy["httpStatus"] as? Int == 503)
+            let table = try await runFinewsAsync(["status", "--config", "feeds.conf"], in: site.folder)
+            #expect(table.stdout.contains("30m (ttl)"), "\(table.stdout)")
+            #expect(table.stdout.contains("10m (max-age)"), "\(table.stdout)")
+            #expect(table.stdout.contains("failed (HTTP 503, Retry-After 2m)"), "\(table.stdout)")
+            #expect(table.stdout.contains("busy: "), "\(table.stdout)")
+        }
+    }
+
     @Test("A broken config on SIGHUP is reported and the daemon keeps running on the old one")
     func brokenReload() async throws {
         let site = try DaemonSite()

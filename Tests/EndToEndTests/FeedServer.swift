@@ -13,6 +13,10 @@ final class FeedServer: Sendable {
         var failures: [Int] = []
         /// How long to wait before answering.
         var delay: Duration = .zero
+        /// Extra response headers (`Cache-Control`, `Retry-After`, ...).
+        var headers: [String: String] = [:]
+        /// Extra markup inside `<channel>` (`<ttl>`, `sy:` elements, ...).
+        var channelExtra = ""
     }
 
     private let feeds = Mutex<[String: Behaviour]>([:])
@@ -40,18 +44,21 @@ final class FeedServer: Sendable {
         }
         guard let behaviour else { return HTTPResponse(statusCode: .notFound) }
         if behaviour.delay > .zero { try? await Task.sleep(for: behaviour.delay) }
+        var headers = HTTPHeaders()
+        for (name, value) in behaviour.headers { headers[HTTPHeader(name)] = value }
         if let status = behaviour.failures.first {
-            return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "Failure"))
+            return HTTPResponse(statusCode: HTTPStatusCode(status, phrase: "Failure"), headers: headers)
         }
+        headers[HTTPHeader("Content-Type")] = "application/rss+xml"
         return HTTPResponse(
-            statusCode: .ok, headers: [HTTPHeader("Content-Type"): "application/rss+xml"],
-            body: Data(Self.rss(behaviour.items).utf8))
+            statusCode: .ok, headers: headers, body: Data(Self.rss(behaviour.items, extra: behaviour.channelExtra).utf8))
     }
 
     /// An RSS document whose items have guids `https://example.com/<item>` (so infoCodes
     /// are stable) and one fixed date.
-    static func rss(_ items: [String]) -> String {
-        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Test</title>"
+    static func rss(_ items: [String], extra: String = "") -> String {
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\" "
+            + "xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\"><channel><title>Test</title>\(extra)"
         for item in items {
             text += "<item><guid>https://example.com/\(item)</guid><title>Story \(item)</title>"
                 + "<link>https://example.com/\(item)</link><pubDate>Sat, 02 Mar 2024 10:00:00 GMT</pubDate>"
