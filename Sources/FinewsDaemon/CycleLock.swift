@@ -20,7 +20,8 @@ public final class CycleLock: Sendable {
     /// Takes the lock at `path`. Unless `wait` is false, waits for the holder, polling
     /// with `flock(LOCK_NB)` and short sleeps: a blocking `flock` would hold a thread of
     /// Swift's cooperative pool, where the daemon's signal handling and watchdog run.
-    /// `onWait` is called once, with the holder's description, when waiting begins.
+    /// `onWait` is called with the holder's description when waiting begins, then about
+    /// once a second while it lasts (the daemon counts that as progress for its watchdog).
     /// - Throws: ``RefreshError`` `.lockBusy` (naming the holder's pid) when the lock
     ///   is held and `wait` is false; `.cancelled` when `stop` is requested or the task
     ///   is cancelled while waiting; `.io` when the lock file cannot be opened.
@@ -33,6 +34,8 @@ public final class CycleLock: Sendable {
                 + "try again later or drop --no-wait")
         }
         onWait?(holder(at: path))
+        let clock = ContinuousClock()
+        var lastReport = clock.now
         var pause = Duration.milliseconds(10)
         while true {
             if stop?.isRequested == true || Task.isCancelled {
@@ -41,6 +44,10 @@ public final class CycleLock: Sendable {
             try? await Task.sleep(for: pause)
             pause = min(pause * 2, .milliseconds(200))
             if let lock = try tryAcquire(at: path) { return lock }
+            if clock.now - lastReport >= .seconds(1) {
+                lastReport = clock.now
+                onWait?(holder(at: path))
+            }
         }
     }
 
