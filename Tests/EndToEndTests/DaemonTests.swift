@@ -18,7 +18,7 @@ struct DaemonTests {
             let added = clock.now
             #expect(await waitUntil(timeout: .seconds(6)) { site.posts().count == 2 }, "stderr: \(daemon.stderr)")
             // One interval (2 s, +10% jitter) and a little time to fetch and write.
-            #expect(clock.now - added < .milliseconds(2200 + 800))
+            #expect(clock.now - added < .milliseconds(2200 + 1000))
             daemon.signal(SIGTERM)
             #expect(await daemon.waitForExit(timeout: .seconds(10)) == 0)
         }
@@ -237,11 +237,12 @@ struct DaemonTests {
             #expect(await waitUntil(timeout: .seconds(12)) { site.posts().count == 1 }, "stderr: \(daemon.stderr)")
             let times = server.requestTimes("/flaky.xml")
             #expect(times.count == 4)
-            // The waits after each failure: 2 s, 4 s, 8 s, each ±10%.
+            // The waits after each failure: 2 s, 4 s, 8 s, each ±10%, counted from the start of
+            // the cycle (the request itself may leave a few hundred milliseconds later on a busy machine).
             for (index, expected) in [2.0, 4.0, 8.0].enumerated() where times.count == 4 {
                 let gap = times[index + 1] - times[index]
                 let seconds = Double(gap.components.seconds) + Double(gap.components.attoseconds) / 1e18
-                #expect(seconds >= expected * 0.9 - 0.05 && seconds <= expected * 1.1 + 0.6, "gap \(index): \(seconds)s")
+                #expect(seconds >= expected * 0.9 - 0.6 && seconds <= expected * 1.1 + 0.6, "gap \(index): \(seconds)s")
             }
             var feed: [String: Any] = [:]
             _ = await waitUntil(timeout: .seconds(3)) {
