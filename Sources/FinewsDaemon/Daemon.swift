@@ -52,6 +52,8 @@ public struct Daemon: Service {
         let observer = SchedulerObserver(
             heartbeat: { heartbeat.beat() },
             cycleFinished: { summary, nextDue in
+                // A cycle that found nothing due (a refresh by hand got there first) keeps the last status.
+                guard !summary.feeds.isEmpty else { return }
                 notifier.status(Self.status(summary, nextDue: nextDue))
             },
             cycleFailed: { error in notifier.status("last cycle failed: \(error.message)") },
@@ -122,7 +124,7 @@ public struct Daemon: Service {
 
     /// `STATUS=` after a cycle: its summary and when the next check is due.
     static func status(_ summary: RefreshSummary, nextDue: Date?, now: Date = Date()) -> String {
-        var text = summary.feeds.isEmpty ? "idle" : "last cycle: \(summary.line)"
+        var text = "last cycle: \(summary.line)"
         if let nextDue {
             text += "; next check in \(ConfigValues.format(max(0, Int(nextDue.timeIntervalSince(now).rounded()))))"
         }
