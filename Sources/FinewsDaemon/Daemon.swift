@@ -38,6 +38,9 @@ public struct Daemon: Service {
         return ServiceGroup(configuration: configuration)
     }
 
+    /// Runs until the service group's graceful shutdown (SIGTERM, SIGINT); returns once
+    /// the cycle in progress has been discarded or finished. Never throws: failing feeds
+    /// and failing cycles are logged and tried again.
     public func run() async throws {
         let mailbox = EventMailbox()
         let stop = StopRequest()

@@ -39,6 +39,7 @@ public struct FinewsLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Writes the event as one line (more for a multi-line message) through the sink.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
