@@ -6,7 +6,7 @@ import Testing
 /// sent by pid, killed if the test ends while it still runs.
 final class DaemonProcess: Sendable {
     private let process: Process
-    private let errorText = Mutex<String>("")
+    private let errorReader: StreamReader
     /// The device and inode of the pipe behind its standard error (`JOURNAL_STREAM`'s form).
     let stderrIdentity: String
 
@@ -29,15 +29,9 @@ final class DaemonProcess: Sendable {
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-            } else {
-                self?.errorText.withLock { $0 += String(decoding: data, as: UTF8.self) }
-            }
-        }
+        errorReader = StreamReader(err.fileHandleForReading)
         try process.run()
+        errorReader.start()
     }
 
     deinit {
@@ -49,7 +43,7 @@ final class DaemonProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
-    var stderr: String { errorText.withLock { $0 } }
+    var stderr: String { errorReader.text }
 
     func signal(_ number: Int32) {
         kill(process.processIdentifier, number)
@@ -98,10 +92,11 @@ func runFinewsAsync(
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    let collected = OutputCollector()
-    out.fileHandleForReading.readabilityHandler = { handle in collected.add(handle.availableData, toError: false) }
-    err.fileHandleForReading.readabilityHandler = { handle in collected.add(handle.availableData, toError: true) }
+    let outReader = StreamReader(out.fileHandleForReading)
+    let errReader = StreamReader(err.fileHandleForReading)
     try process.run()
+    outReader.start()
+    errReader.start()
     let deadline = ContinuousClock.now + timeout
     while process.isRunning, ContinuousClock.now < deadline {
         try await Task.sleep(for: .milliseconds(10))
@@ -111,22 +106,37 @@ func runFinewsAsync(
         Issue.record("finews \(arguments.joined(separator: " ")) did not finish within \(timeout)")
     }
     process.waitUntilExit()
-    out.fileHandleForReading.readabilityHandler = nil
-    err.fileHandleForReading.readabilityHandler = nil
-    collected.add(out.fileHandleForReading.readDataToEndOfFile(), toError: false)
-    collected.add(err.fileHandleForReading.readDataToEndOfFile(), toError: true)
-    return RunResult(status: process.terminationStatus, stdout: collected.stdout, stderr: collected.stderr)
+    _ = await waitUntil(timeout: .seconds(5)) { outReader.isFinished && errReader.isFinished }
+    return RunResult(status: process.terminationStatus, stdout: outReader.text, stderr: errReader.text)
 }
 
-private final class OutputCollector: Sendable {
-    private let output = Mutex((out: Data(), err: Data()))
+/// Reads a pipe to its end on a thread of its own, so that no thread of the test's
+/// pool blocks and no dispatch source watches a descriptor that may be closed under it.
+final class StreamReader: Sendable {
+    private let handle: FileHandle
+    private let state = Mutex((data: Data(), finished: false))
 
-    func add(_ data: Data, toError: Bool) {
-        output.withLock { if toError { $0.err.append(data) } else { $0.out.append(data) } }
+    init(_ handle: FileHandle) {
+        self.handle = handle
     }
 
-    var stdout: String { output.withLock { String(decoding: $0.out, as: UTF8.self) } }
-    var stderr: String { output.withLock { String(decoding: $0.err, as: UTF8.self) } }
+    /// Starts reading; call once, after the child process has started.
+    func start() {
+        let thread = Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                state.withLock { $0.data.append(chunk) }
+            }
+            state.withLock { $0.finished = true }
+        }
+        thread.start()
+    }
+
+    /// What was read so far.
+    var text: String { state.withLock { String(decoding: $0.data, as: UTF8.self) } }
+    /// Whether the pipe reached its end.
+    var isFinished: Bool { state.withLock { $0.finished } }
 }
 
 /// A fresh site folder for the daemon tests, removed afterwards.
