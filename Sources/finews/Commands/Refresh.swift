@@ -21,7 +21,7 @@ struct Refresh: AsyncParsableCommand {
     @Flag(name: .long, help: "Exit with code 75 instead of waiting when another refresh is running.")
     var noWait = false
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (default: notice; error with --quiet).")
+    @Option(name: .long, help: "How much to log on standard error (default: notice; error with --quiet).")
     var logLevel: Logger.Level?
 
     @Argument(help: "Refresh only these feeds (by name).")

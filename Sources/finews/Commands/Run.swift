@@ -15,7 +15,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration file.")
     var config: String?
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(name: .long, help: "How much to log on standard error.")
     var logLevel: Logger.Level = .info
 
     func run() async throws {
