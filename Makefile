@@ -2,10 +2,20 @@
 # the C libraries); a Swift 6 toolchain must be on PATH.
 
 SWIFT ?= swift
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config
+# systemd provides systemd-analyze, which checks the unit files in CI.
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd
 BIN = .build/debug/finews
 
-.PHONY: deps build demo test release clean
+# Where `make install` puts things; DESTDIR stages them under another root.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+# The binary to install: the release build, unless another one is named.
+INSTALL_BIN ?= .build/release/finews
+UNITS = finews.service finews-refresh.service finews-refresh.timer
+
+.PHONY: deps build demo test release install verify-units clean
 
 ## deps: install the C libraries finews links against (Debian packages).
 deps:
@@ -36,6 +46,34 @@ test: deps
 ## release: an optimized binary at .build/release/finews.
 release: deps
 	$(SWIFT) build -c release --product finews
+
+## install: the binary, the systemd units and (unless one exists) /etc/finews/feeds.conf.
+## `make install DESTDIR=/tmp/stage` stages it; `INSTALL_BIN=.build/debug/finews` skips the release build.
+install: $(if $(filter .build/release/finews,$(INSTALL_BIN)),release)
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSCONFDIR)/finews"
+	install -m 0755 "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/finews"
+	for unit in $(UNITS); do \
+		sed -e 's|/usr/local/bin/finews|$(BINDIR)/finews|g' -e 's|/etc/finews/feeds.conf|$(SYSCONFDIR)/finews/feeds.conf|g' \
+			"systemd/$$unit" > "$(DESTDIR)$(UNITDIR)/$$unit.tmp" && \
+		chmod 0644 "$(DESTDIR)$(UNITDIR)/$$unit.tmp" && mv "$(DESTDIR)$(UNITDIR)/$$unit.tmp" "$(DESTDIR)$(UNITDIR)/$$unit"; \
+	done
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/finews/feeds.conf" ]; then \
+		echo "kept the existing $(DESTDIR)$(SYSCONFDIR)/finews/feeds.conf"; \
+	else \
+		install -m 0644 systemd/feeds.conf "$(DESTDIR)$(SYSCONFDIR)/finews/feeds.conf"; \
+	fi
+	@echo "installed; then: systemctl daemon-reload && systemctl enable --now finews (or finews-refresh.timer)"
+
+## verify-units: install into a scratch folder and check the units with systemd-analyze
+## verify; any warning fails (verify itself exits 0 on unknown keys).
+verify-units:
+	@set -e; stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
+	$(MAKE) --no-print-directory install PREFIX="$$stage/usr/local" SYSCONFDIR="$$stage/etc" \
+		INSTALL_BIN="$(if $(filter .build/release/finews,$(INSTALL_BIN)),$(BIN),$(INSTALL_BIN))" >/dev/null; \
+	cd "$$stage/etc/systemd/system"; \
+	out=$$(systemd-analyze verify $(addprefix ./,$(UNITS)) 2>&1) || { echo "$$out"; exit 1; }; \
+	if [ -n "$$out" ]; then echo "$$out"; echo "systemd-analyze verify: warnings in the units"; exit 1; fi; \
+	echo "systemd units: ok ($(UNITS))"
 
 clean:
 	rm -rf .build site

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, wrapped by one small Swift type each.
@@ -73,10 +74,13 @@ let package = Package(
         .target(
             name: "FinewsDaemon",
             dependencies: [
+                "CLibXML2",
                 "FinewsParse",
                 "FinewsFetch",
                 "FinewsArchive",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -88,6 +92,7 @@ let package = Package(
                 "FinewsDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -138,12 +143,20 @@ let package = Package(
         ),
         .testTarget(
             name: "FinewsDaemonTests",
-            dependencies: ["FinewsDaemon"],
+            dependencies: [
+                "FinewsDaemon",
+                "FinewsArchive",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["finews"],
+            dependencies: [
+                "finews",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

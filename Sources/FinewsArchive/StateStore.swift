@@ -32,11 +32,32 @@ public struct FeedState: Sendable, Hashable {
     public var consecutiveErrors: Int
     /// Entries in the last body parsed; an unchanged body holds as many known stories.
     public var entryCount: Int
+    /// What the last check found: `fetched`, `not-modified`, `unchanged` or `failed`.
+    public var lastResult: String?
+    /// The HTTP status of the last response (0 for a local file; nil when none arrived).
+    public var lastStatus: Int?
+    /// The `Retry-After` of the last response, in seconds, when it sent one.
+    public var retryAfter: Int?
+    /// New posts written from this feed, over its whole life.
+    public var postsWritten: Int
+    /// The feed's own refresh hints, in seconds, kept from the last body parsed
+    /// (`ttl`, `sy:updatePeriod`/`sy:updateFrequency`) and the last response (`max-age`).
+    public var hintTTL: Int?
+    public var hintSyndication: Int?
+    public var hintMaxAge: Int?
+    /// When the feed is next due, and the interval (seconds, before jitter) and
+    /// reason that set it, so that due times survive restarts.
+    public var nextCheck: Date?
+    public var intervalSeconds: Int?
+    public var intervalReason: String?
 
     /// Creates a feed state.
     public init(
         etag: String? = nil, lastModified: String? = nil, bodyHash: String? = nil, lastCheck: Date? = nil,
-        lastError: String? = nil, consecutiveErrors: Int = 0, entryCount: Int = 0
+        lastError: String? = nil, consecutiveErrors: Int = 0, entryCount: Int = 0, lastResult: String? = nil,
+        lastStatus: Int? = nil, retryAfter: Int? = nil, postsWritten: Int = 0, hintTTL: Int? = nil,
+        hintSyndication: Int? = nil, hintMaxAge: Int? = nil, nextCheck: Date? = nil, intervalSeconds: Int? = nil,
+        intervalReason: String? = nil
     ) {
         self.etag = etag
         self.lastModified = lastModified
@@ -45,6 +66,16 @@ public struct FeedState: Sendable, Hashable {
         self.lastError = lastError
         self.consecutiveErrors = consecutiveErrors
         self.entryCount = entryCount
+        self.lastResult = lastResult
+        self.lastStatus = lastStatus
+        self.retryAfter = retryAfter
+        self.postsWritten = postsWritten
+        self.hintTTL = hintTTL
+        self.hintSyndication = hintSyndication
+        self.hintMaxAge = hintMaxAge
+        self.nextCheck = nextCheck
+        self.intervalSeconds = intervalSeconds
+        self.intervalReason = intervalReason
     }
 }
 
@@ -82,6 +113,32 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Opens an existing `state.sqlite` in `directory` for reading only (`finews status`):
+    /// nothing is created or migrated. Nil when there is no database yet.
+    /// - Throws: ``ArchiveError`` with code `.state` when the database cannot be opened
+    ///   or was written by an older finews and needs a refresh to be upgraded.
+    public init?(readingFrom directory: URL) throws(ArchiveError) {
+        let path = directory.appendingPathComponent("state.sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.readonly = true
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw ArchiveError(.state, "cannot open the state database \(path): \(error)", underlying: error)
+        }
+        let upToDate: Bool
+        do {
+            upToDate = try database.read { db in try Self.migrator.hasCompletedMigrations(db) }
+        } catch {
+            throw ArchiveError(.state, "cannot read the state database \(path): \(error)", underlying: error)
+        }
+        guard upToDate else {
+            throw ArchiveError(.state, "the state database \(path) comes from an older finews; run `finews refresh` once to upgrade it")
+        }
+    }
+
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -104,6 +161,22 @@ public final class StateStore: Sendable {
             }
             try db.create(table: "category") { table in
                 table.primaryKey("slug", .text)
+            }
+        }
+        // The scheduler's memory (DESIGN.md §6): due times, the interval and its reason,
+        // the feed's hints, and what the last check found.
+        migrator.registerMigration("v2") { db in
+            try db.alter(table: "feed") { table in
+                table.add(column: "lastResult", .text)
+                table.add(column: "lastStatus", .integer)
+                table.add(column: "retryAfter", .integer)
+                table.add(column: "postsWritten", .integer).notNull().defaults(to: 0)
+                table.add(column: "hintTTL", .integer)
+                table.add(column: "hintSyndication", .integer)
+                table.add(column: "hintMaxAge", .integer)
+                table.add(column: "nextCheck", .double)
+                table.add(column: "intervalSeconds", .integer)
+                table.add(column: "intervalReason", .text)
             }
         }
         return migrator
@@ -144,7 +217,11 @@ public final class StateStore: Sendable {
                     etag: row["etag"], lastModified: row["lastModified"], bodyHash: row["bodyHash"],
                     lastCheck: (row["lastCheck"] as Double?).map(Date.init(timeIntervalSince1970:)),
                     lastError: row["lastError"], consecutiveErrors: row["consecutiveErrors"],
-                    entryCount: row["entryCount"])
+                    entryCount: row["entryCount"], lastResult: row["lastResult"], lastStatus: row["lastStatus"],
+                    retryAfter: row["retryAfter"], postsWritten: row["postsWritten"], hintTTL: row["hintTTL"],
+                    hintSyndication: row["hintSyndication"], hintMaxAge: row["hintMaxAge"],
+                    nextCheck: (row["nextCheck"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    intervalSeconds: row["intervalSeconds"], intervalReason: row["intervalReason"])
             }
             return result
         }
@@ -175,11 +252,16 @@ public final class StateStore: Sendable {
                     try db.execute(
                         sql: """
                             INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
-                                consecutiveErrors, entryCount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                consecutiveErrors, entryCount, lastResult, lastStatus, retryAfter, postsWritten,
+                                hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
+                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [name, state.etag, state.lastModified, state.bodyHash,
                                     state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
-                                    state.entryCount])
+                                    state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
+                                    state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
+                                    state.nextCheck?.timeIntervalSince1970, state.intervalSeconds,
+                                    state.intervalReason])
                 }
             }
         } catch {

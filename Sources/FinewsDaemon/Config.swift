@@ -31,6 +31,12 @@ public struct Config: Sendable {
         public var interval = 15 * 60
         /// The longest wait after repeated failures, in seconds.
         public var maxBackoff = 24 * 3600
+        /// The shortest interval, in seconds: the floor of configured intervals,
+        /// hints and backoff alike. One minute unless lowered (tests use seconds).
+        public var minInterval = 60
+        /// Whether feed hints (`ttl`, `sy:updatePeriod`, `Cache-Control: max-age`)
+        /// may lengthen a feed's interval.
+        public var respectHints = true
     }
 
     /// One `[[feed]]` entry.
@@ -44,6 +50,8 @@ public struct Config: Sendable {
         public var tag: String
         public var category: String
         public var interval: Int?
+        /// Per-feed override of `[schedule] respect_hints`.
+        public var respectHints: Bool?
         public var userAgent: String?
         public var timeout: Int?
         public var maxSize: Int?
@@ -59,6 +67,13 @@ public struct Config: Sendable {
     public var fetch: Fetch
     public var schedule: Schedule
     public var feeds: [Feed]
+    /// The scheduling settings of `feed`: its own interval and hint setting over the `[schedule]` ones.
+    public func scheduleSettings(for feed: Feed) -> SchedulePolicy.Settings {
+        SchedulePolicy.Settings(
+            interval: feed.interval ?? schedule.interval, minInterval: schedule.minInterval,
+            maxBackoff: schedule.maxBackoff, respectHints: feed.respectHints ?? schedule.respectHints)
+    }
+
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
 }
@@ -139,12 +154,14 @@ private struct ConfigReader {
     let file: String
     let folder: URL
     var problems: [ConfigError.Problem] = []
+    /// `[schedule] min_interval`, which per-feed intervals are checked against.
+    var minInterval = 60
 
     static let siteKeys = ["output", "base_url", "timezone", "archive_dir", "archive_after"]
     static let fetchKeys = ["concurrency", "per_host", "timeout", "max_size", "user_agent"]
-    static let scheduleKeys = ["interval", "max_backoff"]
-    static let feedKeys = ["name", "url", "tag", "category", "interval", "user_agent", "timeout", "max_size",
-                           "infocode_pattern"]
+    static let scheduleKeys = ["interval", "max_backoff", "min_interval", "respect_hints"]
+    static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
+                           "max_size", "infocode_pattern"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !["site", "fetch", "schedule", "feed"].contains(entry.key) {
@@ -187,8 +204,28 @@ private struct ConfigReader {
         fetch.userAgent = string(fetchTable, "user_agent")
 
         var schedule = Config.Schedule()
-        schedule.interval = duration(scheduleTable, "interval") ?? schedule.interval
-        schedule.maxBackoff = duration(scheduleTable, "max_backoff") ?? schedule.maxBackoff
+        if let minInterval = duration(scheduleTable, "min_interval") {
+            if minInterval < 1 || minInterval > SchedulePolicy.maximumInterval {
+                problem(scheduleTable?.entry("min_interval")?.keyLine ?? 0,
+                        "'min_interval' must be from 1s to 24h")
+            } else {
+                schedule.minInterval = minInterval
+            }
+        }
+        if let interval = duration(scheduleTable, "interval") {
+            checkInterval(interval, line: scheduleTable?.entry("interval")?.keyLine ?? 0,
+                          context: "in [schedule]", minInterval: schedule.minInterval)
+            schedule.interval = interval
+        }
+        if let maxBackoff = duration(scheduleTable, "max_backoff") {
+            if maxBackoff < schedule.minInterval {
+                problem(scheduleTable?.entry("max_backoff")?.keyLine ?? 0,
+                        "'max_backoff' must be at least min_interval (\(ConfigValues.format(schedule.minInterval)))")
+            }
+            schedule.maxBackoff = maxBackoff
+        }
+        schedule.respectHints = boolean(scheduleTable, "respect_hints") ?? schedule.respectHints
+        self.minInterval = schedule.minInterval
 
         var feeds: [Config.Feed] = []
         var names: [String: Int] = [:]
@@ -252,9 +289,14 @@ private struct ConfigReader {
                         "infocode_pattern in \(label) is not a valid regular expression")
             }
         }
+        let interval = duration(table, "interval")
+        if let interval {
+            checkInterval(interval, line: table.entry("interval")?.keyLine ?? table.line, context: "in \(label)",
+                          minInterval: minInterval)
+        }
         return Config.Feed(
             name: name, url: url, urlAsWritten: urlText, tag: string(table, "tag") ?? name, category: category,
-            interval: duration(table, "interval"), userAgent: string(table, "user_agent"),
+            interval: interval, respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
             timeout: duration(table, "timeout"), maxSize: size(table, "max_size"), infocodePattern: pattern,
             line: table.line)
     }
@@ -308,6 +350,25 @@ private struct ConfigReader {
             return nil
         }
         return text
+    }
+
+    private mutating func boolean(_ table: TOMLTable?, _ key: String) -> Bool? {
+        guard let entry = table?.entry(key) else { return nil }
+        guard case .boolean(let value) = entry.value.kind else {
+            problem(entry.keyLine, "'\(key)' must be true or false, not \(entry.value.typeName)")
+            return nil
+        }
+        return value
+    }
+
+    /// An interval must lie within [min_interval, 24h]: hints may lengthen it, nothing shortens it.
+    private mutating func checkInterval(_ seconds: Int, line: Int, context: String, minInterval: Int) {
+        if seconds < minInterval {
+            problem(line, "'interval' \(context) is shorter than min_interval (\(ConfigValues.format(minInterval))); "
+                + "lower [schedule] min_interval to allow it")
+        } else if seconds > SchedulePolicy.maximumInterval {
+            problem(line, "'interval' \(context) must be at most 24h")
+        }
     }
 
     private mutating func positive(_ table: TOMLTable?, _ key: String) -> Int? {
@@ -373,6 +434,15 @@ public enum ConfigValues {
         case "d": return value * 86_400
         default: return nil
         }
+    }
+
+    /// A duration in the largest unit that divides it: `90s`, `15m`, `2h`, `3d`.
+    public static func format(_ seconds: Int) -> String {
+        if seconds == 0 { return "0" }
+        for (unit, factor) in [("d", 86_400), ("h", 3600), ("m", 60)] where seconds % factor == 0 {
+            return "\(seconds / factor)\(unit)"
+        }
+        return "\(seconds)s"
     }
 
     /// Bytes in a size such as `512KiB`, `10MiB`, `1GiB`, `500KB` or `2048`; nil if malformed.

@@ -1,10 +1,11 @@
 public import Foundation
 public import Logging
 import FinewsArchive
-import FinewsFetch
+public import FinewsFetch
 import FinewsParse
 
-/// What one refresh cycle did, for the summary line and the exit code.
+/// What one refresh cycle did, for the summary line, the exit code, the scheduler
+/// and `finews status`.
 public struct RefreshSummary: Sendable {
     /// A feed that failed, with a one-line reason.
     public struct Failure: Sendable, Hashable {
@@ -19,6 +20,8 @@ public struct RefreshSummary: Sendable {
     /// Entries skipped because their story was already written (this cycle or before).
     public var duplicates = 0
     public var failures: [Failure] = []
+    /// Every feed checked, in configuration order.
+    public var feeds: [FeedReport] = []
     public var elapsed: Duration = .zero
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
@@ -31,35 +34,137 @@ public struct RefreshSummary: Sendable {
     }
 }
 
+/// What a cycle found for one feed and when it checks the feed again.
+public struct FeedReport: Sendable {
+    /// How the check went.
+    public enum Result: String, Sendable, Hashable {
+        /// A new body was parsed.
+        case fetched
+        /// The server answered 304 Not Modified.
+        case notModified = "not-modified"
+        /// The body was the same as last time, so it was not parsed again.
+        case unchanged
+        /// The feed failed; see ``FeedReport/message``.
+        case failed
+    }
+
+    public var name: String
+    public var result: Result
+    /// Why the feed failed.
+    public var message: String?
+    /// The HTTP status of the response (0 for a local file), when one arrived.
+    public var httpStatus: Int?
+    /// The server's `Retry-After`, in seconds.
+    public var retryAfter: Int?
+    /// The hints the next interval was computed from.
+    public var hints: ScheduleHints
+    public var postsNew: Int
+    public var postsUpdated: Int
+    /// The interval chosen for the feed and when it is next due.
+    public var interval: ScheduledInterval
+    public var nextCheck: Date
+}
+
+/// The live state of a cycle, for a progress bar and the daemon's watchdog.
+public struct RefreshProgress: Sendable, Hashable {
+    /// What the cycle is doing.
+    public enum Phase: Sendable, Hashable {
+        /// Another process holds the lock (`holder` is `pid N`).
+        case waitingForLock(holder: String)
+        case fetching
+        case writing
+    }
+
+    public var phase: Phase
+    /// Feeds whose fetch has ended, of ``feedsTotal``.
+    public var feedsDone: Int
+    public var feedsTotal: Int
+    /// Stories not seen before, found so far.
+    public var postsNew: Int
+}
+
 /// One pass of the pipeline over the configured feeds: fetch, parse, normalize,
-/// deduplicate, write, record (DESIGN.md §1).
+/// deduplicate, write, record (DESIGN.md §1). The daemon and `finews refresh` both
+/// run it, under the same lock.
 public struct RefreshCycle: Sendable {
+    /// Which feeds to check and how to behave while doing so.
+    public struct Options: Sendable {
+        /// Only these feeds (all when empty).
+        public var feedNames: [String] = []
+        /// Wait for another cycle holding the lock instead of failing.
+        public var wait = true
+        /// Only the feeds due at this time, as stored in the state once the lock is
+        /// held (so that a feed just checked by another runner is skipped).
+        public var dueBy: Date?
+        /// Asks the cycle to stop: fetching in progress is discarded and nothing is
+        /// recorded. Writing, once begun, is finished.
+        public var stop: StopRequest?
+        /// Called as the cycle goes on, from any thread.
+        public var progress: (@Sendable (RefreshProgress) -> Void)?
+
+        /// Creates options.
+        public init(
+            feedNames: [String] = [], wait: Bool = true, dueBy: Date? = nil, stop: StopRequest? = nil,
+            progress: (@Sendable (RefreshProgress) -> Void)? = nil
+        ) {
+            self.feedNames = feedNames
+            self.wait = wait
+            self.dueBy = dueBy
+            self.stop = stop
+            self.progress = progress
+        }
+    }
+
     private let config: Config
     private let logger: Logger
+    private let fetcher: FeedFetcher?
     private let now: @Sendable () -> Date
+    private let random: @Sendable () -> Double
 
-    /// Creates a cycle for `config`; `now` is injectable for tests.
-    public init(config: Config, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Creates a cycle for `config`. `fetcher` is reused when given (the daemon keeps
+    /// one across cycles for its connections); otherwise each run makes its own.
+    /// `now` and `random` (a number in `0..<1`, for the jitter) are injectable for tests.
+    public init(
+        config: Config, logger: Logger, fetcher: FeedFetcher? = nil, now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
         self.config = config
         self.logger = logger
+        self.fetcher = fetcher
         self.now = now
+        self.random = random
     }
 
     /// Runs the cycle for the named feeds (all when `feedNames` is empty).
-    /// - Parameter wait: wait for another cycle holding the lock instead of failing.
-    /// - Throws: ``RefreshError`` when the cycle as a whole cannot run or its posts
-    ///   cannot be written. Failing feeds are reported in the summary instead.
+    /// - Throws: see ``run(_:)``.
     public func run(feedNames: [String] = [], wait: Bool = true) async throws(RefreshError) -> RefreshSummary {
+        try await run(Options(feedNames: feedNames, wait: wait))
+    }
+
+    /// Runs the cycle.
+    /// - Throws: ``RefreshError`` when the cycle as a whole cannot run or its posts
+    ///   cannot be written, or `.cancelled` when stopped before writing. Failing feeds
+    ///   are reported in the summary instead.
+    public func run(_ options: Options) async throws(RefreshError) -> RefreshSummary {
         let clock = ContinuousClock()
         let start = clock.now
-        let feeds = try selectFeeds(feedNames)
+        var feeds = try selectFeeds(options.feedNames)
         let stateDirectory = config.stateDirectory
         do {
             try FileManager.default.createDirectory(at: stateDirectory, withIntermediateDirectories: true)
         } catch {
             throw RefreshError(.io, "cannot create \(stateDirectory.path): \(error.localizedDescription)")
         }
-        let lock = try CycleLock.acquire(at: stateDirectory.appendingPathComponent("lock"), wait: wait)
+        let total = feeds.count
+        var onWait: (@Sendable (String) -> Void)?
+        if let progress = options.progress {
+            onWait = { holder in
+                progress(RefreshProgress(phase: .waitingForLock(holder: holder), feedsDone: 0, feedsTotal: total,
+                                         postsNew: 0))
+            }
+        }
+        let lock = try await CycleLock.acquire(
+            at: stateDirectory.appendingPathComponent("lock"), wait: options.wait, stop: options.stop, onWait: onWait)
         defer { withExtendedLifetime(lock) {} }
 
         let state: StateStore
@@ -68,7 +173,18 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.state, error.message)
         }
-        var summary = try await process(feeds, state: state)
+        let feedStates = try await stateCall { () async throws(ArchiveError) in try await state.feedStates() }
+        if let dueBy = options.dueBy {
+            feeds = feeds.filter { feed in
+                let stored = feedStates[feed.name]
+                let due = stored.flatMap { config.dueTime(of: feed, state: $0) }
+                return due.map { $0 <= dueBy } ?? true
+            }
+        }
+        var summary = RefreshSummary()
+        if !feeds.isEmpty {
+            summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
+        }
         summary.elapsed = clock.now - start
         return summary
     }
@@ -83,10 +199,11 @@ public struct RefreshCycle: Sendable {
         return config.feeds.filter { wanted.contains($0.name) }
     }
 
-    private func process(_ feeds: [Config.Feed], state: StateStore) async throws(RefreshError) -> RefreshSummary {
+    private func process(
+        _ feeds: [Config.Feed], feedStates: [String: FeedState], state: StateStore, options: Options
+    ) async throws(RefreshError) -> RefreshSummary {
         let cycleTime = now()
-        let feedStates = try await stateCall { () async throws(ArchiveError) in try await state.feedStates() }
-        let fetcher = FeedFetcher(configuration: .init(
+        let fetcher = self.fetcher ?? FeedFetcher(configuration: .init(
             concurrency: config.fetch.concurrency, perHost: config.fetch.perHost,
             userAgent: config.fetch.userAgent ?? FeedFetcher.defaultUserAgent))
         let requests = feeds.map { feed in
@@ -95,63 +212,32 @@ public struct RefreshCycle: Sendable {
                 lastModified: feedStates[feed.name]?.lastModified, userAgent: feed.userAgent,
                 timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
         }
-        let results = await fetcher.fetchAll(requests)
-        var resultsByFeed: [String: FetchResult] = [:]
-        for result in results where resultsByFeed[result.key] == nil {
-            resultsByFeed[result.key] = result
-            if let moved = result.permanentRedirect {
-                logger.notice("feed moved permanently; update its url in feeds.conf",
-                              metadata: ["feed": "\(result.key)", "url": "\(result.url)", "new_url": "\(moved)"])
-            }
-        }
+        options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
+        let collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: feedStates, state: state,
+                                        options: options)
 
         var summary = RefreshSummary()
-        var batch = StateBatch()
         var candidates: [Candidate] = []
         for feed in feeds {
-            var feedState = feedStates[feed.name] ?? FeedState()
-            feedState.lastCheck = cycleTime
-            switch read(feed, result: resultsByFeed[feed.name], previous: feedState) {
-            case .failure(let failure):
-                let message = failure.message
-                summary.feedsFailed += 1
-                summary.failures.append(.init(feed: feed.name, message: message))
-                feedState.consecutiveErrors += 1
-                feedState.lastError = message
-                logger.info("feed failed", metadata: ["feed": "\(feed.name)", "reason": "\(message)"])
-            case .success(let outcome):
-                summary.feedsOK += 1
-                feedState.consecutiveErrors = 0
-                feedState.lastError = nil
-                // The fetcher returns the validators to keep (none after `Expires: 0`).
-                feedState.etag = outcome.validators.etag
-                feedState.lastModified = outcome.validators.lastModified
-                if let bodyHash = outcome.bodyHash { feedState.bodyHash = bodyHash }
-                if outcome.unchanged {
-                    // Not parsed again: every entry of the unchanged body is a story already handled.
-                    summary.duplicates += feedState.entryCount
-                } else {
-                    feedState.entryCount = outcome.candidates.count
-                }
-                candidates += outcome.candidates
-                logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(outcome.candidates.count)"])
-            }
-            batch.feeds.append((feed.name, feedState))
+            if case .success(let outcome) = collected.reads[feed.name] { candidates += outcome.candidates }
         }
-
-        let stored = try await stateCall { () async throws(ArchiveError) in try await state.posts(for: candidates.map(\.infoCode)) }
+        options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
+                                          postsNew: collected.postsNewSoFar))
         let knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.knownCategories() }
         let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
+        var batch = StateBatch()
         var files: [ArchiveFile] = []
         var codesThisCycle: Set<InfoCode> = []
         var categoryPages: [String: String] = [:]
         var categoryOrder: [String] = []
+        var newByFeed: [String: Int] = [:]
+        var updatedByFeed: [String: Int] = [:]
         for candidate in candidates {
             guard codesThisCycle.insert(candidate.infoCode).inserted else {
                 summary.duplicates += 1
                 continue
             }
-            let previous = stored[candidate.infoCode]
+            let previous = collected.stored[candidate.infoCode]
             let firstSeen = previous?.firstSeen ?? cycleTime
             let post = candidate.normalizer.post(
                 for: candidate.entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime)
@@ -162,7 +248,13 @@ public struct RefreshCycle: Sendable {
                 continue
             }
             let path = previous?.path ?? renderer.relativePath(for: post)
-            if previous == nil { summary.postsNew += 1 } else { summary.postsUpdated += 1 }
+            if previous == nil {
+                summary.postsNew += 1
+                newByFeed[candidate.feed, default: 0] += 1
+            } else {
+                summary.postsUpdated += 1
+                updatedByFeed[candidate.feed, default: 0] += 1
+            }
             files.append(ArchiveFile(relativePath: path, contents: contents))
             batch.posts.append((candidate.infoCode, candidate.feed,
                                 StoredPost(path: path, contentHash: hash, firstSeen: firstSeen)))
@@ -181,6 +273,28 @@ public struct RefreshCycle: Sendable {
                 contents: Array(renderer.renderCategoryPage(category: category, tag: categoryPages[category] ?? category).utf8)))
         }
 
+        for feed in feeds {
+            let (feedState, report) = record(
+                feed, read: collected.reads[feed.name] ?? .failure(FeedFailure("the fetch was cancelled")),
+                previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
+                postsNew: newByFeed[feed.name] ?? 0, postsUpdated: updatedByFeed[feed.name] ?? 0)
+            switch report.result {
+            case .failed:
+                let message = report.message ?? "failed"
+                summary.feedsFailed += 1
+                summary.failures.append(.init(feed: feed.name, message: message))
+                logger.info("feed failed", metadata: ["feed": "\(feed.name)", "reason": "\(message)"])
+            case .unchanged, .notModified:
+                summary.feedsOK += 1
+                // Not parsed again: every entry of the unchanged body is a story already handled.
+                summary.duplicates += feedState.entryCount
+            case .fetched:
+                summary.feedsOK += 1
+            }
+            summary.feeds.append(report)
+            batch.feeds.append((feed.name, feedState))
+        }
+
         let writer = ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory)
         do {
             try writer.write(files)
@@ -191,44 +305,188 @@ public struct RefreshCycle: Sendable {
         return summary
     }
 
+    /// The state to store for `feed` after this cycle, and the report on it.
+    private func record(
+        _ feed: Config.Feed, read: Result<FeedOutcome, FeedFailure>, previous: FeedState, cycleTime: Date,
+        postsNew: Int, postsUpdated: Int
+    ) -> (FeedState, FeedReport) {
+        var feedState = previous
+        feedState.lastCheck = cycleTime
+        feedState.postsWritten += postsNew
+        let settings = config.scheduleSettings(for: feed)
+        let interval: ScheduledInterval
+        let result: FeedReport.Result
+        var message: String?
+        switch read {
+        case .failure(let failure):
+            message = failure.message
+            result = .failed
+            feedState.consecutiveErrors += 1
+            feedState.lastError = failure.message
+            feedState.lastStatus = failure.httpStatus
+            feedState.retryAfter = failure.retryAfter
+            interval = SchedulePolicy.afterFailure(
+                settings: settings, hints: feedState.hints, errors: feedState.consecutiveErrors,
+                retryAfter: failure.retryAfter, random: random())
+        case .success(let outcome):
+            result = outcome.result
+            feedState.consecutiveErrors = 0
+            feedState.lastError = nil
+            feedState.lastStatus = outcome.httpStatus
+            feedState.retryAfter = nil
+            // The fetcher returns the validators to keep (none after `Expires: 0`).
+            feedState.etag = outcome.validators.etag
+            feedState.lastModified = outcome.validators.lastModified
+            if let bodyHash = outcome.bodyHash { feedState.bodyHash = bodyHash }
+            if outcome.result == .fetched {
+                feedState.entryCount = outcome.candidates.count
+                feedState.hintTTL = outcome.ttl
+                feedState.hintSyndication = outcome.syndication
+            }
+            feedState.hintMaxAge = outcome.cacheMaxAge
+            interval = SchedulePolicy.afterSuccess(settings: settings, hints: feedState.hints, random: random())
+        }
+        let nextCheck = cycleTime.addingTimeInterval(interval.delay)
+        feedState.lastResult = result.rawValue
+        feedState.nextCheck = nextCheck
+        feedState.intervalSeconds = interval.seconds
+        feedState.intervalReason = interval.reason.rawValue
+        let report = FeedReport(
+            name: feed.name, result: result, message: message, httpStatus: feedState.lastStatus,
+            retryAfter: feedState.retryAfter, hints: feedState.hints, postsNew: postsNew, postsUpdated: postsUpdated,
+            interval: interval, nextCheck: nextCheck)
+        return (feedState, report)
+    }
+
+    // MARK: Fetching
+
+    /// What the fetch phase gathered: each feed's outcome, and the stored posts of
+    /// every candidate (looked up as results arrive, to count new stories live).
+    private struct Collected: Sendable {
+        var reads: [String: Result<FeedOutcome, FeedFailure>] = [:]
+        var stored: [InfoCode: StoredPost] = [:]
+        var postsNewSoFar = 0
+        var error: RefreshError?
+    }
+
+    /// Fetches and reads every feed. With a stop request, races the fetch against it:
+    /// a stop cancels the transfers still running and the cycle ends without writing.
+    private func fetch(
+        _ requests: [FetchRequest], with fetcher: FeedFetcher, feeds: [Config.Feed], feedStates: [String: FeedState],
+        state: StateStore, options: Options
+    ) async throws(RefreshError) -> Collected {
+        let stream = fetcher.fetch(requests)
+        let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let collect = { @Sendable () async -> Collected in
+            await self.collect(stream, feeds: byName, feedStates: feedStates, state: state, progress: options.progress)
+        }
+        let collected: Collected?
+        if let stop = options.stop {
+            collected = await withTaskGroup(of: Collected?.self) { group in
+                group.addTask { await collect() }
+                group.addTask {
+                    await stop.wait()
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+        } else {
+            collected = await collect()
+        }
+        if options.stop?.isRequested == true || Task.isCancelled {
+            throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
+        }
+        guard let collected else {
+            throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
+        }
+        if let error = collected.error { throw error }
+        return collected
+    }
+
+    private func collect(
+        _ stream: AsyncStream<FetchResult>, feeds: [String: Config.Feed], feedStates: [String: FeedState],
+        state: StateStore, progress: (@Sendable (RefreshProgress) -> Void)?
+    ) async -> Collected {
+        var collected = Collected()
+        var done = 0
+        var newCodes: Set<InfoCode> = []
+        for await result in stream {
+            guard let feed = feeds[result.key], collected.reads[feed.name] == nil else { continue }
+            done += 1
+            if let moved = result.permanentRedirect {
+                logger.notice("feed moved permanently; update its url in feeds.conf",
+                              metadata: ["feed": "\(result.key)", "url": "\(result.url)", "new_url": "\(moved)"])
+            }
+            let read = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
+            collected.reads[feed.name] = read
+            if case .success(let outcome) = read, !outcome.candidates.isEmpty {
+                let codes = outcome.candidates.map(\.infoCode)
+                do {
+                    let found = try await state.posts(for: codes)
+                    collected.stored.merge(found) { first, _ in first }
+                } catch {
+                    collected.error = RefreshError(.state, error.message)
+                    return collected
+                }
+                for code in codes where collected.stored[code] == nil { newCodes.insert(code) }
+                collected.postsNewSoFar = newCodes.count
+                logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(codes.count)"])
+            }
+            progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
+                                      postsNew: collected.postsNewSoFar))
+        }
+        return collected
+    }
+
+    // MARK: Reading
+
     /// An entry that may become a post, with what is needed to render it.
-    private struct Candidate {
+    private struct Candidate: Sendable {
         var feed: String
         var infoCode: InfoCode
         var entry: FeedEntry
         var normalizer: Normalizer
     }
 
-    private struct FeedOutcome {
+    private struct FeedOutcome: Sendable {
+        var result: FeedReport.Result
         var validators: Validators
         var bodyHash: String?
         var candidates: [Candidate]
-        /// The server said 304, or sent the same body as last time: nothing was parsed.
-        var unchanged = false
+        var httpStatus: Int?
+        var cacheMaxAge: Int?
+        /// The hints of a parsed body, in seconds.
+        var ttl: Int?
+        var syndication: Int?
     }
 
     /// Turns a fetch result into candidate posts, or a one-line reason the feed failed.
-    private func read(_ feed: Config.Feed, result: FetchResult?, previous: FeedState) -> Result<FeedOutcome, FeedFailure> {
-        guard let result else { return .failure(FeedFailure("the fetch was cancelled")) }
+    private func read(_ feed: Config.Feed, result: FetchResult, previous: FeedState) -> Result<FeedOutcome, FeedFailure> {
         let document: FetchedDocument
         switch result.outcome {
         case .failure(let error):
-            return .failure(FeedFailure(error.message))
+            return .failure(FeedFailure(
+                error.message, httpStatus: error.httpStatus,
+                retryAfter: error.retryAfter.map { Int($0.components.seconds) }))
         case .success(.notModified(let validators)):
-            return .success(FeedOutcome(validators: validators, bodyHash: nil, candidates: [], unchanged: true))
+            return .success(FeedOutcome(result: .notModified, validators: validators, candidates: [], httpStatus: 304,
+                                        cacheMaxAge: result.cacheMaxAge))
         case .success(.fetched(let fetched)):
             document = fetched
         }
         let bodyHash = ContentHash.of(document.body)
         if bodyHash == previous.bodyHash {
-            return .success(FeedOutcome(validators: document.validators, bodyHash: bodyHash, candidates: [], unchanged: true))
+            return .success(FeedOutcome(result: .unchanged, validators: document.validators, bodyHash: bodyHash,
+                                        candidates: [], httpStatus: document.status, cacheMaxAge: result.cacheMaxAge))
         }
         let parser = FeedParser(options: .init(httpCharset: document.charset, defaultTimeZone: config.site.timeZone))
         let parsed: FinewsParse.Feed
         do {
             parsed = try parser.parse(document.body)
         } catch {
-            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)"))
+            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
         }
         // An entry cut off by a truncated document is never published; it comes
         // back whole once the publisher serves the full feed.
@@ -238,7 +496,12 @@ public struct RefreshCycle: Sendable {
         let candidates = zip(entries, codes).map { entry, code in
             Candidate(feed: feed.name, infoCode: code, entry: entry, normalizer: normalizer)
         }
-        return .success(FeedOutcome(validators: document.validators, bodyHash: bodyHash, candidates: candidates))
+        return .success(FeedOutcome(
+            result: .fetched, validators: document.validators, bodyHash: bodyHash, candidates: candidates,
+            httpStatus: document.status, cacheMaxAge: result.cacheMaxAge,
+            ttl: parsed.ttlMinutes.flatMap { $0 > 0 ? $0 * 60 : nil },
+            syndication: ScheduleHints.syndicationSeconds(
+                periodSeconds: parsed.updatePeriod?.seconds, frequency: parsed.updateFrequency)))
     }
 
     private func stateCall<T>(_ body: () async throws(ArchiveError) -> T) async throws(RefreshError) -> T {
@@ -250,11 +513,24 @@ public struct RefreshCycle: Sendable {
     }
 }
 
-/// A feed's one-line failure reason, as an error so it fits in a `Result`.
+/// A feed's one-line failure reason, as an error so it fits in a `Result`, with
+/// what the scheduler needs from it.
 struct FeedFailure: Error {
     var message: String
+    var httpStatus: Int?
+    /// The server's `Retry-After`, in seconds.
+    var retryAfter: Int?
 
-    init(_ message: String) {
+    init(_ message: String, httpStatus: Int? = nil, retryAfter: Int? = nil) {
         self.message = message
+        self.httpStatus = httpStatus
+        self.retryAfter = retryAfter
+    }
+}
+
+extension FeedState {
+    /// The stored hints, as the schedule policy takes them.
+    var hints: ScheduleHints {
+        ScheduleHints(ttl: hintTTL, syndication: hintSyndication, cacheMaxAge: hintMaxAge)
     }
 }

@@ -4,7 +4,7 @@ public struct RefreshError: Error, Sendable, CustomStringConvertible {
     /// The class of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: String, Hashable, Sendable {
-            case lockBusy = "lock-busy", unknownFeed = "unknown-feed", io, state, write
+            case lockBusy = "lock-busy", unknownFeed = "unknown-feed", io, state, write, cancelled
         }
         fileprivate let value: Value
 
@@ -18,6 +18,8 @@ public struct RefreshError: Error, Sendable, CustomStringConvertible {
         public static let state = Code(value: .state)
         /// Posts could not be written; nothing was marked seen.
         public static let write = Code(value: .write)
+        /// The cycle was asked to stop before it wrote anything; nothing was recorded.
+        public static let cancelled = Code(value: .cancelled)
 
         public var description: String { value.rawValue }
     }

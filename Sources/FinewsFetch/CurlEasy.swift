@@ -108,7 +108,8 @@ final class CurlEasy {
         let redirect = permanentRedirect()
         return FetchResult(
             key: request.key, url: request.url, outcome: outcome(code: code, facts: facts, permanentRedirect: redirect, now: now),
-            finalURL: facts.finalURL, permanentRedirect: redirect)
+            finalURL: facts.finalURL, permanentRedirect: redirect,
+            cacheMaxAge: headers["cache-control"].flatMap(CacheControl.maxAge))
     }
 
     private func facts() -> TransferFacts {
@@ -205,7 +206,9 @@ final class CurlEasy {
     }
 
     /// The only response headers the fetcher reads.
-    private static let keptHeaders: Set<String> = ["content-type", "etag", "last-modified", "expires", "retry-after"]
+    private static let keptHeaders: Set<String> = [
+        "content-type", "etag", "last-modified", "expires", "retry-after", "cache-control",
+    ]
 
     /// The three digits after the protocol in `HTTP/1.1 404 Not Found` or `HTTP/2 404`; 0 if absent.
     private static func statusCode(_ line: UnsafeRawBufferPointer) -> Int {

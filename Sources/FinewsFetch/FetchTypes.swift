@@ -109,17 +109,21 @@ public struct FetchResult: Sendable {
     /// Where a leading run of permanent redirects (301, 308) led, whatever the outcome:
     /// the URL that feeds.conf should name instead of ``url``.
     public var permanentRedirect: String?
+    /// The `max-age` of the last response's `Cache-Control`, in seconds: how long the
+    /// server says the document stays fresh. Nil when absent, or with `no-cache` or `no-store`.
+    public var cacheMaxAge: Int?
 
     /// Creates a result.
     public init(
         key: String, url: String, outcome: Result<FetchOutcome, FetchError>, finalURL: String? = nil,
-        permanentRedirect: String? = nil
+        permanentRedirect: String? = nil, cacheMaxAge: Int? = nil
     ) {
         self.key = key
         self.url = url
         self.outcome = outcome
         self.finalURL = finalURL ?? url
         self.permanentRedirect = permanentRedirect
+        self.cacheMaxAge = cacheMaxAge
     }
 }
 

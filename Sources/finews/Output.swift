@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 public import Logging
+import FinewsDaemon
 
 enum FileHandleWriter {
     static func standardError(_ text: String) {
@@ -8,13 +9,14 @@ enum FileHandleWriter {
     }
 }
 
-/// Sets up swift-log once for the process: human-readable lines on standard error.
+/// Sets up swift-log once for the process: one line per message on standard error,
+/// with syslog priority prefixes when journald reads it.
 enum LogSetup {
-    static func bootstrap(level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+    static func bootstrap(level: Logger.Level, write: @escaping @Sendable (String) -> Void = FinewsLogHandler.writeToStandardError)
+        -> Logger {
+        let format = FinewsLogHandler.format(environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { _ in
+            FinewsLogHandler(format: format, level: level, write: write)
         }
         var logger = Logger(label: "finews")
         logger.logLevel = level

@@ -78,4 +78,23 @@ struct ArchiveStorageTests {
         #expect(feed.entryCount == 3)
         #expect(try await reopened.seenCount() == 1)
     }
+
+    @Test("The scheduler's fields (migration v2) survive reopening, also read-only")
+    func scheduleStateRoundTrip() async throws {
+        let folder = try TemporaryFolder()
+        #expect(try StateStore(readingFrom: folder.url) == nil)
+        let state = FeedState(
+            lastCheck: Date(timeIntervalSince1970: 100), lastError: "boom", consecutiveErrors: 2, lastResult: "failed",
+            lastStatus: 503, retryAfter: 120, postsWritten: 7, hintTTL: 3600, hintSyndication: 1800, hintMaxAge: 60,
+            nextCheck: Date(timeIntervalSince1970: 400), intervalSeconds: 300, intervalReason: "backoff")
+        do {
+            let store = try StateStore(directory: folder.url)
+            var batch = StateBatch()
+            batch.feeds.append(("feed", state))
+            try await store.commit(batch)
+        }
+        #expect(try await StateStore(directory: folder.url).feedStates()["feed"] == state)
+        let reader = try #require(try StateStore(readingFrom: folder.url))
+        #expect(try await reader.feedStates()["feed"] == state)
+    }
 }

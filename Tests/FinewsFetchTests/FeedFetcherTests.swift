@@ -39,6 +39,25 @@ struct FeedFetcherTests {
         }
     }
 
+    @Test("Cache-Control max-age is reported on a 200 and on a 304")
+    func cacheMaxAge() async throws {
+        try await withLocalServer(routes: { server in
+            await server.appendRoute("GET /feed.xml") { request in
+                if request.headers[HTTPHeader("If-None-Match")] == "\"v1\"" {
+                    return HTTPResponse(statusCode: .notModified, headers: Self.headers(["Cache-Control": "max-age=900"]))
+                }
+                return HTTPResponse(statusCode: .ok, headers: Self.headers([
+                    "ETag": "\"v1\"", "Cache-Control": "public, max-age=1800",
+                ]), body: Self.feed)
+            }
+        }) { base in
+            let first = try await fetchOne(FetchRequest(key: "a", url: "\(base)/feed.xml"))
+            #expect(first.cacheMaxAge == 1800)
+            let second = try await fetchOne(FetchRequest(key: "a", url: "\(base)/feed.xml", etag: "\"v1\""))
+            #expect(second.cacheMaxAge == 900)
+        }
+    }
+
     enum Validator: String, CaseIterable, Sendable {
         case etag, lastModified
     }

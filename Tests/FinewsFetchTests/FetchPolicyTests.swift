@@ -52,6 +52,22 @@ struct FetchPolicyTests {
         #expect(HTTPDate.year(ofEpochSeconds: 1_709_208_000) == 2024)
     }
 
+    @Test("Cache-Control: max-age, unless the response may not be reused", arguments: [
+        ("max-age=600", 600),
+        ("public, max-age=3600", 3600),
+        ("Max-Age = 60", 60),
+        ("MAX-AGE=\"120\"", 120),
+        ("s-maxage=100, max-age=30", 30),
+        ("max-age=99999999999999", RetryAfter.maximum),
+        ("max-age=abc", nil),
+        ("max-age=600, no-cache", nil),
+        ("no-store", nil),
+        ("private", nil),
+    ] as [(String, Int?)])
+    func cacheControl(header: String, maxAge: Int?) {
+        #expect(CacheControl.maxAge(header) == maxAge)
+    }
+
     @Test("HTML pages are recognised by type and first bytes", arguments: [
         ("text/html", "<!DOCTYPE html><html></html>", true),
         ("TEXT/HTML; charset=utf-8", "\u{FEFF} \r\n\t<html lang=\"en\">", true),

@@ -6,7 +6,11 @@ import Logging
 struct Refresh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fetch the feeds now and write new posts.",
-        discussion: "Prints one summary line; each failed feed is reported on standard error with its reason.")
+        discussion: """
+            Prints one summary line; each failed feed is reported on standard error with its reason. \
+            On a terminal, a progress bar shows on standard error while it runs. Waits while another \
+            refresh (or the daemon's cycle) holds the lock, unless --no-wait is given.
+            """)
 
     @Option(name: .long, help: "The configuration file.")
     var config: String?
@@ -17,19 +21,23 @@ struct Refresh: AsyncParsableCommand {
     @Flag(name: .long, help: "Exit with code 75 instead of waiting when another refresh is running.")
     var noWait = false
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .notice
+    @Option(name: .long, help: "How much to log on standard error (default: notice; error with --quiet).")
+    var logLevel: Logger.Level?
 
     @Argument(help: "Refresh only these feeds (by name).")
     var feeds: [String] = []
 
     func run() async throws {
-        let logger = LogSetup.bootstrap(level: logLevel)
+        let console = Console(quiet: quiet)
+        let logger = LogSetup.bootstrap(level: logLevel ?? (quiet ? .error : .notice), write: { console.write($0) })
         let config = try loadConfig(config)
         let summary: RefreshSummary
         do {
-            summary = try await RefreshCycle(config: config, logger: logger).run(feedNames: feeds, wait: !noWait)
+            summary = try await RefreshCycle(config: config, logger: logger).run(RefreshCycle.Options(
+                feedNames: feeds, wait: !noWait, progress: { console.update($0) }))
+            console.finish()
         } catch {
+            console.finish()
             printError("finews: \(error.message)")
             switch error.code {
             case .lockBusy: throw ExitStatus.lockBusy

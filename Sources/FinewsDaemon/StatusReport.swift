@@ -1,0 +1,205 @@
+public import Foundation
+import FinewsArchive
+
+/// What `finews status` shows: per feed, its effective interval and why, the last
+/// check and its result, errors in a row, the next check and the posts written; then
+/// totals. Read from the state database only: no fetching, no lock.
+public struct StatusReport: Sendable, Codable, Hashable {
+    /// One feed's line.
+    public struct Feed: Sendable, Codable, Hashable {
+        public var name: String
+        public var url: String
+        /// The interval in force, in seconds (before jitter).
+        public var interval: Int
+        /// Why the interval is that long (``IntervalReason`` raw values).
+        public var intervalReason: String
+        public var lastCheck: Date?
+        /// `fetched`, `not-modified`, `unchanged` or `failed`; nil before the first check.
+        public var result: String?
+        public var httpStatus: Int?
+        public var consecutiveErrors: Int
+        public var lastError: String?
+        /// The server's last `Retry-After`, in seconds.
+        public var retryAfter: Int?
+        /// Nil until the feed is first checked: it is then due at once.
+        public var nextCheck: Date?
+        public var postsWritten: Int
+    }
+
+    /// Sums over all feeds.
+    public struct Totals: Sendable, Codable, Hashable {
+        public var feeds: Int
+        public var ok: Int
+        public var failing: Int
+        public var neverChecked: Int
+        public var postsWritten: Int
+        /// The earliest next check (nil when a feed was never checked: one is due now).
+        public var nextCheck: Date?
+    }
+
+    public var feeds: [Feed]
+    public var totals: Totals
+
+    /// Reads the state of every configured feed.
+    /// - Throws: ``RefreshError`` `.state` when the database cannot be read.
+    public static func load(config: Config) async throws(RefreshError) -> StatusReport {
+        var states: [String: FeedState] = [:]
+        do {
+            if let store = try StateStore(readingFrom: config.stateDirectory) {
+                states = try await store.feedStates()
+            }
+        } catch {
+            throw RefreshError(.state, error.message)
+        }
+        return make(config: config, states: states)
+    }
+
+    /// The report for `config` given the stored `states`.
+    static func make(config: Config, states: [String: FeedState]) -> StatusReport {
+        var feeds: [Feed] = []
+        for feed in config.feeds {
+            let state = states[feed.name]
+            let settings = config.scheduleSettings(for: feed)
+            var interval = SchedulePolicy.interval(settings: settings, hints: state?.hints ?? ScheduleHints())
+            if let state, let seconds = state.intervalSeconds,
+               let reason = state.intervalReason.flatMap(IntervalReason.init(rawValue:)),
+               reason == .backoff || reason == .retryAfter {
+                interval = (seconds, reason)
+            }
+            feeds.append(Feed(
+                name: feed.name, url: feed.urlAsWritten, interval: interval.seconds,
+                intervalReason: interval.reason.rawValue, lastCheck: state?.lastCheck, result: state?.lastResult,
+                httpStatus: state?.lastStatus, consecutiveErrors: state?.consecutiveErrors ?? 0,
+                lastError: state?.lastError, retryAfter: state?.retryAfter,
+                nextCheck: state.flatMap { config.dueTime(of: feed, state: $0) },
+                postsWritten: state?.postsWritten ?? 0))
+        }
+        let neverChecked = feeds.filter { $0.lastCheck == nil }.count
+        let totals = Totals(
+            feeds: feeds.count, ok: feeds.filter { $0.lastCheck != nil && $0.consecutiveErrors == 0 }.count,
+            failing: feeds.filter { $0.consecutiveErrors > 0 }.count, neverChecked: neverChecked,
+            postsWritten: feeds.reduce(0) { $0 + $1.postsWritten },
+            nextCheck: neverChecked > 0 ? nil : feeds.compactMap(\.nextCheck).min())
+        return StatusReport(feeds: feeds, totals: totals)
+    }
+
+    /// The report as JSON: keys sorted, dates in RFC 3339 (UTC), absent values as null.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let data = try? encoder.encode(JSONForm(self)) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The report as a table for a terminal, times relative to `now`.
+    public func table(now: Date = Date()) -> String {
+        let header = ["FEED", "INTERVAL", "LAST CHECK", "RESULT", "ERRORS", "NEXT CHECK", "POSTS"]
+        var rows: [[String]] = [header]
+        for feed in feeds {
+            let reason = IntervalReason(rawValue: feed.intervalReason)?.label ?? feed.intervalReason
+            rows.append([
+                feed.name,
+                "\(ConfigValues.format(feed.interval)) (\(reason))",
+                feed.lastCheck.map { Self.ago($0, now: now) } ?? "never",
+                Self.result(feed),
+                "\(feed.consecutiveErrors)",
+                feed.nextCheck.map { Self.until($0, now: now) } ?? "now",
+                "\(feed.postsWritten)",
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        for feed in feeds {
+            if let error = feed.lastError, feed.consecutiveErrors > 0 {
+                lines.append("\(feed.name): \(error)")
+            }
+        }
+        var total = "\(totals.feeds) feed\(totals.feeds == 1 ? "" : "s"): \(totals.ok) ok, \(totals.failing) failing, "
+            + "\(totals.neverChecked) never checked; \(totals.postsWritten) post\(totals.postsWritten == 1 ? "" : "s") written"
+        if totals.feeds > 0 {
+            total += "; next check " + (totals.nextCheck.map { Self.until($0, now: now) } ?? "now")
+        }
+        lines.append(total)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func result(_ feed: Feed) -> String {
+        guard let result = feed.result else { return "-" }
+        let word = result == "failed" ? "failed" : (result == "fetched" ? "ok" : result)
+        var details: [String] = []
+        if let status = feed.httpStatus, status > 0 { details.append("HTTP \(status)") }
+        if let retryAfter = feed.retryAfter, feed.consecutiveErrors > 0 {
+            details.append("Retry-After \(ConfigValues.format(retryAfter))")
+        }
+        return details.isEmpty ? word : "\(word) (\(details.joined(separator: ", ")))"
+    }
+
+    /// `3m ago`, `just now`.
+    static func ago(_ date: Date, now: Date) -> String {
+        let seconds = Int(now.timeIntervalSince(date).rounded())
+        return seconds < 1 ? "just now" : "\(span(seconds)) ago"
+    }
+
+    /// `in 4m`, `now` when due or overdue.
+    static func until(_ date: Date, now: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now).rounded())
+        return seconds < 1 ? "now" : "in \(span(seconds))"
+    }
+
+    /// A short span: `45s`, `12m`, `3h20m`, `2d4h`.
+    static func span(_ seconds: Int) -> String {
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3600: return "\(seconds / 60)m" + (seconds % 60 > 0 && seconds < 600 ? "\(seconds % 60)s" : "")
+        case ..<86_400: return "\(seconds / 3600)h" + (seconds % 3600 >= 60 ? "\(seconds % 3600 / 60)m" : "")
+        default: return "\(seconds / 86_400)d" + (seconds % 86_400 >= 3600 ? "\(seconds % 86_400 / 3600)h" : "")
+        }
+    }
+}
+
+/// The JSON layout: every key present, null for absent values.
+private struct JSONForm: Encodable {
+    let report: StatusReport
+
+    init(_ report: StatusReport) {
+        self.report = report
+    }
+
+    enum Keys: String, CodingKey {
+        case feeds, totals
+        case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
+             retryAfter, nextCheck, postsWritten, ok, failing, neverChecked
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var root = encoder.container(keyedBy: Keys.self)
+        var list = root.nestedUnkeyedContainer(forKey: .feeds)
+        for feed in report.feeds {
+            var item = list.nestedContainer(keyedBy: Keys.self)
+            try item.encode(feed.name, forKey: .name)
+            try item.encode(feed.url, forKey: .url)
+            try item.encode(feed.interval, forKey: .interval)
+            try item.encode(feed.intervalReason, forKey: .intervalReason)
+            try item.encode(feed.lastCheck, forKey: .lastCheck)
+            try item.encode(feed.result, forKey: .result)
+            try item.encode(feed.httpStatus, forKey: .httpStatus)
+            try item.encode(feed.consecutiveErrors, forKey: .consecutiveErrors)
+            try item.encode(feed.lastError, forKey: .lastError)
+            try item.encode(feed.retryAfter, forKey: .retryAfter)
+            try item.encode(feed.nextCheck, forKey: .nextCheck)
+            try item.encode(feed.postsWritten, forKey: .postsWritten)
+        }
+        var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
+        try totals.encode(report.totals.feeds, forKey: .feeds)
+        try totals.encode(report.totals.ok, forKey: .ok)
+        try totals.encode(report.totals.failing, forKey: .failing)
+        try totals.encode(report.totals.neverChecked, forKey: .neverChecked)
+        try totals.encode(report.totals.postsWritten, forKey: .postsWritten)
+        try totals.encode(report.totals.nextCheck, forKey: .nextCheck)
+    }
+}

@@ -1,0 +1,85 @@
+@testable import FinewsDaemon
+import FinewsArchive
+import Foundation
+import Testing
+
+@Suite("finews status report")
+struct StatusReportTests {
+    static let now = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static let config: Config = {
+        do {
+            return try Config.parse("""
+                [schedule]
+                interval = "15m"
+
+                [[feed]]
+                name = "new"
+                url = "https://a.example/rss"
+
+                [[feed]]
+                name = "hinted"
+                url = "https://b.example/rss"
+
+                [[feed]]
+                name = "failing"
+                url = "https://c.example/rss"
+                """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        } catch {
+            fatalError("\(error)")
+        }
+    }()
+
+    static let states: [String: FeedState] = [
+        "hinted": FeedState(
+            lastCheck: now.addingTimeInterval(-120), entryCount: 3, lastResult: "fetched", lastStatus: 200,
+            postsWritten: 12, hintTTL: 3600, nextCheck: now.addingTimeInterval(3480), intervalSeconds: 3600,
+            intervalReason: "ttl"),
+        "failing": FeedState(
+            lastCheck: now.addingTimeInterval(-30), lastError: "server error (HTTP 503)", consecutiveErrors: 3,
+            lastResult: "failed", lastStatus: 503, retryAfter: 7200, postsWritten: 1,
+            nextCheck: now.addingTimeInterval(7170), intervalSeconds: 7200, intervalReason: "retry-after"),
+    ]
+
+    @Test("Per feed: interval and reason, result, errors, next check; totals")
+    func report() {
+        let report = StatusReport.make(config: Self.config, states: Self.states)
+        #expect(report.feeds.map(\.intervalReason) == ["config", "ttl", "retry-after"])
+        #expect(report.feeds.map(\.interval) == [900, 3600, 7200])
+        #expect(report.feeds[0].lastCheck == nil)
+        #expect(report.feeds[0].nextCheck == nil)
+        #expect(report.totals == StatusReport.Totals(feeds: 3, ok: 1, failing: 1, neverChecked: 1, postsWritten: 13,
+                                                     nextCheck: nil))
+        #expect(report.table(now: Self.now) == """
+            FEED     INTERVAL          LAST CHECK  RESULT                             ERRORS  NEXT CHECK  POSTS
+            new      15m (config)      never       -                                  0       now         0
+            hinted   1h (ttl)          2m ago      ok (HTTP 200)                      0       in 58m      12
+            failing  2h (Retry-After)  30s ago     failed (HTTP 503, Retry-After 2h)  3       in 1h59m    1
+            failing: server error (HTTP 503)
+            3 feeds: 1 ok, 1 failing, 1 never checked; 13 posts written; next check now
+            """)
+    }
+
+    @Test("JSON: every key present, null for what is unknown")
+    func json() throws {
+        let report = StatusReport.make(config: Self.config, states: Self.states)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let feeds = try #require(object["feeds"] as? [[String: Any]])
+        #expect(feeds.count == 3)
+        #expect(Set(feeds[0].keys) == [
+            "name", "url", "interval", "intervalReason", "lastCheck", "result", "httpStatus", "consecutiveErrors",
+            "lastError", "retryAfter", "nextCheck", "postsWritten",
+        ])
+        #expect(feeds[0]["lastCheck"] is NSNull)
+        #expect(feeds[2]["nextCheck"] as? String == "2023-11-15T00:12:50Z")
+        #expect(feeds[2]["retryAfter"] as? Int == 7200)
+    }
+
+    @Test("Spans", arguments: [
+        (0, "0s"), (59, "59s"), (60, "1m"), (125, "2m5s"), (900, "15m"), (3600, "1h"), (3660, "1h1m"),
+        (86_400, "1d"), (93_600, "1d2h"),
+    ])
+    func spans(seconds: Int, text: String) {
+        #expect(StatusReport.span(seconds) == text)
+    }
+}
