@@ -16,27 +16,62 @@ struct RunResult {
 }
 
 /// Runs `finews` with `arguments` in `directory` and waits for it.
-func runFinews(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> RunResult {
-    let process = Process()
-    process.executableURL = finewsBinary
-    process.arguments = arguments
-    process.currentDirectoryURL = directory
+///
+/// The process is run and read on a thread of its own: a test that blocked Swift's
+/// cooperative pool while a child runs would starve the HTTP servers other tests
+/// run on that pool.
+func runFinews(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) async throws -> RunResult {
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "FINEWS_CONFIG")
     env.merge(environment) { _, new in new }
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(
-        status: process.terminationStatus,
-        stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+    return try await runProcess(finewsBinary, arguments, in: directory, environment: env)
+}
+
+/// Runs any program off the cooperative pool and collects its output.
+func runProcess(
+    _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil
+) async throws -> RunResult {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RunResult, any Error>) in
+        let thread = Thread {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            if let directory { process.currentDirectoryURL = directory }
+            if let environment { process.environment = environment }
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            // Both pipes are drained at once, so a full stderr cannot block the child.
+            let group = DispatchGroup()
+            let stderrBox = DataBox()
+            group.enter()
+            let reader = Thread {
+                stderrBox.data = err.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
+            reader.start()
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            process.waitUntilExit()
+            continuation.resume(returning: RunResult(
+                status: process.terminationStatus,
+                stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderrBox.data, as: UTF8.self)))
+        }
+        thread.start()
+    }
+}
+
+/// Holds what the stderr reader thread read, handed over through the group's wait.
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A fresh folder holding a copy of the seed fixtures, removed afterwards.

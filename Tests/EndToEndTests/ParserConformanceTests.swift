@@ -13,18 +13,11 @@ private let corpusChecker: URL? = {
 struct ParserConformanceTests {
     @Test("At least 95% of the public feeds parse as the reference parser reads them",
           .enabled(if: corpusChecker != nil, "../shared/corpus is not beside the project"))
-    func corpus() throws {
+    func corpus() async throws {
         let checker = try #require(corpusChecker)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", checker.path, "\(finewsBinary.path) parse --json {file}"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let run = try await runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", checker.path, "\(finewsBinary.path) parse --json {file}"])
+        let text = run.stdout
         let last = try #require(text.split(separator: "\n").last { $0.contains("passed") })
         let numbers = last.split(separator: " ").compactMap { Int($0) }
         let passed = try #require(numbers.first)

@@ -8,10 +8,10 @@ struct RefreshTests {
     @Test("The reference post, byte for byte, from RSS, Atom and GB18030 RSS", arguments: [
         "rss.xml", "atom.xml", "rss-gb18030.xml",
     ])
-    func referencePostIsIdentical(feedFile: String) throws {
+    func referencePostIsIdentical(feedFile: String) async throws {
         let site = try SeedSite()
         try site.writeConfig("feeds.conf", feeds: [("taheribao", feedFile)])
-        let run = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stdout.contains("1 feed ok, 0 failed; 1 new post, 0 updated; 0 duplicates skipped"))
         #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
@@ -21,21 +21,21 @@ struct RefreshTests {
     }
 
     @Test("The shipped seed feeds.conf works as it is")
-    func seedConfig() throws {
+    func seedConfig() async throws {
         let site = try SeedSite()
-        let run = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
     }
 
     @Test("A second refresh writes nothing and counts the story as a duplicate")
-    func secondRefresh() throws {
+    func secondRefresh() async throws {
         let site = try SeedSite()
-        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        _ = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         let post = site.url("out/\(referencePost)")
         let before = try FileManager.default.attributesOfItem(atPath: post.path)[.modificationDate] as? Date
-        Thread.sleep(forTimeInterval: 0.02)
-        let again = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        try await Task.sleep(for: .milliseconds(20))
+        let again = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         #expect(again.status == 0)
         #expect(again.stdout.contains("0 new posts, 0 updated; 1 duplicate skipped"), "stdout: \(again.stdout)")
         let after = try FileManager.default.attributesOfItem(atPath: post.path)[.modificationDate] as? Date
@@ -43,22 +43,22 @@ struct RefreshTests {
     }
 
     @Test("A changed feed body with the same story still counts a duplicate, not a new post")
-    func changedBodySameStory() throws {
+    func changedBodySameStory() async throws {
         let site = try SeedSite()
-        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        _ = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         // Another channel description: the body hash changes, the story does not.
         let text = String(decoding: try site.read("rss.xml"), as: UTF8.self)
             .replacingOccurrences(of: "<description>漯河日报新闻</description>", with: "<description>changed</description>")
         try site.write("rss.xml", text)
-        let again = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let again = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         #expect(again.stdout.contains("0 new posts, 0 updated; 1 duplicate skipped"), "stdout: \(again.stdout)")
     }
 
     @Test("The same story in three feeds gives one post")
-    func sameStoryAcrossFeeds() throws {
+    func sameStoryAcrossFeeds() async throws {
         let site = try SeedSite()
         try site.writeConfig("all.conf", feeds: [("rss", "rss.xml"), ("atom", "atom.xml"), ("gb", "rss-gb18030.xml")])
-        let run = try runFinews(["refresh", "--config", "all.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "all.conf"], in: site.folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stdout.contains("3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped"))
         #expect(site.publishedFiles() == ["_posts/2022-03-02-NW202203022293518924.md", "category/taheribao.html"])
@@ -66,7 +66,7 @@ struct RefreshTests {
     }
 
     @Test("Bad feeds fail alone: unreachable, missing file, not a feed")
-    func badFeedsFailAlone() throws {
+    func badFeedsFailAlone() async throws {
         let site = try SeedSite()
         try site.write("page.html", "<!DOCTYPE html><html><body><p>Not a feed</p></body></html>")
         try site.writeConfig("mixed.conf", feeds: [
@@ -75,7 +75,7 @@ struct RefreshTests {
             ("html", "page.html"),
             ("good", "rss.xml"),
         ])
-        let run = try runFinews(["refresh", "--config", "mixed.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "mixed.conf"], in: site.folder)
         #expect(run.status == 1)
         #expect(run.stdout.contains("1 feed ok, 3 failed; 1 new post"))
         let lines = run.stderr.split(separator: "\n").map(String.init)
@@ -87,36 +87,36 @@ struct RefreshTests {
     }
 
     @Test("--quiet prints nothing on success; a named feed limits the run; an unknown one is a usage error")
-    func quietAndSelection() throws {
+    func quietAndSelection() async throws {
         let site = try SeedSite()
         try site.writeConfig("two.conf", feeds: [("a", "rss.xml"), ("b", "no-such-file.xml")])
-        let quiet = try runFinews(["refresh", "--config", "two.conf", "--quiet", "a"], in: site.folder)
+        let quiet = try await runFinews(["refresh", "--config", "two.conf", "--quiet", "a"], in: site.folder)
         #expect(quiet.status == 0)
         #expect(quiet.stdout.isEmpty)
         #expect(quiet.stderr.isEmpty)
-        let unknown = try runFinews(["refresh", "--config", "two.conf", "zzz"], in: site.folder)
+        let unknown = try await runFinews(["refresh", "--config", "two.conf", "zzz"], in: site.folder)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no feed named 'zzz'"))
     }
 
     @Test("FINEWS_CONFIG is used when --config is absent")
-    func environmentConfig() throws {
+    func environmentConfig() async throws {
         let site = try SeedSite()
-        let run = try runFinews(["refresh"], in: FileManager.default.temporaryDirectory,
+        let run = try await runFinews(["refresh"], in: FileManager.default.temporaryDirectory,
                                 environment: ["FINEWS_CONFIG": site.url("feeds.conf").path])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
     }
 
     @Test("--no-wait exits 75 while another process holds the lock")
-    func lockBusy() throws {
+    func lockBusy() async throws {
         let site = try SeedSite()
-        _ = try runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        _ = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
         let descriptor = open(site.url("out/.finews/lock").path, O_RDWR)
         #expect(descriptor >= 0)
         defer { close(descriptor) }
         #expect(flock(descriptor, LOCK_EX) == 0)
-        let run = try runFinews(["refresh", "--config", "feeds.conf", "--no-wait"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "feeds.conf", "--no-wait"], in: site.folder)
         #expect(run.status == 75)
         #expect(run.stderr.contains("another refresh is running"))
     }
@@ -125,9 +125,9 @@ struct RefreshTests {
 @Suite("finews check and parse, end to end")
 struct CheckAndParseTests {
     @Test("check accepts the seed config and rejects a broken one with file:line, exit 2")
-    func check() throws {
+    func check() async throws {
         let site = try SeedSite()
-        let good = try runFinews(["check", "--config", "feeds.conf"], in: site.folder)
+        let good = try await runFinews(["check", "--config", "feeds.conf"], in: site.folder)
         #expect(good.status == 0)
         #expect(good.stdout.contains("ok, 1 feed"))
         try site.write("bad.conf", """
@@ -139,19 +139,19 @@ struct CheckAndParseTests {
             url = "rss.xml"
             intervall = "5m"
             """)
-        let bad = try runFinews(["check", "--config", "bad.conf"], in: site.folder)
+        let bad = try await runFinews(["check", "--config", "bad.conf"], in: site.folder)
         #expect(bad.status == 2)
         #expect(bad.stderr == "bad.conf:7: unknown key 'intervall' in [[feed]] 'taheribao' — did you mean 'interval'?\n")
-        let missing = try runFinews(["refresh", "--config", "nope.conf"], in: site.folder)
+        let missing = try await runFinews(["refresh", "--config", "nope.conf"], in: site.folder)
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.conf: cannot read the configuration file"))
     }
 
     @Test("parse --json prints the entries with their infoCode")
-    func parseJSON() throws {
+    func parseJSON() async throws {
         let site = try SeedSite()
         for file in ["rss.xml", "atom.xml", "rss-gb18030.xml"] {
-            let run = try runFinews(["parse", file, "--json"], in: site.folder)
+            let run = try await runFinews(["parse", file, "--json"], in: site.folder)
             #expect(run.status == 0)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
             let feed = try #require(json["feed"] as? [String: Any])
@@ -165,10 +165,10 @@ struct CheckAndParseTests {
     }
 
     @Test("parse of a document that is not a feed exits 1 with an error member")
-    func parseNotAFeed() throws {
+    func parseNotAFeed() async throws {
         let site = try SeedSite()
         try site.write("page.html", "<html><body>hello</body></html>")
-        let run = try runFinews(["parse", "page.html", "--json"], in: site.folder)
+        let run = try await runFinews(["parse", "page.html", "--json"], in: site.folder)
         #expect(run.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect((json["error"] as? String)?.contains("not a feed") == true)
@@ -178,7 +178,7 @@ struct CheckAndParseTests {
 @Suite("finews refresh and broken feeds")
 struct RefreshBrokenFeedTests {
     @Test("A truncated feed publishes its complete entries and never the cut one")
-    func truncatedFeed() throws {
+    func truncatedFeed() async throws {
         let site = try SeedSite()
         try site.write("cut.xml", """
             <rss version="2.0"><channel><title>T</title>
@@ -187,7 +187,7 @@ struct RefreshBrokenFeedTests {
             <item><title>Cut story</title><link>http://x/?infoCode=CUT1</link><description>half of it
             """)
         try site.writeConfig("cut.conf", feeds: [("cut", "cut.xml")])
-        let run = try runFinews(["refresh", "--config", "cut.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "cut.conf"], in: site.folder)
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(site.publishedFiles().filter { $0.hasPrefix("_posts/") } == ["_posts/2022-03-02-WHOLE1.md"])
     }
