@@ -60,12 +60,16 @@ try FileManager.default.createDirectory(at: durableRoot, withIntermediateDirecto
 try FileManager.default.createDirectory(at: plainRoot.appendingPathComponent("_posts"), withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
 
+// Nothing left over from setup (the previous run's folder, say) may be flushed on
+// either path's clock.
+sync()
 let clock = ContinuousClock()
 let writer = ArchiveWriter(root: durableRoot, stateDirectory: durableRoot.appendingPathComponent(".finews"))
 var start = clock.now
 try writer.write(files)
 let durable = seconds(clock.now - start)
 
+sync()
 start = clock.now
 for file in files {
     let path = plainRoot.appendingPathComponent(file.relativePath).path
