@@ -2,8 +2,9 @@
 # the C libraries); a Swift 6 toolchain must be on PATH.
 
 SWIFT ?= swift
-# systemd provides systemd-analyze, which checks the unit files in CI.
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd
+# systemd provides systemd-analyze, which checks the unit files in CI; jekyll and
+# python3 run the end-to-end check of a real site build (scripts/jekyll-e2e).
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll python3
 BIN = .build/debug/finews
 
 # Where `make install` puts things; DESTDIR stages them under another root.
@@ -38,10 +39,11 @@ demo: build
 	@head -n 7 site/_posts/2022-03-02-NW202203022293518924.md; echo "[... body ...]"; tail -n 3 site/_posts/2022-03-02-NW202203022293518924.md; echo
 	@echo; echo "== a second refresh writes nothing =="; $(BIN) refresh --config feeds.conf
 
-## test: build once, then run every test target (unit and end-to-end).
+## test: build once, then run every test target (unit and end-to-end) and the real-Jekyll check.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	scripts/jekyll-e2e $(BIN)
 
 ## release: an optimized binary at .build/release/finews.
 release: deps

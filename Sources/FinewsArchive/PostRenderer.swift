@@ -35,7 +35,7 @@ public struct PostRenderer: Sendable {
         text += "categories: \(YAML.scalar(post.category))\n"
         text += "tags: \(YAML.scalar(post.tag))\n"
         text += "---\n"
-        var content = post.body
+        var content = MarkdownGuard.guarded(post.body)
         if let link = post.link, !link.isEmpty {
             content += "\n\n<\(Self.autolinkSafe(link))>"
         }
@@ -80,11 +80,12 @@ public struct PostRenderer: Sendable {
         return output
     }
 
-    /// Escapes the characters that would end a Markdown link's text.
+    /// Escapes what Markdown would read in a link's text: brackets, backslashes,
+    /// emphasis and code marks, and angle brackets.
     static func markdownLinkText(_ text: String) -> String {
         var output = ""
         for character in text {
-            if character == "[" || character == "]" || character == "\\" { output += "\\" }
+            if "[]\\*_`<>".contains(character) { output += "\\" }
             output.append(character)
         }
         return output

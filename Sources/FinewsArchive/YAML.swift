@@ -1,7 +1,8 @@
 /// Writes YAML scalars for front matter so that any string reads back as itself.
 enum YAML {
     /// A double-quoted scalar: backslash, quote and every control or line-breaking
-    /// character escaped, as YAML 1.1 and 1.2 parsers both read them.
+    /// character escaped, as YAML 1.1 and 1.2 parsers both read them. A byte-order
+    /// mark (U+FEFF) is dropped: libyaml, which Jekyll uses, drops it even escaped.
     static func doubleQuoted(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
@@ -19,7 +20,9 @@ enum YAML {
             default:
                 if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
                     output += "\\x" + hex(scalar.value, width: 2)
-                } else if scalar.value == 0xFEFF || (0xFFF0...0xFFFF).contains(scalar.value) {
+                } else if scalar.value == 0xFEFF {
+                    continue
+                } else if (0xFFF0...0xFFFF).contains(scalar.value) {
                     output += "\\u" + hex(scalar.value, width: 4)
                 } else {
                     output.unicodeScalars.append(scalar)

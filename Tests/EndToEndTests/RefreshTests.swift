@@ -192,3 +192,27 @@ struct RefreshBrokenFeedTests {
         #expect(site.publishedFiles().filter { $0.hasPrefix("_posts/") } == ["_posts/2022-03-02-WHOLE1.md"])
     }
 }
+
+@Suite("finews init")
+struct InitTests {
+    @Test("init writes a starter site and never overwrites a file")
+    func starterSite() async throws {
+        let site = try SeedSite()
+        let target = site.url("newsite")
+        let first = try await runFinews(["init", target.path, "--timezone", "Asia/Shanghai"], in: site.folder)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        for path in ["_config.yml", "_layouts/default.html", "_layouts/post.html", "_layouts/category.html",
+                     "index.html", "feeds.conf"] {
+            #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(path).path), "\(path)")
+        }
+        let check = try await runFinews(["check", "--config", target.appendingPathComponent("feeds.conf").path], in: site.folder)
+        #expect(check.status == 0, "stderr: \(check.stderr)")
+        try Data("mine".utf8).write(to: target.appendingPathComponent("index.html"))
+        let second = try await runFinews(["init", target.path], in: site.folder)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("kept"))
+        #expect(try String(contentsOf: target.appendingPathComponent("index.html"), encoding: .utf8) == "mine")
+        let badZone = try await runFinews(["init", target.path, "--timezone", "Mars/Base"], in: site.folder)
+        #expect(badZone.status == 2)
+    }
+}

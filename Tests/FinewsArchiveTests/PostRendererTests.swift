@@ -120,3 +120,24 @@ struct PublishingSafetyTests {
         #expect(post.body == "<p>xy</p>")
     }
 }
+
+@Suite("Markdown guard")
+struct MarkdownGuardTests {
+    @Test("Bodies of block elements pass unchanged; anything else is wrapped in a div", arguments: [
+        ("<p>a *b*</p>\n <p>c</p>", false),
+        ("<div><p>x</p></div><hr><ul><li>y</li></ul>", false),
+        ("Top text *stars*", true),
+        ("<b>bold</b> and _under_", true),
+        ("<p>a</p> tail", true),
+        ("", false),
+    ])
+    func wrapping(html: String, wraps: Bool) {
+        #expect(MarkdownGuard.needsWrapper(html) == wraps)
+        #expect(MarkdownGuard.guarded(html) == (wraps ? "<div>\n" + html + "\n</div>" : html))
+    }
+
+    @Test("Footer link text escapes Markdown")
+    func footer() {
+        #expect(PostRenderer.markdownLinkText("a*b_c[d]`e") == #"a\*b\_c\[d\]\`e"#)
+    }
+}
