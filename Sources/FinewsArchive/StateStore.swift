@@ -203,6 +203,31 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Every written post whose file is under `folder` (such as `_posts`), by infoCode.
+    public func posts(under folder: String) async throws(ArchiveError) -> [(infoCode: InfoCode, path: String)] {
+        let prefix = folder.hasSuffix("/") ? folder : folder + "/"
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT infoCode, path FROM post WHERE substr(path, 1, ?) = ?",
+                             arguments: [prefix.utf8.count, prefix])
+                .map { row -> (String, String) in (row["infoCode"], row["path"]) }
+        }
+        return rows.compactMap { code, path in InfoCode(code).map { ($0, path) } }
+    }
+
+    /// Records that posts now live at new paths (after rotation), in one transaction.
+    public func movePosts(_ moves: [(infoCode: InfoCode, path: String)]) async throws(ArchiveError) {
+        guard !moves.isEmpty else { return }
+        do {
+            try await database.write { db in
+                for move in moves {
+                    try db.execute(sql: "UPDATE post SET path = ? WHERE infoCode = ?", arguments: [move.path, move.infoCode.value])
+                }
+            }
+        } catch {
+            throw ArchiveError(.state, "cannot record moved posts in the state database: \(error)", underlying: error)
+        }
+    }
+
     /// The number of infoCodes recorded as seen.
     public func seenCount() async throws(ArchiveError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0 }

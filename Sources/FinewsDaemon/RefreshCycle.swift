@@ -22,6 +22,8 @@ public struct RefreshSummary: Sendable {
     public var failures: [Failure] = []
     /// Every feed checked, in configuration order.
     public var feeds: [FeedReport] = []
+    /// Posts moved into the archive folder at the end of the cycle.
+    public var postsArchived = 0
     public var elapsed: Duration = .zero
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
@@ -30,7 +32,8 @@ public struct RefreshSummary: Sendable {
         let time = String(format: "%.2fs", seconds)
         return "\(feedsOK) feed\(feedsOK == 1 ? "" : "s") ok, \(feedsFailed) failed; "
             + "\(postsNew) new post\(postsNew == 1 ? "" : "s"), \(postsUpdated) updated; "
-            + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; \(time)"
+            + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; "
+            + (postsArchived > 0 ? "\(postsArchived) archived; " : "") + time
     }
 }
 
@@ -185,8 +188,58 @@ public struct RefreshCycle: Sendable {
         if !feeds.isEmpty {
             summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
         }
+        // Rotation runs on every cycle, under the same lock.
+        summary.postsArchived = try await rotatePosts(state: state)
         summary.elapsed = clock.now - start
         return summary
+    }
+
+    /// `finews archive`: moves posts older than `archive_after` into `archive_dir`
+    /// now, under the cycle lock. Returns how many moved.
+    public func archiveOldPosts(wait: Bool = true) async throws(RefreshError) -> Int {
+        let stateDirectory = config.stateDirectory
+        guard FileManager.default.fileExists(atPath: stateDirectory.path) else { return 0 }
+        let lock = try await CycleLock.acquire(at: stateDirectory.appendingPathComponent("lock"), wait: wait)
+        defer { withExtendedLifetime(lock) {} }
+        let state: StateStore
+        do {
+            state = try StateStore(directory: stateDirectory)
+        } catch {
+            throw RefreshError(.state, error.message)
+        }
+        return try await rotatePosts(state: state)
+    }
+
+    /// Moves the posts under `_posts/` whose day is older than `archive_after` into
+    /// `archive_dir`, then records their new paths. A move that a crash left
+    /// unrecorded (the file is already in the archive folder) is recorded now; a
+    /// post whose file was deleted is left alone.
+    private func rotatePosts(state: StateStore) async throws(RefreshError) -> Int {
+        let age = config.site.archiveAfter
+        guard age > 0 else { return 0 }
+        let posts = try await stateCall { () async throws(ArchiveError) in try await state.posts(under: "_posts") }
+        let moves = Rotation.moves(
+            for: posts, archiveDir: config.site.archiveDir, olderThan: age, now: now(), timeZone: config.site.timeZone)
+        guard !moves.isEmpty else { return 0 }
+        let root = config.site.output
+        var toMove: [(from: String, to: String)] = []
+        var recorded: [(infoCode: InfoCode, path: String)] = []
+        for move in moves {
+            if FileManager.default.fileExists(atPath: root.appendingPathComponent(move.from).path) {
+                toMove.append((move.from, move.to))
+                recorded.append((move.infoCode, move.to))
+            } else if FileManager.default.fileExists(atPath: root.appendingPathComponent(move.to).path) {
+                recorded.append((move.infoCode, move.to))
+            }
+        }
+        let writer = ArchiveWriter(root: root, stateDirectory: config.stateDirectory)
+        do {
+            try writer.move(toMove)
+        } catch {
+            throw RefreshError(.write, "\(error.message); the next cycle finishes the rotation")
+        }
+        try await stateCall { () async throws(ArchiveError) in try await state.movePosts(recorded) }
+        return toMove.count
     }
 
     private func selectFeeds(_ names: [String]) throws(RefreshError) -> [Config.Feed] {

@@ -216,3 +216,64 @@ struct InitTests {
         #expect(badZone.status == 2)
     }
 }
+
+@Suite("Rotation and updates")
+struct RotationTests {
+    private func config(_ site: SeedSite, archiveAfter: String, feed: String = "rss.xml") throws {
+        try site.write("rot.conf", """
+            [site]
+            output = "out"
+            base_url = "//finews.withounder.com"
+            timezone = "Asia/Shanghai"
+            archive_dir = "old_post"
+            archive_after = "\(archiveAfter)"
+
+            [[feed]]
+            name = "taheribao"
+            url = "\(feed)"
+            tag = "漯河日报新闻"
+            """)
+    }
+
+    @Test("Old posts move to archive_dir on a refresh, never come back, and are updated in place there")
+    func rotateOnRefresh() async throws {
+        let site = try SeedSite()
+        try config(site, archiveAfter: "3d")
+        let first = try await runFinews(["refresh", "--config", "rot.conf"], in: site.folder)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stdout.contains("1 archived"))
+        #expect(site.publishedFiles() == ["category/taheribao.html", "old_post/2022-03-02-NW202203022293518924.md"])
+        #expect(try site.read("out/old_post/2022-03-02-NW202203022293518924.md") == site.read("expected/\(referencePost)"))
+
+        let second = try await runFinews(["refresh", "--config", "rot.conf"], in: site.folder)
+        #expect(second.stdout.contains("0 new posts, 0 updated; 1 duplicate skipped"), "stdout: \(second.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
+
+        let text = String(decoding: try site.read("rss.xml"), as: UTF8.self)
+            .replacingOccurrences(of: "<title>经济技术开发区深化体制机制改革促发展</title>", with: "<title>更新后的标题</title>")
+        try site.write("rss.xml", text)
+        let third = try await runFinews(["refresh", "--config", "rot.conf"], in: site.folder)
+        #expect(third.stdout.contains("0 new posts, 1 updated"), "stdout: \(third.stdout)")
+        let updated = String(decoding: try site.read("out/old_post/2022-03-02-NW202203022293518924.md"), as: UTF8.self)
+        #expect(updated.contains("title: \"更新后的标题\""))
+        #expect(site.publishedFiles() == ["category/taheribao.html", "old_post/2022-03-02-NW202203022293518924.md"])
+    }
+
+    @Test("finews archive moves posts when archive_after is set later")
+    func archiveCommand() async throws {
+        let site = try SeedSite()
+        try config(site, archiveAfter: "0")
+        _ = try await runFinews(["refresh", "--config", "rot.conf"], in: site.folder)
+        #expect(FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
+        let never = try await runFinews(["archive", "--config", "rot.conf"], in: site.folder)
+        #expect(never.stdout.contains("never moved"))
+        try config(site, archiveAfter: "1d")
+        let moved = try await runFinews(["archive", "--config", "rot.conf"], in: site.folder)
+        #expect(moved.status == 0, "stderr: \(moved.stderr)")
+        #expect(moved.stdout.contains("moved 1 post into old_post/"))
+        #expect(FileManager.default.fileExists(atPath: site.url("out/old_post/2022-03-02-NW202203022293518924.md").path))
+        let again = try await runFinews(["refresh", "--config", "rot.conf"], in: site.folder)
+        #expect(again.stdout.contains("0 new posts"))
+        #expect(!FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
+    }
+}

@@ -98,3 +98,21 @@ struct ArchiveStorageTests {
         #expect(try await reader.feedStates()["feed"] == state)
     }
 }
+
+@Suite("Rotation policy")
+struct RotationPolicyTests {
+    @Test("Posts whose day is older than the age move; others and odd names stay")
+    func moves() throws {
+        let zone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+        let now = Date(timeIntervalSince1970: 1_646_524_800)  // 2022-03-06 08:00 +0800
+        let posts: [(infoCode: InfoCode, path: String)] = [
+            (try #require(InfoCode("OLD")), "_posts/2022-03-02-OLD.md"),
+            (try #require(InfoCode("EDGE")), "_posts/2022-03-03-EDGE.md"),
+            (try #require(InfoCode("NEW")), "_posts/2022-03-05-NEW.md"),
+            (try #require(InfoCode("ODD")), "_posts/notadate.md"),
+        ]
+        let moves = Rotation.moves(for: posts, archiveDir: "old_post", olderThan: 3 * 86_400, now: now, timeZone: zone)
+        #expect(moves.map(\.to) == ["old_post/2022-03-02-OLD.md"])
+        #expect(Rotation.moves(for: posts, archiveDir: "old_post", olderThan: 0, now: now, timeZone: zone).isEmpty)
+    }
+}
