@@ -4,7 +4,7 @@
 SWIFT ?= swift
 # systemd provides systemd-analyze, which checks the unit files in CI; jekyll and
 # python3 run the end-to-end check of a real site build (scripts/jekyll-e2e).
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll python3
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll python3 python3-yaml
 BIN = .build/debug/finews
 
 # Where `make install` puts things; DESTDIR stages them under another root.
@@ -16,7 +16,7 @@ UNITDIR ?= $(SYSCONFDIR)/systemd/system
 INSTALL_BIN ?= .build/release/finews
 UNITS = finews.service finews-refresh.service finews-refresh.timer
 
-.PHONY: deps build demo test release install verify-units clean
+.PHONY: deps build demo test crash-test release install verify-units clean
 
 ## deps: install the C libraries finews links against (Debian packages).
 deps:
@@ -44,6 +44,11 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	scripts/jekyll-e2e $(BIN)
+
+## crash-test: 30 refreshes killed at random moments, each finished and compared with a clean run.
+crash-test: deps
+	$(SWIFT) build --product finews
+	scripts/crash-test 30 $(BIN)
 
 ## release: an optimized binary at .build/release/finews.
 release: deps

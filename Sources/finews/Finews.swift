@@ -1,8 +1,19 @@
 import ArgumentParser
 import FinewsFetch
+import Glibc
+
+/// The process's entry point: settles signal dispositions, then runs the command.
+@main
+enum Entry {
+    static func main() async {
+        // A write past the file-size limit (`ulimit -f`) must fail with EFBIG and a
+        // clear message, not kill the process halfway through a batch.
+        signal(SIGXFSZ, SIG_IGN)
+        await Finews.main()
+    }
+}
 
 /// The `finews` command: a feed aggregator that writes Jekyll posts.
-@main
 struct Finews: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finews",

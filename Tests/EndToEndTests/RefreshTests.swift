@@ -277,3 +277,24 @@ struct RotationTests {
         #expect(!FileManager.default.fileExists(atPath: site.url("out/\(referencePost)").path))
     }
 }
+
+@Suite("Write failures")
+struct WriteFailureTests {
+    @Test("A write past the file-size limit gives a clear error, no partial post and unchanged state")
+    func fileSizeLimit() async throws {
+        let site = try SeedSite()
+        try site.writeConfig("empty.conf", feeds: [])
+        _ = try await runFinews(["refresh", "--config", "empty.conf"], in: site.folder)  // creates the state
+        let limited = try await runProcess(
+            URL(fileURLWithPath: "/bin/sh"),
+            ["-c", "ulimit -f 4; exec \"$0\" refresh --config feeds.conf", finewsBinary.path], in: site.folder)
+        #expect(limited.status == 1, "stdout: \(limited.stdout) stderr: \(limited.stderr)")
+        #expect(limited.stderr.contains("File too large"), "stderr: \(limited.stderr)")
+        #expect(site.publishedFiles().isEmpty)
+        let temporary = site.url("out/.finews/tmp")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []).isEmpty)
+        let after = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(after.stdout.contains("1 new post"), "nothing was marked seen: \(after.stdout)")
+        #expect(try site.read("out/\(referencePost)") == site.read("expected/\(referencePost)"))
+    }
+}
