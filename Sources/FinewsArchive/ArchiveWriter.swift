@@ -42,34 +42,33 @@ public struct ArchiveWriter: Sendable {
     ///   files renamed before a later rename failed stay (each is complete).
     public func write(_ files: [ArchiveFile]) throws(ArchiveError) {
         guard !files.isEmpty else { return }
+        let batch = try begin()
+        for file in files { try batch.stage(file) }
+        try batch.commit()
+    }
+
+    /// Starts a group commit whose files are staged one at a time, so that a large
+    /// cycle never holds all of its posts in memory.
+    public func begin() throws(ArchiveError) -> ArchiveBatch {
         try makeDirectory(temporaryDirectory)
         removeStaleTemporaryFiles()
-        var staged: [(temporary: String, final: String)] = []
-        staged.reserveCapacity(files.count)
-        defer {
-            for item in staged { unlink(item.temporary) }
-        }
-        let prefix = temporaryDirectory.path + "/\(getpid())-"
-        for (index, file) in files.enumerated() {
-            let final = try destination(of: file.relativePath)
-            let temporary = prefix + "\(index).tmp"
-            try writeFile(file.contents, to: temporary, naming: file.relativePath)
-            staged.append((temporary, final.path))
-        }
+        return ArchiveBatch(writer: self, prefix: temporaryDirectory.path + "/\(getpid())-")
+    }
+
+    /// Flushes the staged files, renames them into place and flushes their folders.
+    fileprivate func commit(_ staged: [(temporary: String, final: String)]) throws(ArchiveError) {
+        guard !staged.isEmpty else { return }
         try flushFileSystem(holding: temporaryDirectory.path, files: staged.map(\.temporary))
         var changedDirectories: Set<String> = []
-        var knownDirectories: Set<String> = []
         for item in staged {
             let directory = (item.final as NSString).deletingLastPathComponent
-            if knownDirectories.insert(directory).inserted {
+            if changedDirectories.insert(directory).inserted {
                 try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
             }
             guard rename(item.temporary, item.final) == 0 else {
                 throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
             }
-            changedDirectories.insert(directory)
         }
-        staged.removeAll()
         for directory in changedDirectories.sorted() { try syncDirectory(directory) }
     }
 
@@ -105,7 +104,7 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Writes a temporary file completely; it is flushed with the rest of the batch.
-    private func writeFile(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
+    fileprivate func writeFile(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ArchiveError(.io, "cannot create a temporary file for \(name) at \(path): \(errorText())")
@@ -126,7 +125,7 @@ public struct ArchiveWriter: Sendable {
         }
         // Start the write-back now, so the batch's one flush finds most of it done.
         // (Failure here is harmless: the flush still writes everything.)
-        if failure == nil { _ = finews_start_writeback(descriptor) }
+        // if failure == nil { _ = finews_start_writeback(descriptor) }
         if close(descriptor) != 0, failure == nil { failure = errorText() }
         if let failure {
             unlink(path)
@@ -177,3 +176,47 @@ public struct ArchiveWriter: Sendable {
 func errorText(_ code: Int32 = errno) -> String {
     String(cString: strerror(code))
 }
+
+/// One group commit in progress (see ``ArchiveWriter/begin()``): each staged file
+/// is written to its temporary file at once; ``commit()`` makes them all durable
+/// and visible. A batch dropped without a commit removes its temporary files.
+public final class ArchiveBatch {
+    private let writer: ArchiveWriter
+    private let prefix: String
+    private var staged: [(temporary: String, final: String)] = []
+    private var committed = false
+
+    fileprivate init(writer: ArchiveWriter, prefix: String) {
+        self.writer = writer
+        self.prefix = prefix
+    }
+
+    deinit {
+        if !committed { for item in staged { unlink(item.temporary) } }
+    }
+
+    /// The number of files staged so far.
+    public var count: Int { staged.count }
+
+    /// Writes `file` to its temporary file.
+    public func stage(_ file: ArchiveFile) throws(ArchiveError) {
+        let final = try writer.destination(of: file.relativePath)
+        let temporary = prefix + "\(staged.count).tmp"
+        try writer.writeFile(file.contents, to: temporary, naming: file.relativePath)
+        staged.append((temporary, final.path))
+    }
+
+    /// Flushes every staged file at once, renames each into place, flushes the
+    /// folders. Only after this returns may the files be recorded as written.
+    public func commit() throws(ArchiveError) {
+        defer {
+            committed = true
+            // Whatever was not renamed (after a failure) is removed.
+            for item in staged where access(item.temporary, F_OK) == 0 { unlink(item.temporary) }
+        }
+        try writer.commit(staged)
+    }
+}
+
+@available(*, unavailable)
+extension ArchiveBatch: Sendable {}

@@ -266,7 +266,7 @@ public struct RefreshCycle: Sendable {
                 timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
         }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
-        let collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: feedStates, state: state,
+        var collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: feedStates, state: state,
                                         options: options)
 
         var summary = RefreshSummary()
@@ -274,18 +274,45 @@ public struct RefreshCycle: Sendable {
         for feed in feeds {
             if case .success(let outcome) = collected.reads[feed.name] { candidates += outcome.candidates }
         }
+        // The reads' candidates are copied out; drop the originals so each entry's
+        // body can be freed as soon as its post is staged.
+        collected.reads = collected.reads.mapValues { read in
+            read.map { outcome in
+                var light = outcome
+                light.candidates = []
+                return light
+            }
+        }
         options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
                                           postsNew: collected.postsNewSoFar))
         let knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.knownCategories() }
         let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
         var batch = StateBatch()
-        var files: [ArchiveFile] = []
+        // Posts are staged (written to temporary files) one by one, so the cycle
+        // never holds every rendered post in memory; the commit follows below.
+        let writer = ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory)
+        let files: ArchiveBatch
+        do {
+            files = try writer.begin()
+        } catch {
+            throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
+        }
+        func stage(_ file: ArchiveFile) throws(RefreshError) {
+            do {
+                try files.stage(file)
+            } catch {
+                throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
+            }
+        }
         var codesThisCycle: Set<InfoCode> = []
         var categoryPages: [String: String] = [:]
         var categoryOrder: [String] = []
         var newByFeed: [String: Int] = [:]
         var updatedByFeed: [String: Int] = [:]
-        for candidate in candidates {
+        for index in candidates.indices {
+            let candidate = candidates[index]
+            // The entry (and its body) is not needed once its post is decided.
+            candidates[index].entry = FeedEntry()
             guard codesThisCycle.insert(candidate.infoCode).inserted else {
                 summary.duplicates += 1
                 continue
@@ -308,7 +335,7 @@ public struct RefreshCycle: Sendable {
                 summary.postsUpdated += 1
                 updatedByFeed[candidate.feed, default: 0] += 1
             }
-            files.append(ArchiveFile(relativePath: path, contents: contents))
+            try stage(ArchiveFile(relativePath: path, contents: contents))
             batch.posts.append((candidate.infoCode, candidate.feed,
                                 StoredPost(path: path, contentHash: hash, firstSeen: firstSeen)))
             if !knownCategories.contains(post.category), categoryPages[post.category] == nil {
@@ -321,7 +348,7 @@ public struct RefreshCycle: Sendable {
             batch.categories.append(category)
             // A page the user made or edited is never overwritten.
             if FileManager.default.fileExists(atPath: config.site.output.appendingPathComponent(path).path) { continue }
-            files.append(ArchiveFile(
+            try stage(ArchiveFile(
                 relativePath: path,
                 contents: Array(renderer.renderCategoryPage(category: category, tag: categoryPages[category] ?? category).utf8)))
         }
@@ -348,9 +375,8 @@ public struct RefreshCycle: Sendable {
             batch.feeds.append((feed.name, feedState))
         }
 
-        let writer = ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory)
         do {
-            try writer.write(files)
+            try files.commit()
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
@@ -392,7 +418,7 @@ public struct RefreshCycle: Sendable {
             feedState.lastModified = outcome.validators.lastModified
             if let bodyHash = outcome.bodyHash { feedState.bodyHash = bodyHash }
             if outcome.result == .fetched {
-                feedState.entryCount = outcome.candidates.count
+                feedState.entryCount = outcome.entryCount
                 feedState.hintTTL = outcome.ttl
                 feedState.hintSyndication = outcome.syndication
             }
@@ -508,6 +534,8 @@ public struct RefreshCycle: Sendable {
         var validators: Validators
         var bodyHash: String?
         var candidates: [Candidate]
+        /// How many entries the body held (kept when the candidates are handed on).
+        var entryCount = 0
         var httpStatus: Int?
         var cacheMaxAge: Int?
         /// The hints of a parsed body, in seconds.
@@ -551,7 +579,7 @@ public struct RefreshCycle: Sendable {
         }
         return .success(FeedOutcome(
             result: .fetched, validators: document.validators, bodyHash: bodyHash, candidates: candidates,
-            httpStatus: document.status, cacheMaxAge: result.cacheMaxAge,
+            entryCount: candidates.count, httpStatus: document.status, cacheMaxAge: result.cacheMaxAge,
             ttl: parsed.ttlMinutes.flatMap { $0 > 0 ? $0 * 60 : nil },
             syndication: ScheduleHints.syndicationSeconds(
                 periodSeconds: parsed.updatePeriod?.seconds, frequency: parsed.updateFrequency)))

@@ -2,6 +2,9 @@
 //
 //     WriteBenchmark [--posts N] [--folder DIR]
 //
+// With `--plain-like DIR`, only the plain loop runs, writing as many files of the
+// same sizes as DIR holds (a reference for scripts/bench-refresh).
+//
 // Renders N posts (default 50,000; bodies of 2–6 KB, Chinese and English) once,
 // then writes them (a) with ArchiveWriter — temporary files, one syncfs, renames,
 // folder flushes — into one fresh site, and (b) with a plain loop that writes each
@@ -13,15 +16,50 @@ import Foundation
 
 var count = 50_000
 var folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-write-bench-\(getpid())")
+var mirror: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--posts": count = arguments.popFirst().flatMap(Int.init) ?? count
     case "--folder": folder = URL(fileURLWithPath: arguments.popFirst() ?? folder.path)
+    case "--plain-like": mirror = arguments.popFirst()
     default:
         FileHandle.standardError.write(Data("usage: WriteBenchmark [--posts N] [--folder DIR]\n".utf8))
         exit(2)
     }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("WriteBenchmark: \(message)\n".utf8))
+    exit(1)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+if let mirror {
+    // The reference for a refresh: as many files of the same sizes, written plainly.
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: mirror)) ?? []
+    let sizes = names.compactMap { name -> Int? in
+        (try? FileManager.default.attributesOfItem(atPath: mirror + "/" + name)[.size] as? Int) ?? nil
+    }
+    let target = folder.appendingPathComponent("plain")
+    try? FileManager.default.removeItem(at: folder)
+    try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let contents = sizes.map { [UInt8](repeating: UInt8(ascii: "x"), count: $0) }
+    sync()
+    let clock = ContinuousClock()
+    let start = clock.now
+    for (index, data) in contents.enumerated() {
+        let descriptor = open(target.path + "/\(index).md", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { fail("cannot create a file in \(target.path)") }
+        _ = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    }
+    print(String(format: "plain write of %d files: %.3f s", contents.count, seconds(clock.now - start)))
+    exit(0)
 }
 
 let renderer = PostRenderer(baseURL: "//news.example.com", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current)
@@ -49,10 +87,6 @@ for index in 0..<count {
     files.append(ArchiveFile(relativePath: renderer.relativePath(for: post), contents: contents))
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 let durableRoot = folder.appendingPathComponent("durable")
 let plainRoot = folder.appendingPathComponent("plain")
 try? FileManager.default.removeItem(at: folder)
@@ -74,7 +108,7 @@ start = clock.now
 for file in files {
     let path = plainRoot.appendingPathComponent(file.relativePath).path
     let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { fatalError("cannot create \(path)") }
+    guard descriptor >= 0 else { fail("cannot create \(path)") }
     _ = file.contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     close(descriptor)
 }

@@ -170,7 +170,9 @@ struct DaemonTests {
             #expect(elapsed < .seconds(2), "stopping took \(elapsed)")
             #expect(site.posts().isEmpty)
             #expect(site.temporaryFiles().isEmpty)
-            #expect(daemon.stderr.contains("finews stopped"))
+            // stderr is read on another thread: give it a moment to reach the last line.
+            #expect(await waitUntil(timeout: .seconds(5)) { daemon.stderr.contains("finews stopped") },
+                    "stderr: \(daemon.stderr)")
             // The discarded check was not recorded: the feed is still due.
             let feed = try await site.status(of: "slow")
             #expect(feed["lastCheck"] is NSNull)
