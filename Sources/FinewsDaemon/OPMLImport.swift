@@ -1,4 +1,5 @@
 public import Foundation
+import FinewsArchive
 import Glibc
 
 /// Adds the feeds of an OPML list to feeds.conf as `[[feed]]` tables, appended to
@@ -82,8 +83,7 @@ public struct OPMLImport: Sendable {
     }
 
     private static func slug(_ text: String) -> String? {
-        let latin = text.applyingTransform(.toLatin, reverse: false)?.applyingTransform(.stripDiacritics, reverse: false)
-            ?? text
+        let latin = Transliteration.latin(text, using: .toLatin)
         var out = ""
         var pendingDash = false
         for scalar in latin.lowercased().unicodeScalars {
