@@ -53,7 +53,11 @@ public struct OPMLImport: Sendable {
             taken.insert(name)
             added.append(Added(name: name, url: outline.url, title: outline.title))
             var block = "[[feed]]\nname = \(Self.tomlString(name))\nurl = \(Self.tomlString(outline.url))\n"
-            if let title = outline.title, title != name { block += "tag = \(Self.tomlString(title))\n" }
+            if let title = outline.title, title != name {
+                // A brace in a tag starts a placeholder; a literal one is written twice.
+                let literal = title.replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
+                block += "tag = \(Self.tomlString(literal))\n"
+            }
             blocks.append(block)
         }
         guard !blocks.isEmpty else { return }
