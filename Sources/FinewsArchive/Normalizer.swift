@@ -4,8 +4,8 @@ public import FinewsParse
 /// Turns a feed's entries into posts: picks the richest body, sanitizes it,
 /// resolves relative URLs, chooses the title and the date (DESIGN.md §2).
 public struct Normalizer: Sendable {
-    /// Where the posts of one feed go.
-    public struct FeedSettings: Sendable {
+    /// Where a post goes: the category and tag of a feed, or of one entry.
+    public struct FeedSettings: Sendable, Hashable {
         /// The category slug for the feed's posts.
         public var category: String
         /// The tag for the feed's posts.
@@ -26,12 +26,20 @@ public struct Normalizer: Sendable {
         self.settings = settings
     }
 
-    /// The post for `entry`.
+    /// The post for `entry`, in the feed's category and tag.
     /// - Parameters:
     ///   - infoCode: the entry's code, from ``InfoCodeAssigner``.
     ///   - firstSeen: when finews first saw the story (stored, so it never changes).
     ///   - now: the current time; dates more than a day ahead of it are not trusted.
     public func post(for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date) -> Post {
+        post(for: entry, infoCode: infoCode, firstSeen: firstSeen, now: now, filedAs: settings)
+    }
+
+    /// The post for `entry` in the category and tag given, which ``FeedFiling``
+    /// chose for this entry (from its outlet, say) instead of the feed's.
+    public func post(
+        for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date, filedAs filing: FeedSettings
+    ) -> Post {
         let body = Self.withoutControlCharacters(self.body(for: entry))
         var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
         if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
@@ -39,7 +47,7 @@ public struct Normalizer: Sendable {
         var date = entry.published ?? entry.updated ?? firstSeen
         if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
         return Post(
-            infoCode: infoCode, title: title, date: date, category: settings.category, tag: settings.tag,
+            infoCode: infoCode, title: title, date: date, category: filing.category, tag: filing.tag,
             body: body, link: entry.link?.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

@@ -9,12 +9,50 @@ public struct StoredPost: Sendable, Hashable {
     public var contentHash: String
     /// When finews first saw the story.
     public var firstSeen: Date
+    /// The post's category as last written; nil for posts written before finews
+    /// recorded it (it is filled in when the story is next seen in its feed).
+    public var category: String?
 
     /// Creates a record.
-    public init(path: String, contentHash: String, firstSeen: Date) {
+    public init(path: String, contentHash: String, firstSeen: Date, category: String? = nil) {
         self.path = path
         self.contentHash = contentHash
         self.firstSeen = firstSeen
+        self.category = category
+    }
+}
+
+/// A category whose page finews has written.
+public struct StoredCategory: Sendable, Hashable {
+    /// The category, as in `category/<slug>.html`.
+    public var slug: String
+    /// The outlet whose name gave the slug; nil for a category written as plain
+    /// text in feeds.conf (and for categories recorded before finews kept outlets).
+    public var outlet: String?
+    /// The tag of the post that created the category: the page's title. Nil for
+    /// categories recorded before finews kept tags, until a post of theirs is seen again.
+    public var tag: String?
+
+    /// Creates a record.
+    public init(slug: String, outlet: String? = nil, tag: String? = nil) {
+        self.slug = slug
+        self.outlet = outlet
+        self.tag = tag
+    }
+}
+
+/// How many posts were written into a category from a feed.
+public struct CategoryCount: Sendable, Hashable {
+    /// Nil for posts written before finews recorded their category.
+    public var category: String?
+    public var feed: String
+    public var posts: Int
+
+    /// Creates a count.
+    public init(category: String?, feed: String, posts: Int) {
+        self.category = category
+        self.feed = feed
+        self.posts = posts
     }
 }
 
@@ -84,8 +122,13 @@ public struct FeedState: Sendable, Hashable {
 public struct StateBatch: Sendable {
     /// Posts written (new or rewritten), by infoCode.
     public var posts: [(infoCode: InfoCode, feed: String, post: StoredPost)] = []
-    /// Categories whose page now exists.
-    public var categories: [String] = []
+    /// Categories whose page now exists, and known categories whose missing
+    /// outlet or tag is now known (stored fields are never replaced).
+    public var categories: [StoredCategory] = []
+    /// Outlet slugs assigned or changed this cycle (``SlugRegistry/changes``).
+    public var slugs: [(text: String, slug: String)] = []
+    /// The category of posts that were not rewritten, where the stored one differs.
+    public var postCategories: [(infoCode: InfoCode, category: String)] = []
     /// Feed states to store, by feed name.
     public var feeds: [(name: String, state: FeedState)] = []
 
@@ -94,7 +137,7 @@ public struct StateBatch: Sendable {
 }
 
 /// The SQLite database under `.finews/` (DESIGN.md §3): seen infoCodes, feed
-/// validators and categories. Seen codes outlive the deletion of post files.
+/// validators, categories and outlet slugs. Seen codes outlive the deletion of post files.
 public final class StateStore: Sendable {
     private let database: DatabaseQueue
 
@@ -179,6 +222,21 @@ public final class StateStore: Sendable {
                 table.add(column: "intervalReason", .text)
             }
         }
+        // Category and tag per story (templates, `|slug`): each outlet's slug, each
+        // category's outlet and page title, each post's category for `finews status`.
+        migrator.registerMigration("v3") { db in
+            try db.create(table: "slug") { table in
+                table.primaryKey("text", .text)
+                table.column("slug", .text).notNull()
+            }
+            try db.alter(table: "category") { table in
+                table.add(column: "outlet", .text)
+                table.add(column: "tag", .text)
+            }
+            try db.alter(table: "post") { table in
+                table.add(column: "category", .text)
+            }
+        }
         return migrator
     }
 
@@ -190,13 +248,14 @@ public final class StateStore: Sendable {
             for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT infoCode, path, contentHash, firstSeen FROM post WHERE infoCode IN (\(placeholders))",
+                    db,
+                    sql: "SELECT infoCode, path, contentHash, firstSeen, category FROM post WHERE infoCode IN (\(placeholders))",
                     arguments: StatementArguments(chunk.map(\.value)))
                 for row in rows {
                     guard let code = InfoCode(row["infoCode"]) else { continue }
                     result[code] = StoredPost(
                         path: row["path"], contentHash: row["contentHash"],
-                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]))
+                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]), category: row["category"])
                 }
             }
             return result
@@ -257,6 +316,35 @@ public final class StateStore: Sendable {
         try await read { db in Set(try String.fetchAll(db, sql: "SELECT slug FROM category")) }
     }
 
+    /// Every category whose page has been written, by slug.
+    public func categories() async throws(ArchiveError) -> [String: StoredCategory] {
+        try await read { db in
+            var result: [String: StoredCategory] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT slug, outlet, tag FROM category") {
+                let slug: String = row["slug"]
+                result[slug] = StoredCategory(slug: slug, outlet: row["outlet"], tag: row["tag"])
+            }
+            return result
+        }
+    }
+
+    /// Posts written, counted by category and feed.
+    public func categoryCounts() async throws(ArchiveError) -> [CategoryCount] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT category, feed, COUNT(*) AS posts FROM post GROUP BY category, feed")
+                .map { row in CategoryCount(category: row["category"], feed: row["feed"], posts: row["posts"]) }
+        }
+    }
+
+    /// The stored slug of every outlet, by its normalized name (``SlugRegistry/key(_:)``).
+    public func slugs() async throws(ArchiveError) -> [String: String] {
+        try await read { db in
+            var result: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT text, slug FROM slug") { result[row["text"]] = row["slug"] }
+            return result
+        }
+    }
+
     /// Records a cycle's results in one transaction.
     public func commit(_ batch: StateBatch) async throws(ArchiveError) {
         do {
@@ -264,14 +352,29 @@ public final class StateStore: Sendable {
                 for item in batch.posts {
                     try db.execute(
                         sql: """
-                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen) VALUES (?, ?, ?, ?, ?)
-                            ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash
+                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category) VALUES (?, ?, ?, ?, ?, ?)
+                            ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
+                                category = excluded.category
                             """,
                         arguments: [item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
-                                    item.post.firstSeen.timeIntervalSince1970])
+                                    item.post.firstSeen.timeIntervalSince1970, item.post.category])
                 }
-                for slug in batch.categories {
-                    try db.execute(sql: "INSERT OR IGNORE INTO category (slug) VALUES (?)", arguments: [slug])
+                for item in batch.postCategories {
+                    try db.execute(sql: "UPDATE post SET category = ? WHERE infoCode = ?",
+                                   arguments: [item.category, item.infoCode.value])
+                }
+                for category in batch.categories {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO category (slug, outlet, tag) VALUES (?, ?, ?)
+                            ON CONFLICT(slug) DO UPDATE SET outlet = coalesce(category.outlet, excluded.outlet),
+                                tag = coalesce(category.tag, excluded.tag)
+                            """,
+                        arguments: [category.slug, category.outlet, category.tag])
+                }
+                for item in batch.slugs {
+                    try db.execute(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)",
+                                   arguments: [item.text, item.slug])
                 }
                 for (name, state) in batch.feeds {
                     try db.execute(

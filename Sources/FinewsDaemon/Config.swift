@@ -1,4 +1,5 @@
 public import Foundation
+public import FinewsArchive
 
 /// The validated contents of feeds.conf (DESIGN.md §4).
 public struct Config: Sendable {
@@ -47,8 +48,12 @@ public struct Config: Sendable {
         public var url: String
         /// The URL as written in the file, for messages.
         public var urlAsWritten: String
+        /// The tag and category as written (templates included).
         public var tag: String
         public var category: String
+        /// The tag and category, parsed: plain text or placeholders filled per entry.
+        public var tagTemplate: FilingTemplate
+        public var categoryTemplate: FilingTemplate
         public var interval: Int?
         /// Per-feed override of `[schedule] respect_hints`.
         public var respectHints: Bool?
@@ -59,6 +64,11 @@ public struct Config: Sendable {
         public var infocodePattern: String?
         /// The line of the `[[feed]]` header, for messages.
         public var line: Int
+
+        /// Where the feed's posts go, entry by entry.
+        public var filing: FeedFiling {
+            FeedFiling(feedName: name, category: categoryTemplate, tag: tagTemplate)
+        }
     }
 
     /// The file the configuration was read from.
@@ -67,6 +77,9 @@ public struct Config: Sendable {
     public var fetch: Fetch
     public var schedule: Schedule
     public var feeds: [Feed]
+    /// The `[slugs]` table: an outlet's name (normalized with ``SlugRegistry/key(_:)``)
+    /// to the slug it must have, so that existing URLs are kept.
+    public var slugOverrides: [String: String] = [:]
     /// The scheduling settings of `feed`: its own interval and hint setting over the `[schedule]` ones.
     public func scheduleSettings(for feed: Feed) -> SchedulePolicy.Settings {
         SchedulePolicy.Settings(
@@ -162,10 +175,11 @@ private struct ConfigReader {
     static let scheduleKeys = ["interval", "max_backoff", "min_interval", "respect_hints"]
     static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
                            "max_size", "infocode_pattern"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
-        for entry in root.entries where !["site", "fetch", "schedule", "feed"].contains(entry.key) {
-            unknown(entry.key, line: entry.keyLine, context: "at the top level", known: ["site", "fetch", "schedule", "feed"])
+        for entry in root.entries where !Self.tables.contains(entry.key) {
+            unknown(entry.key, line: entry.keyLine, context: "at the top level", known: Self.tables)
         }
         let siteTable = table(root, "site")
         let fetchTable = table(root, "fetch")
@@ -249,7 +263,35 @@ private struct ConfigReader {
                 }
             }
         }
-        return Config(file: configFile, site: site, fetch: fetch, schedule: schedule, feeds: feeds)
+        var config = Config(file: configFile, site: site, fetch: fetch, schedule: schedule, feeds: feeds)
+        config.slugOverrides = readSlugs(table(root, "slugs"))
+        return config
+    }
+
+    /// `[slugs]`: `"漯河日报" = "taheribao"`, one outlet per key.
+    private mutating func readSlugs(_ table: TOMLTable?) -> [String: String] {
+        guard let table else { return [:] }
+        var overrides: [String: String] = [:]
+        var lines: [String: Int] = [:]
+        for entry in table.entries {
+            guard case .string(let slug) = entry.value.kind else {
+                problem(entry.keyLine, "the slug of '\(entry.key)' in [slugs] must be a string, not \(entry.value.typeName)")
+                continue
+            }
+            let outlet = SlugRegistry.key(entry.key)
+            if outlet.isEmpty {
+                problem(entry.keyLine, "an outlet name in [slugs] must not be empty")
+            } else if !Slug.isValidOverride(slug) {
+                problem(entry.keyLine, "the slug '\(slug)' of '\(entry.key)' in [slugs] must be 1 to \(Slug.maximumLength) "
+                    + "letters, digits, '_' and '-' (it names a file)")
+            } else if let first = lines[outlet] {
+                problem(entry.keyLine, "'\(entry.key)' in [slugs] names the same outlet as line \(first)")
+            } else {
+                overrides[outlet] = slug
+                lines[outlet] = entry.keyLine
+            }
+        }
+        return overrides
     }
 
     private mutating func readFeed(_ table: TOMLTable) -> Config.Feed? {
@@ -271,11 +313,17 @@ private struct ConfigReader {
         }
         let urlLine = table.entry("url")?.keyLine ?? table.line
         guard let url = resolveURL(urlText, line: urlLine, label: label) else { return nil }
-        let category = string(table, "category") ?? name
-        if !Self.isSafeName(category) {
-            problem(table.entry("category")?.keyLine ?? table.line,
-                    "category '\(category)' in \(label) may only hold letters, digits, '_' and '-' (it names a file)")
+        let categoryText = string(table, "category")
+        let categoryLine = table.entry("category")?.keyLine ?? table.line
+        var categoryTemplate = FilingTemplate(plain: name)
+        if let categoryText, let parsed = template(categoryText, key: "category", line: categoryLine, label: label) {
+            checkCategory(parsed, written: categoryText, name: name, line: categoryLine, label: label)
+            categoryTemplate = parsed
         }
+        let tagText = string(table, "tag")
+        let tagTemplate = tagText.flatMap {
+            template($0, key: "tag", line: table.entry("tag")?.keyLine ?? table.line, label: label)
+        } ?? FilingTemplate(plain: name)
         let pattern = string(table, "infocode_pattern")
         if let pattern {
             do {
@@ -295,10 +343,86 @@ private struct ConfigReader {
                           minInterval: minInterval)
         }
         return Config.Feed(
-            name: name, url: url, urlAsWritten: urlText, tag: string(table, "tag") ?? name, category: category,
-            interval: interval, respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
+            name: name, url: url, urlAsWritten: urlText, tag: tagText ?? name, category: categoryText ?? name,
+            tagTemplate: tagTemplate, categoryTemplate: categoryTemplate, interval: interval,
+            respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
             timeout: duration(table, "timeout"), maxSize: size(table, "max_size"), infocodePattern: pattern,
             line: table.line)
+    }
+
+    /// The `tag` or `category` of a feed, parsed; nil, with the problem recorded, when it has a mistake.
+    private mutating func template(_ text: String, key: String, line: Int, label: String) -> FilingTemplate? {
+        do {
+            return try FilingTemplate(parsing: text)
+        } catch {
+            problem(line, Self.templateMessage(error, key: key, label: label))
+            return nil
+        }
+    }
+
+    /// A template problem in words, with the likely fix.
+    static func templateMessage(_ error: FilingTemplate.ParseError, key: String, label: String) -> String {
+        let place = "in \(key) of \(label)"
+        switch error.code {
+        case .unknownPlaceholder:
+            var message = "unknown placeholder '\(error.written)' \(place)"
+            let names = FilingTemplate.Placeholder.allCases.map(\.rawValue)
+            if !error.name.isEmpty, let suggestion = closest(to: error.name, in: names),
+               let range = error.written.range(of: error.name) {
+                message += " — did you mean '\(error.written.replacingCharacters(in: range, with: suggestion))'?"
+            } else {
+                message += "; use " + names.map { "{\($0)}" }.joined(separator: ", ")
+            }
+            return message
+        case .unknownFilter:
+            var message = "unknown filter '|\(error.name)' in '\(error.written)' \(place)"
+            let names = FilingTemplate.Filter.allCases.map(\.rawValue)
+            if let suggestion = closest(to: error.name, in: names) {
+                message += " — did you mean '|\(suggestion)'?"
+            } else {
+                message += "; the filter is " + names.map { "|\($0)" }.joined(separator: ", ")
+            }
+            return message
+        case .tooManyFilters:
+            return "'\(error.written)' \(place) has more than one filter; a placeholder takes one"
+        case .unclosedBrace:
+            return "'{' without '}' in '\(error.written)' \(place); write {{ for a literal brace"
+        case .strayClosingBrace:
+            return "'}' without '{' \(place); write }} for a literal brace"
+        }
+    }
+
+    /// A category names a file: its text must be `[A-Za-z0-9_-]` and every value
+    /// in it must go through `|slug`, except `{feed}` (names are already safe).
+    private mutating func checkCategory(
+        _ template: FilingTemplate, written: String, name: String, line: Int, label: String
+    ) {
+        if let plain = template.plainText {
+            if !Self.isSafeName(plain) {
+                problem(line, "category '\(written)' in \(label) may only hold letters, digits, '_' and '-' (it names a file)")
+            }
+            return
+        }
+        let literal = template.literalText
+        if !literal.isEmpty, !Self.isSafeName(literal) {
+            problem(line, "category '\(written)' in \(label) may only hold letters, digits, '_' and '-' "
+                + "around its placeholders (it names a file)")
+        }
+        var longest = literal.utf8.count
+        for (placeholder, filter) in template.placeholders {
+            if filter == .slug {
+                longest += Slug.maximumLength
+            } else if placeholder == .feed {
+                longest += name.utf8.count
+            } else {
+                problem(line, "'{\(placeholder.rawValue)}' in category of \(label) needs |slug, since a category names "
+                    + "a file: write '{\(placeholder.rawValue)|slug}'")
+            }
+        }
+        if longest > 200 {
+            problem(line, "category '\(written)' in \(label) can be up to \(longest) characters long; "
+                + "a category names a file, keep it within 200")
+        }
     }
 
     private mutating func resolveURL(_ text: String, line: Int, label: String) -> String? {

@@ -103,7 +103,8 @@ public enum OPML {
                 skipped.append(feed.name)
                 continue
             }
-            let title = escape(feed.tag)
+            // A tag made per entry ({source}新闻) is no title for the whole feed.
+            let title = escape(feed.tagTemplate.plainText ?? feed.name)
             xml += "    <outline text=\"\(title)\" title=\"\(title)\" type=\"rss\" xmlUrl=\"\(escape(feed.url))\"/>\n"
         }
         xml += "  </body>\n</opml>\n"

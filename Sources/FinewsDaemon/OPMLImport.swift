@@ -1,4 +1,5 @@
 public import Foundation
+import FinewsArchive
 import Glibc
 
 /// Adds the feeds of an OPML list to feeds.conf as `[[feed]]` tables, appended to
@@ -52,7 +53,11 @@ public struct OPMLImport: Sendable {
             taken.insert(name)
             added.append(Added(name: name, url: outline.url, title: outline.title))
             var block = "[[feed]]\nname = \(Self.tomlString(name))\nurl = \(Self.tomlString(outline.url))\n"
-            if let title = outline.title, title != name { block += "tag = \(Self.tomlString(title))\n" }
+            if let title = outline.title, title != name {
+                // A brace in a tag starts a placeholder; a literal one is written twice.
+                let literal = title.replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
+                block += "tag = \(Self.tomlString(literal))\n"
+            }
             blocks.append(block)
         }
         guard !blocks.isEmpty else { return }
@@ -82,8 +87,7 @@ public struct OPMLImport: Sendable {
     }
 
     private static func slug(_ text: String) -> String? {
-        let latin = text.applyingTransform(.toLatin, reverse: false)?.applyingTransform(.stripDiacritics, reverse: false)
-            ?? text
+        let latin = Transliteration.latin(text, using: .toLatin)
         var out = ""
         var pendingDash = false
         for scalar in latin.lowercased().unicodeScalars {

@@ -285,7 +285,8 @@ public struct RefreshCycle: Sendable {
         }
         options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
                                           postsNew: collected.postsNewSoFar))
-        let knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.knownCategories() }
+        var knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.categories() }
+        var slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
         let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
         var batch = StateBatch()
         // Posts are staged (written to temporary files) one by one, so the cycle
@@ -305,8 +306,7 @@ public struct RefreshCycle: Sendable {
             }
         }
         var codesThisCycle: Set<InfoCode> = []
-        var categoryPages: [String: String] = [:]
-        var categoryOrder: [String] = []
+        var newCategories: [StoredCategory] = []
         var newByFeed: [String: Int] = [:]
         var updatedByFeed: [String: Int] = [:]
         for index in candidates.indices {
@@ -319,11 +319,22 @@ public struct RefreshCycle: Sendable {
             }
             let previous = collected.stored[candidate.infoCode]
             let firstSeen = previous?.firstSeen ?? cycleTime
+            let filed = candidate.filing.filed(candidate.entry, feedTitle: candidate.feedTitle, slugs: &slugs)
             let post = candidate.normalizer.post(
-                for: candidate.entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime)
+                for: candidate.entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime,
+                filedAs: filed.settings)
+            // Categories recorded before finews kept outlets and tags learn them from their posts.
+            if var known = knownCategories[post.category],
+               known.tag == nil || (known.outlet == nil && filed.outlet != nil) {
+                known.tag = known.tag ?? post.tag
+                known.outlet = known.outlet ?? filed.outlet
+                knownCategories[post.category] = known
+                batch.categories.append(known)
+            }
             let contents = Array(renderer.render(post).utf8)
             let hash = ContentHash.of(contents)
             if let previous, previous.contentHash == hash {
+                if previous.category != post.category { batch.postCategories.append((candidate.infoCode, post.category)) }
                 summary.duplicates += 1
                 continue
             }
@@ -337,21 +348,24 @@ public struct RefreshCycle: Sendable {
             }
             try stage(ArchiveFile(relativePath: path, contents: contents))
             batch.posts.append((candidate.infoCode, candidate.feed,
-                                StoredPost(path: path, contentHash: hash, firstSeen: firstSeen)))
-            if !knownCategories.contains(post.category), categoryPages[post.category] == nil {
-                categoryPages[post.category] = post.tag
-                categoryOrder.append(post.category)
+                                StoredPost(path: path, contentHash: hash, firstSeen: firstSeen, category: post.category)))
+            if knownCategories[post.category] == nil {
+                // The first post of a new category gives its page's title.
+                let category = StoredCategory(slug: post.category, outlet: filed.outlet, tag: post.tag)
+                knownCategories[post.category] = category
+                newCategories.append(category)
             }
         }
-        for category in categoryOrder {
-            let path = renderer.categoryPagePath(for: category)
+        for category in newCategories {
+            let path = renderer.categoryPagePath(for: category.slug)
             batch.categories.append(category)
             // A page the user made or edited is never overwritten.
             if FileManager.default.fileExists(atPath: config.site.output.appendingPathComponent(path).path) { continue }
             try stage(ArchiveFile(
                 relativePath: path,
-                contents: Array(renderer.renderCategoryPage(category: category, tag: categoryPages[category] ?? category).utf8)))
+                contents: Array(renderer.renderCategoryPage(category: category.slug, tag: category.tag ?? category.slug).utf8)))
         }
+        batch.slugs = slugs.changes
 
         for feed in feeds {
             let (feedState, report) = record(
@@ -382,6 +396,20 @@ public struct RefreshCycle: Sendable {
         }
         try await stateCall { () async throws(ArchiveError) in try await state.commit(batch) }
         return summary
+    }
+
+    /// The outlets' slugs as stored, with the `[slugs]` overrides and the names a new
+    /// slug must not take: existing categories, plain categories in feeds.conf, and
+    /// the names that templated feeds fall back to.
+    private func slugRegistry(
+        state: StateStore, knownCategories: some Sequence<String>
+    ) async throws(RefreshError) -> SlugRegistry {
+        let stored = try await stateCall { () async throws(ArchiveError) in try await state.slugs() }
+        var reserved = Set(knownCategories)
+        for feed in config.feeds {
+            reserved.insert(feed.categoryTemplate.plainText ?? feed.name)
+        }
+        return SlugRegistry(stored: stored, overrides: config.slugOverrides, reserved: reserved)
     }
 
     /// The state to store for `feed` after this cycle, and the report on it.
@@ -527,6 +555,10 @@ public struct RefreshCycle: Sendable {
         var infoCode: InfoCode
         var entry: FeedEntry
         var normalizer: Normalizer
+        /// The feed's category and tag templates.
+        var filing: FeedFiling
+        /// The feed document's title, for `{source}` when an entry names no outlet.
+        var feedTitle: String?
     }
 
     private struct FeedOutcome: Sendable {
@@ -573,9 +605,12 @@ public struct RefreshCycle: Sendable {
         // back whole once the publisher serves the full feed.
         let entries = parsed.entries.filter(\.isComplete)
         let codes = InfoCodeAssigner(feedName: feed.name, pattern: feed.infocodePattern).assign(entries)
-        let normalizer = Normalizer(settings: .init(category: feed.category, tag: feed.tag))
+        let filing = feed.filing
+        // Each entry's category and tag come from `filing`; these are only the feed's defaults.
+        let normalizer = Normalizer(settings: .init(category: feed.name, tag: feed.name))
         let candidates = zip(entries, codes).map { entry, code in
-            Candidate(feed: feed.name, infoCode: code, entry: entry, normalizer: normalizer)
+            Candidate(feed: feed.name, infoCode: code, entry: entry, normalizer: normalizer, filing: filing,
+                      feedTitle: parsed.title)
         }
         return .success(FeedOutcome(
             result: .fetched, validators: document.validators, bodyHash: bodyHash, candidates: candidates,

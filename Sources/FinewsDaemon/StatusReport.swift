@@ -3,7 +3,8 @@ import FinewsArchive
 
 /// What `finews status` shows: per feed, its effective interval and why, the last
 /// check and its result, errors in a row, the next check and the posts written; then
-/// totals. Read from the state database only: no fetching, no lock.
+/// totals; then each category with its outlet, tag and posts. Read from the state
+/// database only: no fetching, no lock.
 public struct StatusReport: Sendable, Codable, Hashable {
     /// One feed's line.
     public struct Feed: Sendable, Codable, Hashable {
@@ -37,25 +38,45 @@ public struct StatusReport: Sendable, Codable, Hashable {
         public var nextCheck: Date?
     }
 
+    /// One category's line.
+    public struct Category: Sendable, Codable, Hashable {
+        /// The category, as in `category/<slug>.html`.
+        public var slug: String
+        /// The outlet whose name gave the slug; nil for a plain category of feeds.conf.
+        public var outlet: String?
+        /// The tag that titles the category's page; nil when not known yet.
+        public var tag: String?
+        public var posts: Int
+    }
+
     public var feeds: [Feed]
     public var totals: Totals
+    /// Every category with a page, by slug.
+    public var categories: [Category] = []
 
     /// Reads the state of every configured feed.
     /// - Throws: ``RefreshError`` `.state` when the database cannot be read.
     public static func load(config: Config) async throws(RefreshError) -> StatusReport {
         var states: [String: FeedState] = [:]
+        var categories: [String: StoredCategory] = [:]
+        var counts: [CategoryCount] = []
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
+                categories = try await store.categories()
+                counts = try await store.categoryCounts()
             }
         } catch {
             throw RefreshError(.state, error.message)
         }
-        return make(config: config, states: states)
+        return make(config: config, states: states, categories: categories, counts: counts)
     }
 
-    /// The report for `config` given the stored `states`.
-    static func make(config: Config, states: [String: FeedState]) -> StatusReport {
+    /// The report for `config` given the stored `states`, categories and post counts.
+    static func make(
+        config: Config, states: [String: FeedState], categories: [String: StoredCategory] = [:],
+        counts: [CategoryCount] = []
+    ) -> StatusReport {
         var feeds: [Feed] = []
         for feed in config.feeds {
             let state = states[feed.name]
@@ -80,7 +101,33 @@ public struct StatusReport: Sendable, Codable, Hashable {
             failing: feeds.filter { $0.consecutiveErrors > 0 }.count, neverChecked: neverChecked,
             postsWritten: feeds.reduce(0) { $0 + $1.postsWritten },
             nextCheck: neverChecked > 0 ? nil : feeds.compactMap(\.nextCheck).min())
-        return StatusReport(feeds: feeds, totals: totals)
+        return StatusReport(
+            feeds: feeds, totals: totals, categories: Self.categories(config: config, stored: categories, counts: counts))
+    }
+
+    /// The category lines, sorted by slug. Posts written before finews recorded
+    /// their category count for their feed's category when it is plain text; a
+    /// tag not recorded yet is the tag of a plain feed with that category.
+    private static func categories(
+        config: Config, stored: [String: StoredCategory], counts: [CategoryCount]
+    ) -> [Category] {
+        var plainCategory: [String: String] = [:]
+        var plainTag: [String: String] = [:]
+        for feed in config.feeds {
+            guard let category = feed.categoryTemplate.plainText else { continue }
+            plainCategory[feed.name] = category
+            if plainTag[category] == nil, let tag = feed.tagTemplate.plainText { plainTag[category] = tag }
+        }
+        var posts: [String: Int] = [:]
+        for count in counts {
+            guard let category = count.category ?? plainCategory[count.feed] else { continue }
+            posts[category, default: 0] += count.posts
+        }
+        let slugs = Set(stored.keys).union(posts.keys)
+        return slugs.sorted { ($0.lowercased(), $0) < ($1.lowercased(), $1) }.map { slug in
+            Category(slug: slug, outlet: stored[slug]?.outlet, tag: stored[slug]?.tag ?? plainTag[slug],
+                     posts: posts[slug] ?? 0)
+        }
     }
 
     /// The report as JSON: keys sorted, dates in RFC 3339 (UTC), absent values as null.
@@ -125,7 +172,38 @@ public struct StatusReport: Sendable, Codable, Hashable {
             total += "; next check " + (totals.nextCheck.map { Self.until($0, now: now) } ?? "now")
         }
         lines.append(total)
+        if !categories.isEmpty {
+            lines.append("")
+            lines += categoryTable()
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// The categories as table lines. Columns are padded by display width, so that
+    /// Chinese names (two columns each on a terminal) line up.
+    private func categoryTable() -> [String] {
+        let header = ["CATEGORY", "OUTLET", "TAG", "POSTS"]
+        let rows = [header] + categories.map { [$0.slug, $0.outlet ?? "-", $0.tag ?? "-", "\($0.posts)"] }
+        let widths = header.indices.map { column in rows.map { Self.displayWidth($0[column]) }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - Self.displayWidth(cell))
+            }.joined(separator: "  ")
+        }
+    }
+
+    /// Terminal columns `text` takes: two for East Asian wide and full-width
+    /// characters (Han, kana, Hangul, full-width forms), one for the others.
+    static func displayWidth(_ text: String) -> Int {
+        text.reduce(0) { width, character in
+            guard let scalar = character.unicodeScalars.first else { return width }
+            let wide: [ClosedRange<UInt32>] = [
+                0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+                0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+                0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x3FFFD,
+            ]
+            return width + (wide.contains { $0.contains(scalar.value) } ? 2 : 1)
+        }
     }
 
     private static func result(_ feed: Feed) -> String {
@@ -171,9 +249,10 @@ private struct JSONForm: Encodable {
     }
 
     enum Keys: String, CodingKey {
-        case feeds, totals
+        case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
              retryAfter, nextCheck, postsWritten, ok, failing, neverChecked
+        case slug, outlet, tag, posts
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -201,5 +280,13 @@ private struct JSONForm: Encodable {
         try totals.encode(report.totals.neverChecked, forKey: .neverChecked)
         try totals.encode(report.totals.postsWritten, forKey: .postsWritten)
         try totals.encode(report.totals.nextCheck, forKey: .nextCheck)
+        var categories = root.nestedUnkeyedContainer(forKey: .categories)
+        for category in report.categories {
+            var item = categories.nestedContainer(keyedBy: Keys.self)
+            try item.encode(category.slug, forKey: .slug)
+            try item.encode(category.outlet, forKey: .outlet)
+            try item.encode(category.tag, forKey: .tag)
+            try item.encode(category.posts, forKey: .posts)
+        }
     }
 }

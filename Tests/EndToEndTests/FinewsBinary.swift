@@ -74,13 +74,14 @@ private final class DataBox: @unchecked Sendable {
     var data = Data()
 }
 
-/// A fresh folder holding a copy of the seed fixtures, removed afterwards.
+/// A fresh folder holding a copy of the seed fixtures (or of another fixture
+/// folder), removed afterwards.
 final class SeedSite {
     let folder: URL
 
-    init() throws {
+    init(fixture: String = "seed") throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-e2e-\(UUID().uuidString)")
-        let seed = try #require(Bundle.module.url(forResource: "Fixtures/seed", withExtension: nil))
+        let seed = try #require(Bundle.module.url(forResource: "Fixtures/\(fixture)", withExtension: nil))
         try FileManager.default.copyItem(at: seed, to: folder)
     }
 

@@ -65,7 +65,7 @@ struct ArchiveStorageTests {
             let store = try StateStore(directory: folder.url)
             var batch = StateBatch()
             batch.posts.append((code, "feed", StoredPost(path: "_posts/x.md", contentHash: "h", firstSeen: Date(timeIntervalSince1970: 5))))
-            batch.categories.append("cat")
+            batch.categories.append(StoredCategory(slug: "cat"))
             batch.feeds.append(("feed", FeedState(etag: "\"e\"", lastModified: "lm", bodyHash: "b", entryCount: 3)))
             try await store.commit(batch)
         }
@@ -77,6 +77,43 @@ struct ArchiveStorageTests {
         #expect(feed.etag == "\"e\"")
         #expect(feed.entryCount == 3)
         #expect(try await reopened.seenCount() == 1)
+    }
+
+    @Test("Categories with outlet and tag, post categories and counts (migration v3) survive reopening")
+    func categoryStateRoundTrip() async throws {
+        let folder = try TemporaryFolder()
+        let first = try #require(InfoCode("AGG001"))
+        let second = try #require(InfoCode("AGG002"))
+        let legacy = try #require(InfoCode("OLD1"))
+        do {
+            let store = try StateStore(directory: folder.url)
+            var batch = StateBatch()
+            let seen = Date(timeIntervalSince1970: 5)
+            batch.posts.append((first, "agg", StoredPost(path: "_posts/a.md", contentHash: "h", firstSeen: seen, category: "taheribao")))
+            batch.posts.append((second, "agg", StoredPost(path: "_posts/b.md", contentHash: "h", firstSeen: seen, category: "36ke")))
+            batch.posts.append((legacy, "plain", StoredPost(path: "_posts/c.md", contentHash: "h", firstSeen: seen)))
+            batch.categories = [StoredCategory(slug: "taheribao", outlet: "漯河日报", tag: "漯河日报新闻"),
+                                StoredCategory(slug: "36ke", outlet: "36氪", tag: "36氪新闻"), StoredCategory(slug: "plain")]
+            try await store.commit(batch)
+            // Known categories only learn what they lacked; posts learn their category.
+            var later = StateBatch()
+            later.categories = [StoredCategory(slug: "taheribao", outlet: "other", tag: "other"),
+                                StoredCategory(slug: "plain", tag: "Plain news")]
+            later.postCategories = [(second, "Windzixun")]
+            try await store.commit(later)
+        }
+        let reopened = try #require(try StateStore(readingFrom: folder.url))
+        #expect(try await reopened.categories() == [
+            "taheribao": StoredCategory(slug: "taheribao", outlet: "漯河日报", tag: "漯河日报新闻"),
+            "36ke": StoredCategory(slug: "36ke", outlet: "36氪", tag: "36氪新闻"),
+            "plain": StoredCategory(slug: "plain", tag: "Plain news"),
+        ])
+        #expect(Set(try await reopened.categoryCounts()) == [
+            CategoryCount(category: "taheribao", feed: "agg", posts: 1),
+            CategoryCount(category: "Windzixun", feed: "agg", posts: 1),
+            CategoryCount(category: nil, feed: "plain", posts: 1),
+        ])
+        #expect(try await reopened.posts(for: [first])[first]?.category == "taheribao")
     }
 
     @Test("The scheduler's fields (migration v2) survive reopening, also read-only")

@@ -81,6 +81,75 @@ struct ConfigTests {
         #expect(found.first?.hasPrefix(expectedPrefix) == true, "got \(found)")
     }
 
+    @Test("Category and tag templates are parsed once, at load; plain strings stay plain")
+    func templates() throws {
+        let config = try parse("""
+            [slugs]
+            "漯河日报" = "taheribao"
+            " 21世纪  经济报道 " = "21jingji"
+
+            [[feed]]
+            name = "agg"
+            url = "agg.xml"
+            category = "{source|slug}"
+            tag = "{source}新闻"
+
+            [[feed]]
+            name = "plain"
+            url = "rss.xml"
+            tag = "Hostile {{ site.title }}"
+            """)
+        let agg = try #require(config.feeds.first)
+        #expect(agg.category == "{source|slug}")
+        #expect(agg.categoryTemplate.parts == [.value(.source, filter: .slug)])
+        #expect(agg.tagTemplate.parts == [.value(.source, filter: nil), .text("新闻")])
+        let plain = try #require(config.feeds.last)
+        #expect(plain.categoryTemplate.plainText == "plain")
+        #expect(plain.tagTemplate.plainText == "Hostile { site.title }")
+        #expect(config.slugOverrides == ["漯河日报": "taheribao", "21世纪 经济报道": "21jingji"])
+    }
+
+    @Test("Template mistakes name the line, the key and the feed, with the likely fix", arguments: [
+        ("category = \"{sorce}\"",
+         "feeds.conf:4: unknown placeholder '{sorce}' in category of [[feed]] 'agg' — did you mean '{source}'?"),
+        ("category = \"{sorce|slug}\"",
+         "feeds.conf:4: unknown placeholder '{sorce|slug}' in category of [[feed]] 'agg' — did you mean '{source|slug}'?"),
+        ("tag = \"{outlet}新闻\"",
+         "feeds.conf:4: unknown placeholder '{outlet}' in tag of [[feed]] 'agg'; use {source}, {author}, {feed}"),
+        ("tag = \"{source|slgu}\"",
+         "feeds.conf:4: unknown filter '|slgu' in '{source|slgu}' in tag of [[feed]] 'agg' — did you mean '|slug'?"),
+        ("tag = \"{source|upper}\"",
+         "feeds.conf:4: unknown filter '|upper' in '{source|upper}' in tag of [[feed]] 'agg'; the filter is |slug"),
+        ("tag = \"{source|slug|slug}\"",
+         "feeds.conf:4: '{source|slug|slug}' in tag of [[feed]] 'agg' has more than one filter; a placeholder takes one"),
+        ("tag = \"{source 新闻\"",
+         "feeds.conf:4: '{' without '}' in '{source 新闻' in tag of [[feed]] 'agg'; write {{ for a literal brace"),
+        ("tag = \"新闻}\"", "feeds.conf:4: '}' without '{' in tag of [[feed]] 'agg'; write }} for a literal brace"),
+        ("category = \"{source}\"",
+         "feeds.conf:4: '{source}' in category of [[feed]] 'agg' needs |slug, since a category names a file: write '{source|slug}'"),
+        ("category = \"news/{source|slug}\"",
+         "feeds.conf:4: category 'news/{source|slug}' in [[feed]] 'agg' may only hold letters, digits, '_' and '-' around its placeholders (it names a file)"),
+        ("category = \"{source|slug}{author|slug}{feed|slug}{source|slug}\"",
+         "feeds.conf:4: category '{source|slug}{author|slug}{feed|slug}{source|slug}' in [[feed]] 'agg' can be up to 256 characters long; a category names a file, keep it within 200"),
+        ("category = \"漯河\"",
+         "feeds.conf:4: category '漯河' in [[feed]] 'agg' may only hold letters, digits, '_' and '-' (it names a file)"),
+    ])
+    func templateProblem(line: String, expected: String) {
+        #expect(problems("[[feed]]\nname = \"agg\"\nurl = \"agg.xml\"\n\(line)\n") == [expected])
+    }
+
+    @Test("[slugs] mistakes name their line", arguments: [
+        ("\"漯河日报\" = \"tahe ribao\"",
+         "feeds.conf:2: the slug 'tahe ribao' of '漯河日报' in [slugs] must be 1 to 64 letters, digits, '_' and '-' (it names a file)"),
+        ("\"漯河日报\" = 3", "feeds.conf:2: the slug of '漯河日报' in [slugs] must be a string, not an integer"),
+        ("\" \" = \"x\"", "feeds.conf:2: an outlet name in [slugs] must not be empty"),
+        ("\"漯河日报\" = \"a\"\n\"漯河日报 \" = \"b\"", "feeds.conf:3: '漯河日报 ' in [slugs] names the same outlet as line 2"),
+    ])
+    func slugsProblem(lines: String, expected: String) {
+        #expect(problems("[slugs]\n\(lines)\n") == [expected])
+        #expect(problems("[slug]\n") == ["feeds.conf:1: unknown key 'slug' at the top level — did you mean 'slugs'?"])
+    }
+
     @Test("Durations and sizes", arguments: [
         ("90s", 90), ("15m", 900), ("2h", 7200), ("3d", 259_200), ("0", 0),
     ])

@@ -184,6 +184,22 @@ struct OPMLImportTests {
         #expect(reloaded.feeds.last?.tag == "Tom \"T\" \\ Co")
     }
 
+    @Test("A title with braces becomes a tag that reads back as the title, not as a template")
+    func bracesInTitles() throws {
+        let config = try Config.parse(Self.configText, file: Self.file, displayName: "feeds.conf")
+        let plan = OPMLImport([OPMLOutline(title: "{Tech} News}", url: "https://tech.example/rss")], into: Self.configText,
+                              config: config, source: "a.opml")
+        #expect(plan.text.hasSuffix("tag = \"{{Tech}} News}}\"\n"))
+        let reloaded = try Config.parse(plan.text, file: Self.file, displayName: "feeds.conf")
+        #expect(reloaded.feeds.last?.tagTemplate.plainText == "{Tech} News}")
+        let (xml, _) = OPML.export(reloaded, date: Date(timeIntervalSince1970: 0))
+        #expect(xml.contains("title=\"{Tech} News}\""))
+        // A tag made per entry is no title for the feed: the name stands in.
+        let aggregated = try Config.parse(Self.configText + "\ntag = \"{source}新闻\"\n", file: Self.file,
+                                          displayName: "feeds.conf")
+        #expect(OPML.export(aggregated, date: Date(timeIntervalSince1970: 0)).0.contains("title=\"example\""))
+    }
+
     @Test("Nothing to add leaves the text as it is")
     func nothing() throws {
         let config = try Config.parse(Self.configText, file: Self.file, displayName: "feeds.conf")

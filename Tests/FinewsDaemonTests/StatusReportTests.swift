@@ -75,6 +75,72 @@ struct StatusReportTests {
         #expect(feeds[2]["retryAfter"] as? Int == 7200)
     }
 
+    static let aggregated: Config = {
+        do {
+            return try Config.parse("""
+                [[feed]]
+                name = "taheribao"
+                url = "https://a.example/rss"
+                tag = "漯河日报新闻"
+
+                [[feed]]
+                name = "agg"
+                url = "https://b.example/rss"
+                category = "{source|slug}"
+                tag = "{source}新闻"
+                """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        } catch {
+            fatalError("\(error)")
+        }
+    }()
+
+    @Test("Categories: slug, outlet, tag and posts; posts from before v3 count for their feed's plain category")
+    func categories() throws {
+        let report = StatusReport.make(
+            config: Self.aggregated, states: [:],
+            categories: [
+                "taheribao": StoredCategory(slug: "taheribao"),
+                "36ke": StoredCategory(slug: "36ke", outlet: "36氪", tag: "36氪新闻"),
+                "Windzixun": StoredCategory(slug: "Windzixun", outlet: "Wind资讯", tag: "Wind资讯新闻"),
+                "agg": StoredCategory(slug: "agg", tag: "——新闻"),
+            ],
+            counts: [
+                CategoryCount(category: nil, feed: "taheribao", posts: 40),
+                CategoryCount(category: "taheribao", feed: "agg", posts: 2),
+                CategoryCount(category: "36ke", feed: "agg", posts: 3),
+                CategoryCount(category: "agg", feed: "agg", posts: 1),
+                CategoryCount(category: nil, feed: "agg", posts: 5),  // a templated feed: unknown, not counted
+            ])
+        #expect(report.categories.map(\.slug) == ["36ke", "agg", "taheribao", "Windzixun"])
+        #expect(report.categories.map(\.posts) == [3, 1, 42, 0])
+        #expect(report.categories[2].tag == "漯河日报新闻")
+        let table = report.table(now: Self.now)
+        #expect(table.hasSuffix("""
+            2 feeds: 0 ok, 0 failing, 2 never checked; 0 posts written; next check now
+
+            CATEGORY   OUTLET    TAG           POSTS
+            36ke       36氪      36氪新闻      3
+            agg        -         ——新闻        1
+            taheribao  -         漯河日报新闻  42
+            Windzixun  Wind资讯  Wind资讯新闻  0
+            """), "\(table)")
+
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let categories = try #require(object["categories"] as? [[String: Any]])
+        #expect(categories.count == 4)
+        #expect(Set(categories[0].keys) == ["slug", "outlet", "tag", "posts"])
+        #expect(categories[0]["outlet"] as? String == "36氪")
+        #expect(categories[1]["outlet"] is NSNull)
+        #expect(categories[2]["posts"] as? Int == 42)
+    }
+
+    @Test("Display width: Han and full-width forms take two columns", arguments: [
+        ("taheribao", 9), ("漯河日报", 8), ("Wind资讯", 8), ("ＡＢ", 4), ("", 0),
+    ])
+    func displayWidth(text: String, width: Int) {
+        #expect(StatusReport.displayWidth(text) == width)
+    }
+
     @Test("Spans", arguments: [
         (0, "0s"), (59, "59s"), (60, "1m"), (125, "2m5s"), (900, "15m"), (3600, "1h"), (3660, "1h1m"),
         (86_400, "1d"), (93_600, "1d2h"),

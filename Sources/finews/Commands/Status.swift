@@ -4,10 +4,11 @@ import FinewsDaemon
 /// `finews status`: per-feed schedule and results, from the state database.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each feed's interval and why, its last check and result, and its next check.",
+        abstract: "Show each feed's interval and why, its last check and result, and its next check; then each category.",
         discussion: """
             Reads the state only: it fetches nothing and needs no lock, so it can run beside the daemon. \
-            With --json, prints {"feeds":[...],"totals":{...}} with dates in RFC 3339 (UTC) or null.
+            Below the feeds, each category with the outlet its slug comes from, its tag and its posts. \
+            With --json, prints {"feeds":[...],"totals":{...},"categories":[...]} with dates in RFC 3339 (UTC) or null.
             """)
 
     @Option(name: .long, help: "The configuration file.")
