@@ -78,26 +78,31 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private var current: RawEntry?
     private var entryDepth = 0
     private var bases: [(depth: Int, base: String)] = []
-    private var capture: Capture?
-    /// The enclosing element names (local part) at each depth, for context checks.
-    private var path: [String] = []
+    /// The enclosing elements' names at each depth (the last is the current
+    /// element), for context checks.
+    private var path: [ElementName] = []
 
-    /// Text being collected for one field, up to the end of the element that opened it.
-    private struct Capture {
-        var field: Field
-        var depth: Int
-        var mode: Mode
-        var bytes: [UInt8] = []
-        /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
-        var skippedWrapperDepth: Int?
-        /// When set, only text at this depth or deeper counts (an author's `<name>`).
-        var onlyInsideDepth: Int?
+    // The capture: text being collected for one field, up to the end of the element
+    // that opened it. Kept as plain stored properties, not an optional struct, so
+    // that each character event is one check and one append; `captureBytes` is one
+    // buffer reused by every capture of the document.
 
-        /// `text`: characters only; `html`: characters are HTML source, stray child
-        /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
-        /// `div` is dropped); `xhtmlBody`: like xhtml, the element itself is the wrapper.
-        enum Mode { case text, html, xhtml, xhtmlBody }
-    }
+    /// A field is being captured.
+    private var capturing = false
+    private var captureField = Field.feedLink
+    /// The depth of the element whose text is captured.
+    private var captureDepth = 0
+    private var captureMode = CaptureMode.text
+    private var captureBytes: [UInt8] = []
+    /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
+    private var skippedWrapperDepth: Int?
+    /// When set, only text at this depth or deeper counts (an author's `<name>`).
+    private var onlyInsideDepth: Int?
+
+    /// `text`: characters only; `html`: characters are HTML source, stray child
+    /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
+    /// `div` is dropped); `xhtmlBody`: like xhtml, the element itself is the wrapper.
+    private enum CaptureMode { case text, html, xhtml, xhtmlBody }
 
     /// The fields the builder collects text for.
     private enum Field {
@@ -142,40 +147,45 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// Set after the parse when libxml2 met bytes that are not UTF-8.
     var sawEncodingError = false
 
-    func startElement(_ name: XMLName, attributes: [XMLAttribute]) {
+    /// The name of the current element's parent, if it has one.
+    private var parent: ElementName? {
+        path.count >= 2 ? path[path.count - 2] : nil
+    }
+
+    func startElement(_ tag: XMLStartTag) {
         depth += 1
-        path.append(name.local)
-        if let base = attributes.first(where: { $0.name.local == "base" && $0.name.known == .xml })?.value {
+        path.append(tag.element)
+        if tag.attributeCount > 0, let base = tag.attribute("base", in: .xml) {
             bases.append((depth, resolve(base) ?? base))
         }
-        if capture != nil {
-            appendStartTag(name, attributes: attributes)
+        if capturing {
+            appendStartTag(tag)
             return
         }
         if depth == 1 {
-            detectFormat(name, attributes: attributes)
+            detectFormat(tag)
             return
         }
         guard let format else { return }
-        if startExtensionElement(name, attributes: attributes) { return }
+        if startExtensionElement(tag) { return }
         switch format {
-        case .rss, .rdf: startRSSElement(name, attributes: attributes)
-        case .atom, .atom03: startAtomElement(name, attributes: attributes)
+        case .rss, .rdf: startRSSElement(tag)
+        case .atom, .atom03: startAtomElement(tag)
         case .json: break
         }
     }
 
     /// Elements of the common extension namespaces, which mean the same in every
     /// format. Returns true when the element was handled.
-    private func startExtensionElement(_ name: XMLName, attributes: [XMLAttribute]) -> Bool {
-        let namespace = name.known
+    private func startExtensionElement(_ tag: XMLStartTag) -> Bool {
+        let namespace = tag.namespace
         guard namespace != .none else { return false }
         if current == nil {
-            switch (namespace, name.local) {
-            case (.syndication, "updatePeriod"): begin(.updatePeriod)
-            case (.syndication, "updateFrequency"): begin(.updateFrequency)
-            case (.atom, "link") where format == .rss || format == .rdf:
-                if link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
+            switch (namespace, tag.element) {
+            case (.syndication, .updatePeriod): begin(.updatePeriod)
+            case (.syndication, .updateFrequency): begin(.updateFrequency)
+            case (.atom, .link) where format == .rss || format == .rdf:
+                if link == nil, isAlternate(tag), let href = tag.attribute("href") {
                     link = resolve(href) ?? href
                 }
             default: return false
@@ -184,18 +194,18 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         // Media RSS groups its elements; read them at any depth inside the entry.
         if namespace == .media {
-            switch name.local {
-            case "description":
+            switch tag.element {
+            case .description:
                 // Only an item's own media:description is a summary; one that
                 // describes a single media object (nested in it) is not.
-                if depth == entryDepth + 1 || path.dropLast().last == "group" { begin(.summary(kind: .text)) }
-            case "keywords": begin(.keywords)
-            case "category": begin(.category)
-            case "content", "thumbnail":
-                if let url = attribute("url", attributes) {
+                if depth == entryDepth + 1 || parent == .group { begin(.summary(kind: .text)) }
+            case .keywords: begin(.keywords)
+            case .category: begin(.category)
+            case .content, .thumbnail:
+                if let url = tag.attribute("url") {
                     let item = FeedMedia(
-                        url: resolve(url) ?? url, type: attribute("type", attributes),
-                        medium: name.local == "thumbnail" ? "thumbnail" : attribute("medium", attributes))
+                        url: resolve(url) ?? url, type: tag.attribute("type"),
+                        medium: tag.element == .thumbnail ? "thumbnail" : tag.attribute("medium"))
                     current?.media.append(item)
                 }
             default: break
@@ -203,24 +213,24 @@ final class FeedDocumentBuilder: XMLEventHandler {
             return true
         }
         guard depth == entryDepth + 1 else { return false }
-        switch (namespace, name.local) {
-        case (.content, "encoded"): begin(.content(kind: .html), mode: .html)
-        case (.dublinCore, "creator"): begin(.author)
-        case (.dublinCore, "date"): begin(.updated)
-        case (.dublinCore, "subject"): begin(.category)
-        case (.dublinCore, "source"), (.dublinCore, "publisher"): begin(.source)
-        case (.dublinCoreTerms, "issued"), (.dublinCoreTerms, "created"): begin(.published)
-        case (.dublinCoreTerms, "modified"): begin(.updated)
-        case (.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
-        case (.itunes, "summary"): begin(.summary(kind: .text))
-        case (.itunes, "author"): begin(.author)
-        case (.itunes, "keywords"): begin(.keywords)
-        case (.dublinCore, "description"): begin(.summary(kind: .text))
+        switch (namespace, tag.element) {
+        case (.content, .encoded): begin(.content(kind: .html), mode: .html)
+        case (.dublinCore, .creator): begin(.author)
+        case (.dublinCore, .date): begin(.updated)
+        case (.dublinCore, .subject): begin(.category)
+        case (.dublinCore, .source), (.dublinCore, .publisher): begin(.source)
+        case (.dublinCoreTerms, .issued), (.dublinCoreTerms, .created): begin(.published)
+        case (.dublinCoreTerms, .modified): begin(.updated)
+        case (.xhtml, .body): begin(.content(kind: .html), mode: .xhtmlBody)
+        case (.itunes, .summary): begin(.summary(kind: .text))
+        case (.itunes, .author): begin(.author)
+        case (.itunes, .keywords): begin(.keywords)
+        case (.dublinCore, .description): begin(.summary(kind: .text))
         // Atom elements borrowed by RSS items.
-        case (.atom, "updated") where format == .rss || format == .rdf: begin(.updated)
-        case (.atom, "published") where format == .rss || format == .rdf: begin(.published)
-        case (.atom, "link") where format == .rss || format == .rdf:
-            if current?.link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
+        case (.atom, .updated) where format == .rss || format == .rdf: begin(.updated)
+        case (.atom, .published) where format == .rss || format == .rdf: begin(.published)
+        case (.atom, .link) where format == .rss || format == .rdf:
+            if current?.link == nil, isAlternate(tag), let href = tag.attribute("href") {
                 current?.link = resolve(href) ?? href
             }
         default: return false
@@ -228,41 +238,33 @@ final class FeedDocumentBuilder: XMLEventHandler {
         return true
     }
 
-    func endElement(_ name: XMLEndTag) {
+    func endElement(_ tag: XMLEndTag) {
         defer {
             if let last = bases.last, last.depth == depth { bases.removeLast() }
             depth -= 1
             if !path.isEmpty { path.removeLast() }
         }
-        if let active = capture {
-            if active.depth == depth {
-                capture = nil
-                commit(active)
+        if capturing {
+            if captureDepth == depth {
+                capturing = false
+                commit()
             } else {
-                appendEndTag(name)
+                appendEndTag(tag)
             }
             return
         }
-        if current != nil, depth == entryDepth {
-            if let entry = current { entries.append(entry) }
-            current = nil
+        if current != nil, depth == entryDepth, let entry = current.take() {
+            entries.append(entry)
         }
     }
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard capture != nil else { return }
-        if let only = capture?.onlyInsideDepth, depth < only { return }
-        if capture?.mode == .xhtml || capture?.mode == .xhtmlBody {
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "&"): capture?.bytes.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "<"): capture?.bytes.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): capture?.bytes.append(contentsOf: "&gt;".utf8)
-                default: capture?.bytes.append(byte)
-                }
-            }
+        guard capturing else { return }
+        if let only = onlyInsideDepth, depth < only { return }
+        if captureMode == .xhtml || captureMode == .xhtmlBody {
+            HTMLText.appendEscapedText(bytes, to: &captureBytes)
         } else {
-            capture?.bytes.append(contentsOf: bytes)
+            captureBytes.append(contentsOf: bytes)
         }
     }
 
@@ -270,17 +272,21 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// document is kept with the fields that were complete, and marked incomplete
     /// so that it is shown by `parse` but never published.
     func finish() {
-        if var entry = current {
+        if var entry = current.take() {
             entry.isComplete = false
             entries.append(entry)
         }
-        current = nil
     }
 
-    /// The collected feed, with dates parsed by `dates`.
+    /// The collected feed, with dates parsed by `dates`. The entries are handed
+    /// over: the builder holds none afterwards.
     func feed(encoding: String, dates: FeedDateParser) -> Feed? {
         guard let format else { return nil }
-        let feedEntries = entries.map { raw -> FeedEntry in
+        var feedEntries: [FeedEntry] = []
+        feedEntries.reserveCapacity(entries.count)
+        // Moved out one by one (from the back, hence the reversal), never copied.
+        entries.reverse()
+        while let raw = entries.popLast() {
             var author = raw.author
             if author == nil, let name = raw.authorName {
                 author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
@@ -292,13 +298,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
             if link == nil, let id = raw.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
                 link = id
             }
-            return FeedEntry(
+            feedEntries.append(FeedEntry(
                 id: raw.id, title: raw.title, link: link,
                 published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
-                author: author, summary: summary(of: raw), content: raw.content, categories: raw.categories,
-                source: raw.source, baseURL: raw.baseURL, media: raw.media,
+                author: author, summary: raw.summary ?? raw.content, content: raw.content,
+                categories: raw.categories, source: raw.source, baseURL: raw.baseURL, media: raw.media,
                 secondarySummary: raw.secondarySummary,
-                isComplete: raw.isComplete)
+                isComplete: raw.isComplete))
         }
         return Feed(
             format: format, title: title, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
@@ -309,85 +315,80 @@ final class FeedDocumentBuilder: XMLEventHandler {
             entries: feedEntries, encoding: encoding)
     }
 
-    /// The summary as feed readers show it (see ``RawEntry/summary``), else the content.
-    private func summary(of raw: RawEntry) -> FeedText? {
-        raw.summary ?? raw.content
-    }
-
     // MARK: Formats
 
-    private func detectFormat(_ name: XMLName, attributes: [XMLAttribute]) {
-        switch (name.local, name.known) {
-        case ("rss", _): format = .rss
-        case ("RDF", .rdf): format = .rdf
-        case ("feed", .atom03): format = .atom03
-        case ("feed", _): format = .atom
-        default: foreignRoot = name.qualified
+    private func detectFormat(_ tag: XMLStartTag) {
+        switch (tag.element, tag.namespace) {
+        case (.rss, _): format = .rss
+        case (.RDF, .rdf): format = .rdf
+        case (.feed, .atom03): format = .atom03
+        case (.feed, _): format = .atom
+        default: foreignRoot = tag.qualified
         }
-        if let lang = attributes.first(where: { $0.name.local == "lang" && $0.name.known == .xml }) {
-            language = lang.value
+        if let lang = tag.attribute("lang", in: .xml) {
+            language = lang
         }
     }
 
-    private func isRSSName(_ name: XMLName) -> Bool {
-        switch name.known {
+    private func isRSSName(_ tag: XMLStartTag) -> Bool {
+        switch tag.namespace {
         case .none, .rss10, .rss090, .userlandRSS: return true
         default: return false
         }
     }
 
-    private func startRSSElement(_ name: XMLName, attributes: [XMLAttribute]) {
+    private func startRSSElement(_ tag: XMLStartTag) {
         if current == nil {
-            if isRSSName(name), name.local == "item" {
+            if isRSSName(tag), tag.element == .item {
                 var entry = RawEntry()
                 entry.baseURL = currentBase
-                if let about = attributes.first(where: { $0.name.local == "about" && $0.name.known == .rdf }) {
-                    entry.id = about.value
+                if let about = tag.attribute("about", in: .rdf) {
+                    entry.id = about
                 }
                 current = entry
                 entryDepth = depth
                 return
             }
             // Channel fields: children of <channel> (RSS 2.0 and RDF alike).
-            guard isRSSName(name), path.count >= 2, path[path.count - 2] == "channel" else { return }
-            switch name.local {
-            case "title": begin(.feedTitle(kind: .text))
-            case "link": begin(.feedLink)
-            case "language": begin(.feedLanguage)
-            case "ttl": begin(.feedTTL)
+            guard isRSSName(tag), parent == .channel else { return }
+            switch tag.element {
+            case .title: begin(.feedTitle(kind: .text))
+            case .link: begin(.feedLink)
+            case .language: begin(.feedLanguage)
+            case .ttl: begin(.feedTTL)
             default: break
             }
             return
         }
-        if name.local == "category", isRSSName(name) {
+        if tag.element == .category, isRSSName(tag) {
             // Some feeds wrap their categories in a <categories> element.
             begin(.category)
             return
         }
-        guard depth == entryDepth + 1, isRSSName(name) else { return }
-        switch name.local {
-        case "title": begin(.title(kind: .html))
-        case "link": begin(.link)
-        case "guid":
-            current?.guidIsPermaLink = attribute("isPermaLink", attributes)?.lowercased() != "false"
+        guard depth == entryDepth + 1, isRSSName(tag) else { return }
+        switch tag.element {
+        case .title: begin(.title(kind: .html))
+        case .link: begin(.link)
+        case .guid:
+            current?.guidIsPermaLink = tag.attribute("isPermaLink")?.lowercased() != "false"
             begin(.id)
-        case "pubDate": begin(.published)
-        case "modified": begin(.updated)
-        case "description": begin(.summary(kind: .html), mode: .html)
-        case "author": begin(.author)
-        case "source": begin(.source)
+        case .pubDate: begin(.published)
+        case .modified: begin(.updated)
+        case .description: begin(.summary(kind: .html), mode: .html)
+        case .author: begin(.author)
+        case .source: begin(.source)
         default: break
         }
     }
 
-    private func isAtomName(_ name: XMLName) -> Bool {
-        name.known == .atom || name.known == .atom03 || name.known == .none
+    private func isAtomName(_ tag: XMLStartTag) -> Bool {
+        tag.namespace == .atom || tag.namespace == .atom03 || tag.namespace == .none
     }
 
-    private func startAtomElement(_ name: XMLName, attributes: [XMLAttribute]) {
-        guard isAtomName(name) else { return }
+    private func startAtomElement(_ tag: XMLStartTag) {
+        guard isAtomName(tag) else { return }
         if current == nil {
-            if name.local == "entry" {
+            if tag.element == .entry {
                 var entry = RawEntry()
                 entry.baseURL = currentBase
                 current = entry
@@ -395,47 +396,47 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 return
             }
             guard depth == 2 else { return }
-            switch name.local {
-            case "title": begin(.feedTitle(kind: atomKind(attributes)), mode: atomMode(attributes))
-            case "id": begin(.feedID)
-            case "link":
+            switch tag.element {
+            case .title: begin(.feedTitle(kind: atomKind(tag)), mode: atomMode(tag))
+            case .id: begin(.feedID)
+            case .link:
                 // As in other readers, the last alternate link wins.
-                if isAlternate(attributes), let href = attribute("href", attributes) {
+                if isAlternate(tag), let href = tag.attribute("href") {
                     link = resolve(href) ?? href
                 }
             default: break
             }
             return
         }
-        let parent = path.count >= 2 ? path[path.count - 2] : ""
-        if depth == entryDepth + 2, parent == "author" {
-            switch name.local {
-            case "name": begin(.authorName)
-            case "email": begin(.authorEmail)
+        let parent = self.parent
+        if depth == entryDepth + 2, parent == .author {
+            switch tag.element {
+            case .name: begin(.authorName)
+            case .email: begin(.authorEmail)
             default: break
             }
             return
         }
-        if depth == entryDepth + 2, parent == "source", name.local == "title" {
+        if depth == entryDepth + 2, parent == .source, tag.element == .title {
             begin(.source)
             return
         }
         guard depth == entryDepth + 1 else { return }
-        switch name.local {
-        case "title": begin(.title(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "id": begin(.id)
-        case "published", "issued": begin(.published)
-        case "updated", "modified": begin(.updated)
-        case "summary": begin(.summary(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "content":
+        switch tag.element {
+        case .title: begin(.title(kind: atomKind(tag)), mode: atomMode(tag))
+        case .id: begin(.id)
+        case .published, .issued: begin(.published)
+        case .updated, .modified: begin(.updated)
+        case .summary: begin(.summary(kind: atomKind(tag)), mode: atomMode(tag))
+        case .content:
             if let base = bases.last, base.depth == depth { current?.baseURL = base.base }
-            begin(.content(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "link":
-            if isAlternate(attributes), let href = attribute("href", attributes) {
+            begin(.content(kind: atomKind(tag)), mode: atomMode(tag))
+        case .link:
+            if isAlternate(tag), let href = tag.attribute("href") {
                 current?.link = resolve(href) ?? href
             }
-        case "category":
-            if let term = attribute("term", attributes), !term.isEmpty {
+        case .category:
+            if let term = tag.attribute("term"), !term.isEmpty {
                 current?.categories.append(term)
             } else {
                 // Not Atom, but seen: the term written as the element's text.
@@ -445,103 +446,103 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
-    private func atomKind(_ attributes: [XMLAttribute]) -> TextKind {
-        let type = attribute("type", attributes)?.lowercased() ?? "text"
-        if format == .atom03, attribute("mode", attributes)?.lowercased() == "escaped" { return .html }
+    private func atomKind(_ tag: XMLStartTag) -> TextKind {
+        let type = tag.attribute("type")?.lowercased() ?? "text"
+        if format == .atom03, tag.attribute("mode")?.lowercased() == "escaped" { return .html }
         return type == "text" || type == "text/plain" ? .text : .html
     }
 
-    private func atomMode(_ attributes: [XMLAttribute]) -> Capture.Mode {
-        let type = attribute("type", attributes)?.lowercased() ?? ""
-        if type == "xhtml" || type == "application/xhtml+xml" || attribute("mode", attributes)?.lowercased() == "xml" {
+    private func atomMode(_ tag: XMLStartTag) -> CaptureMode {
+        let type = tag.attribute("type")?.lowercased() ?? ""
+        if type == "xhtml" || type == "application/xhtml+xml" || tag.attribute("mode")?.lowercased() == "xml" {
             return .xhtml
         }
         // HTML content is meant to be escaped, but raw markup is common: keep it.
         return type == "html" || type == "text/html" ? .html : .text
     }
 
-    private func isAlternate(_ attributes: [XMLAttribute]) -> Bool {
-        let rel = attribute("rel", attributes) ?? "alternate"
+    private func isAlternate(_ tag: XMLStartTag) -> Bool {
+        let rel = tag.attribute("rel") ?? "alternate"
         return rel == "alternate"
-    }
-
-    private func attribute(_ local: String, _ attributes: [XMLAttribute]) -> String? {
-        attributes.first(where: { $0.name.local == local && $0.name.known == .none })?.value
     }
 
     // MARK: Capturing text
 
-    private func begin(_ field: Field, mode: Capture.Mode = .text) {
-        capture = Capture(field: field, depth: depth, mode: mode)
-        // Bodies arrive in pieces of a few hundred bytes: start with room for a typical one.
-        if mode != .text { capture?.bytes.reserveCapacity(8192) }
+    private func begin(_ field: Field, mode: CaptureMode = .text) {
+        capturing = true
+        captureField = field
+        captureDepth = depth
+        captureMode = mode
+        captureBytes.removeAll(keepingCapacity: true)
+        skippedWrapperDepth = nil
+        onlyInsideDepth = nil
     }
 
-    private func appendStartTag(_ name: XMLName, attributes: [XMLAttribute]) {
-        if case .author? = capture?.field, name.local == "name", capture?.onlyInsideDepth == nil {
+    private func appendStartTag(_ tag: XMLStartTag) {
+        if case .author = captureField, tag.element == .name, onlyInsideDepth == nil {
             // An RSS author written the Atom way (<author><name>…</name><title>…):
             // the name alone is the author.
-            capture?.bytes.removeAll()
-            capture?.onlyInsideDepth = depth
+            captureBytes.removeAll(keepingCapacity: true)
+            onlyInsideDepth = depth
             return
         }
-        guard let mode = capture?.mode, mode != .text else { return }
-        if mode == .xhtml, capture?.skippedWrapperDepth == nil, capture?.bytes.isEmpty ?? false
-            || capture?.bytes.allSatisfy(isASCIIWhitespace) ?? false,
-            name.local == "div", depth == (capture?.depth ?? 0) + 1 {
-            capture?.skippedWrapperDepth = depth
-            capture?.bytes.removeAll()
+        guard captureMode != .text else { return }
+        if captureMode == .xhtml, skippedWrapperDepth == nil, tag.element == .div, depth == captureDepth + 1,
+           captureBytes.allSatisfy(isASCIIWhitespace) {
+            skippedWrapperDepth = depth
+            captureBytes.removeAll(keepingCapacity: true)
             return
         }
-        var tag = "<" + name.local
-        for attribute in attributes {
-            tag += " " + attribute.name.qualified + "=\"" + HTMLText.escape(attribute.value) + "\""
-        }
-        tag += ">"
-        capture?.bytes.append(contentsOf: tag.utf8)
+        tag.appendMarkup(to: &captureBytes)
     }
 
-    private func appendEndTag(_ name: XMLEndTag) {
-        if capture?.onlyInsideDepth == depth {
+    private func appendEndTag(_ tag: XMLEndTag) {
+        if onlyInsideDepth == depth {
             // The author's <name> has ended: nothing after it counts.
-            capture?.onlyInsideDepth = Int.max
+            onlyInsideDepth = Int.max
             return
         }
-        guard let mode = capture?.mode, mode != .text else { return }
-        if capture?.skippedWrapperDepth == depth { return }
-        let local = name.local
-        if Self.voidElements.contains(local) { return }
-        capture?.bytes.append(contentsOf: "</\(local)>".utf8)
+        guard captureMode != .text else { return }
+        if skippedWrapperDepth == depth { return }
+        // The element that ends is the last one in the path (libxml2 reports the
+        // name of the element it closes, even for a mismatched end tag).
+        if path.last?.isVoid ?? false { return }
+        captureBytes.append(contentsOf: "</".utf8)
+        captureBytes.append(contentsOf: tag.localBytes)
+        captureBytes.append(UInt8(ascii: ">"))
     }
 
-    private static let voidElements: Set<String> = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-    ]
-
-    private func commit(_ capture: Capture) {
-        // Trim on the bytes, so that each field becomes a String exactly once.
-        var bytes = capture.bytes
-        if let first = bytes.firstIndex(where: { !isASCIIWhitespace($0) }),
-           let last = bytes.lastIndex(where: { !isASCIIWhitespace($0) }) {
-            if first > 0 || last < bytes.count - 1 { bytes = Array(bytes[first...last]) }
-        } else {
-            bytes = []
+    /// Stores the captured text in its field. The bytes are trimmed in place and
+    /// mended (control characters, double encoding) only when they need it, then
+    /// become the field's String, or a FeedText's own array, with one copy.
+    private func commit() {
+        let field = captureField
+        let mode = captureMode
+        let utf8: [UInt8] = captureBytes.withUnsafeBufferPointer { buffer in
+            guard let first = buffer.firstIndex(where: { !isASCIIWhitespace($0) }),
+                  let last = buffer.lastIndex(where: { !isASCIIWhitespace($0) })
+            else { return [] }
+            let trimmed = UnsafeBufferPointer(rebasing: buffer[first...last])
+            let restored = XMLRepair.restoredControls(trimmed)
+            let repaired = restored.map { bytes in
+                bytes.withUnsafeBufferPointer { DoubleEncoding.repairedUTF8($0) ?? bytes }
+            } ?? DoubleEncoding.repairedUTF8(trimmed)
+            return repaired ?? Array(trimmed)
         }
         // Summaries and contents stay UTF-8 bytes (FeedText); the other fields are short.
-        let utf8 = bytes.isEmpty ? bytes : DoubleEncoding.repairedUTF8(XMLRepair.restoredControls(bytes))
         var value: String? {
             utf8.isEmpty ? nil : String(decoding: utf8, as: UTF8.self)
         }
-        switch capture.field {
+        switch field {
         case .feedTitle(let kind):
-            title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+            title = value.map { titleText($0, kind: kind, mode: mode) }
         case .feedLink:
             if link == nil, let value { link = resolve(value) ?? value }
         case .feedLanguage: language = value
         case .feedTTL: ttl = value
         case .feedID: feedID = value
         case .title(let kind):
-            current?.title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+            current?.title = value.map { titleText($0, kind: kind, mode: mode) }
         case .link:
             if let value { current?.link = resolve(value) ?? value }
         case .id: current?.id = value
@@ -553,7 +554,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
         case .summary(let kind):
-            let text = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
+            let text = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind)
             if current?.summary == nil {
                 current?.summary = text
             } else if current?.hasContent == false {
@@ -565,7 +566,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .content(let kind):
             current?.hasContent = true
             if current?.content == nil, !utf8.isEmpty {
-                current?.content = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
+                current?.content = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind)
             }
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
@@ -582,13 +583,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
-    private func isMarkup(_ mode: Capture.Mode) -> Bool {
+    private func isMarkup(_ mode: CaptureMode) -> Bool {
         mode == .xhtml || mode == .xhtmlBody
     }
 
     /// Titles are plain text: markup is stripped and entities decoded for HTML
     /// titles; whitespace is always collapsed.
-    private func titleText(_ value: String, kind: TextKind, mode: Capture.Mode) -> String {
+    private func titleText(_ value: String, kind: TextKind, mode: CaptureMode) -> String {
         if kind == .html || isMarkup(mode) { return HTMLText.plainText(fromHTML: value) }
         return HTMLText.collapseWhitespace(value)
     }
@@ -613,26 +614,39 @@ enum DoubleEncoding {
     /// least one is not ASCII, and the characters taken as bytes are valid UTF-8;
     /// otherwise with C1 controls mapped to their windows-1252 characters.
     static func repaired(_ utf8: [UInt8]) -> String {
-        String(decoding: repairedUTF8(utf8), as: UTF8.self)
+        utf8.withUnsafeBufferPointer { buffer in
+            repairedUTF8(buffer).map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: buffer, as: UTF8.self)
+        }
     }
 
-    /// ``repaired(_:)`` as UTF-8 bytes: the input itself, uncopied, when there is
-    /// nothing to repair (the common case).
-    static func repairedUTF8(_ utf8: [UInt8]) -> [UInt8] {
+    /// ``repaired(_:)`` as UTF-8 bytes, or nil when there is nothing to repair
+    /// (the common case), so that the caller keeps the bytes it has.
+    static func repairedUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF: text without them
         // (ASCII, Chinese, ...) has nothing to repair. memchr makes that check cheap.
-        let hasLatin = utf8.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return false }
-            return memchr(base, 0xC2, raw.count) != nil || memchr(base, 0xC3, raw.count) != nil
-        }
-        guard hasLatin else { return utf8 }
-        let onlyLatin = utf8.withUnsafeBufferPointer { buffer in !buffer.contains(where: { $0 >= 0xC4 }) }
-        guard onlyLatin else { return mappingC1Controls(utf8) }
+        guard let base = utf8.baseAddress,
+              memchr(base, 0xC2, utf8.count) != nil || memchr(base, 0xC3, utf8.count) != nil
+        else { return nil }
+        guard !utf8.contains(where: { $0 >= 0xC4 }) else { return mappingC1Controls(utf8) }
+        // Every character is at most U+00FF when the bytes are ASCII and two-byte
+        // sequences C2/C3 + continuation; anything else (a stray continuation byte,
+        // an overlong C0/C1 lead, a cut sequence) would decode to U+FFFD, which is
+        // above U+00FF: then there is nothing to repair.
         var latin: [UInt8] = []
         latin.reserveCapacity(utf8.count)
-        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
-            guard scalar.value <= 0xFF else { return utf8 }
-            latin.append(UInt8(scalar.value))
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x80 {
+                latin.append(byte)
+                index += 1
+                continue
+            }
+            guard byte == 0xC2 || byte == 0xC3, index + 1 < utf8.count, utf8[index + 1] & 0xC0 == 0x80 else {
+                return nil
+            }
+            latin.append((byte & 0x1F) << 6 | (utf8[index + 1] & 0x3F))
+            index += 2
         }
         guard TextEncoding.isValidUTF8(latin[...]) else { return mappingC1Controls(utf8) }
         return latin
@@ -640,21 +654,22 @@ enum DoubleEncoding {
 
     /// C1 controls (U+0080–U+009F, encoded C2 80–C2 9F) as the windows-1252
     /// characters of the same byte values; the five bytes that windows-1252 leaves
-    /// undefined stay as they are. Works on the bytes; returns the input when it
+    /// undefined stay as they are. Works on the bytes; returns nil when the input
     /// has no C1 control.
-    private static func mappingC1Controls(_ utf8: [UInt8]) -> [UInt8] {
-        let hasC1 = utf8.withUnsafeBufferPointer { buffer -> Bool in
-            var index = 0
-            while index + 1 < buffer.count {
-                if buffer[index] == 0xC2, buffer[index + 1] >= 0x80, buffer[index + 1] <= 0x9F { return true }
-                index += 1
+    private static func mappingC1Controls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var index = 0
+        var hasC1 = false
+        while index + 1 < utf8.count {
+            if utf8[index] == 0xC2, utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F {
+                hasC1 = true
+                break
             }
-            return false
+            index += 1
         }
-        guard hasC1 else { return utf8 }
+        guard hasC1 else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(utf8.count + 16)
-        var index = 0
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<index]))
         while index < utf8.count {
             let byte = utf8[index]
             if byte == 0xC2, index + 1 < utf8.count, (0x80...0x9F).contains(utf8[index + 1]),

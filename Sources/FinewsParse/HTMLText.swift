@@ -135,18 +135,44 @@ public enum HTMLText {
 
     /// Escapes `&`, `<`, `>` and `"` for use in HTML text and attribute values.
     public static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            default: output.unicodeScalars.append(character)
-            }
+        var text = text
+        return text.withUTF8 { utf8 in
+            var output: [UInt8] = []
+            output.reserveCapacity(utf8.count + 16)
+            appendEscaped(utf8, to: &output)
+            return String(decoding: output, as: UTF8.self)
         }
-        return output
+    }
+
+    /// Appends `utf8` with `&`, `<`, `>` and `"` escaped (all four are ASCII, so
+    /// working on the bytes escapes exactly what ``escape(_:)`` does). Runs without
+    /// them are copied whole.
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        appendEscaped(utf8, quotes: true, to: &output)
+    }
+
+    /// Appends `utf8` as HTML text: `&`, `<` and `>` escaped, quotes left as they are.
+    static func appendEscapedText(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        appendEscaped(utf8, quotes: false, to: &output)
+    }
+
+    @inline(__always)
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, quotes: Bool, to output: inout [UInt8]) {
+        var copied = 0
+        for index in 0..<utf8.count {
+            let replacement: StaticString
+            switch utf8[index] {
+            case UInt8(ascii: "&"): replacement = "&amp;"
+            case UInt8(ascii: "<"): replacement = "&lt;"
+            case UInt8(ascii: ">"): replacement = "&gt;"
+            case UInt8(ascii: "\"") where quotes: replacement = "&quot;"
+            default: continue
+            }
+            if index > copied { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<index])) }
+            output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+            copied = index + 1
+        }
+        if utf8.count > copied { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...])) }
     }
 
     private static func startsTag(_ byte: UInt8) -> Bool {

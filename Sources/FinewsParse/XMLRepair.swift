@@ -101,14 +101,12 @@ enum XMLRepair {
         }
     }
 
-    /// Turns the stand-ins of ``repaired(_:)`` back into the control characters.
-    static func restoredControls(_ utf8: [UInt8]) -> [UInt8] {
-        let found = utf8.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress, let hit = memchr(base, 0xEE, buffer.count) else { return nil }
-            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
-        }
-        guard let first = found else { return utf8 }
-        var output = Array(utf8[..<first])
+    /// Turns the stand-ins of ``repaired(_:)`` back into the control characters;
+    /// nil when `utf8` has none (memchr finds their lead byte 0xEE, which is rare).
+    static func restoredControls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let base = utf8.baseAddress, let hit = memchr(base, 0xEE, utf8.count) else { return nil }
+        let first = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        var output = Array(UnsafeBufferPointer(rebasing: utf8[..<first]))
         output.reserveCapacity(utf8.count)
         var index = first
         while index < utf8.count {
