@@ -112,30 +112,21 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case keywords, updatePeriod, updateFrequency
     }
 
-    /// An entry as collected: text still raw, dates not yet parsed.
+    /// An entry as collected: the fields that go to the ``FeedEntry`` as they are,
+    /// and the raw text of those that are finished by ``feed(encoding:dates:)``
+    /// (dates not yet parsed, author parts not yet joined).
     struct RawEntry {
-        var id: String?
-        var title: String?
-        var link: String?
+        /// The entry being built. Its `summary` is the first summary-like element
+        /// (`description`, `summary`, `itunes:summary`, `media:description`; an empty
+        /// one counts), or a later one once the entry has content; its
+        /// `secondarySummary` a second summary-like element that came before any
+        /// content element (other readers show it as the content).
+        var entry = FeedEntry()
         var published: String?
         var updated: String?
-        var author: String?
         var authorName: String?
         var authorEmail: String?
-        var content: FeedText?
-        var categories: [String] = []
-        var source: String?
-        var baseURL: String?
-        var media: [FeedMedia] = []
         var guidIsPermaLink = false
-        var isComplete = true
-        /// The summary: the first summary-like element (`description`, `summary`,
-        /// `itunes:summary`, `media:description`; an empty one counts), or a later
-        /// one once the entry has content.
-        var summary: FeedText?
-        /// A second summary-like element that came before any content element:
-        /// other readers show it as the content.
-        var secondarySummary: FeedText?
         /// A content element, or a secondary summary, has been seen.
         var hasContent = false
     }
@@ -206,7 +197,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
                     let item = FeedMedia(
                         url: resolve(url) ?? url, type: tag.attribute("type"),
                         medium: tag.element == .thumbnail ? "thumbnail" : tag.attribute("medium"))
-                    current?.media.append(item)
+                    current?.entry.media.append(item)
                 }
             default: break
             }
@@ -230,8 +221,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case (.atom, .updated) where format == .rss || format == .rdf: begin(.updated)
         case (.atom, .published) where format == .rss || format == .rdf: begin(.published)
         case (.atom, .link) where format == .rss || format == .rdf:
-            if current?.link == nil, isAlternate(tag), let href = tag.attribute("href") {
-                current?.link = resolve(href) ?? href
+            if current?.entry.link == nil, isAlternate(tag), let href = tag.attribute("href") {
+                current?.entry.link = resolve(href) ?? href
             }
         default: return false
         }
@@ -273,7 +264,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// so that it is shown by `parse` but never published.
     func finish() {
         if var entry = current.take() {
-            entry.isComplete = false
+            entry.entry.isComplete = false
             entries.append(entry)
         }
     }
@@ -284,28 +275,16 @@ final class FeedDocumentBuilder: XMLEventHandler {
         guard let format else { return nil }
         var feedEntries: [FeedEntry] = []
         feedEntries.reserveCapacity(entries.count)
-        // Moved out one by one (from the back, hence the reversal), never copied.
-        entries.reverse()
-        while let raw = entries.popLast() {
-            var author = raw.author
-            if author == nil, let name = raw.authorName {
-                author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
-            } else if author == nil, let email = raw.authorEmail {
-                author = email
+        entries.withUnsafeMutableBufferPointer { raws in
+            for index in raws.indices {
+                complete(&raws[index], format: format, dates: dates)
+                // Moved out (swapped with an empty entry), never copied.
+                var entry = FeedEntry()
+                swap(&entry, &raws[index].entry)
+                feedEntries.append(entry)
             }
-            // Without a link, an Atom id or an RSS permalink guid stands in for it.
-            var link = raw.link
-            if link == nil, let id = raw.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
-                link = id
-            }
-            feedEntries.append(FeedEntry(
-                id: raw.id, title: raw.title, link: link,
-                published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
-                author: author, summary: raw.summary ?? raw.content, content: raw.content,
-                categories: raw.categories, source: raw.source, baseURL: raw.baseURL, media: raw.media,
-                secondarySummary: raw.secondarySummary,
-                isComplete: raw.isComplete))
         }
+        entries.removeAll()
         return Feed(
             format: format, title: title, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
             language: language,
@@ -313,6 +292,24 @@ final class FeedDocumentBuilder: XMLEventHandler {
             updatePeriod: updatePeriod.flatMap(UpdatePeriod.init(rawValue:)),
             updateFrequency: updateFrequency.flatMap { Int($0.trimmingASCIIWhitespace()) },
             entries: feedEntries, encoding: encoding)
+    }
+
+    /// Finishes an entry's fields in place: dates parsed, author joined, link and
+    /// summary fallbacks.
+    private func complete(_ raw: inout RawEntry, format: FeedFormat, dates: FeedDateParser) {
+        if raw.entry.author == nil, let name = raw.authorName {
+            raw.entry.author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
+        } else if raw.entry.author == nil, let email = raw.authorEmail {
+            raw.entry.author = email
+        }
+        // Without a link, an Atom id or an RSS permalink guid stands in for it.
+        if raw.entry.link == nil, let id = raw.entry.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
+            raw.entry.link = id
+        }
+        raw.entry.published = raw.published.flatMap(dates.parse)
+        raw.entry.updated = raw.updated.flatMap(dates.parse)
+        // The summary as feed readers show it, else the content.
+        if raw.entry.summary == nil { raw.entry.summary = raw.entry.content }
     }
 
     // MARK: Formats
@@ -340,12 +337,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private func startRSSElement(_ tag: XMLStartTag) {
         if current == nil {
             if isRSSName(tag), tag.element == .item {
-                var entry = RawEntry()
-                entry.baseURL = currentBase
-                if let about = tag.attribute("about", in: .rdf) {
-                    entry.id = about
-                }
-                current = entry
+                current = RawEntry(entry: FeedEntry(id: tag.attribute("about", in: .rdf), baseURL: currentBase))
                 entryDepth = depth
                 return
             }
@@ -389,9 +381,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         guard isAtomName(tag) else { return }
         if current == nil {
             if tag.element == .entry {
-                var entry = RawEntry()
-                entry.baseURL = currentBase
-                current = entry
+                current = RawEntry(entry: FeedEntry(baseURL: currentBase))
                 entryDepth = depth
                 return
             }
@@ -429,15 +419,15 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .updated, .modified: begin(.updated)
         case .summary: begin(.summary(kind: atomKind(tag)), mode: atomMode(tag))
         case .content:
-            if let base = bases.last, base.depth == depth { current?.baseURL = base.base }
+            if let base = bases.last, base.depth == depth { current?.entry.baseURL = base.base }
             begin(.content(kind: atomKind(tag)), mode: atomMode(tag))
         case .link:
             if isAlternate(tag), let href = tag.attribute("href") {
-                current?.link = resolve(href) ?? href
+                current?.entry.link = resolve(href) ?? href
             }
         case .category:
             if let term = tag.attribute("term"), !term.isEmpty {
-                current?.categories.append(term)
+                current?.entry.categories.append(term)
             } else {
                 // Not Atom, but seen: the term written as the element's text.
                 begin(.category)
@@ -518,21 +508,31 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private func commit() {
         let field = captureField
         let mode = captureMode
-        let utf8: [UInt8] = captureBytes.withUnsafeBufferPointer { buffer in
-            guard let first = buffer.firstIndex(where: { !isASCIIWhitespace($0) }),
-                  let last = buffer.lastIndex(where: { !isASCIIWhitespace($0) })
-            else { return [] }
-            let trimmed = UnsafeBufferPointer(rebasing: buffer[first...last])
-            let restored = XMLRepair.restoredControls(trimmed)
-            let repaired = restored.map { bytes in
-                bytes.withUnsafeBufferPointer { DoubleEncoding.repairedUTF8($0) ?? bytes }
-            } ?? DoubleEncoding.repairedUTF8(trimmed)
-            return repaired ?? Array(trimmed)
+        // Summaries and contents stay UTF-8 bytes (FeedText), in an array of their own.
+        switch field {
+        case .summary(let kind):
+            let text = FeedText(utf8: capturedBytes(), kind: isMarkup(mode) ? .html : kind)
+            if current?.entry.summary == nil {
+                current?.entry.summary = text
+            } else if current?.hasContent == false {
+                current?.entry.secondarySummary = text
+                current?.hasContent = true
+            } else if !text.utf8.isEmpty {
+                current?.entry.summary = text
+            }
+            return
+        case .content(let kind):
+            current?.hasContent = true
+            if current?.entry.content == nil {
+                let utf8 = capturedBytes()
+                if !utf8.isEmpty { current?.entry.content = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind) }
+            }
+            return
+        default:
+            break
         }
-        // Summaries and contents stay UTF-8 bytes (FeedText); the other fields are short.
-        var value: String? {
-            utf8.isEmpty ? nil : String(decoding: utf8, as: UTF8.self)
-        }
+        // The other fields are short: each becomes a String straight from the buffer.
+        let value = capturedText()
         switch field {
         case .feedTitle(let kind):
             title = value.map { titleText($0, kind: kind, mode: mode) }
@@ -542,45 +542,66 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .feedTTL: ttl = value
         case .feedID: feedID = value
         case .title(let kind):
-            current?.title = value.map { titleText($0, kind: kind, mode: mode) }
+            current?.entry.title = value.map { titleText($0, kind: kind, mode: mode) }
         case .link:
-            if let value { current?.link = resolve(value) ?? value }
-        case .id: current?.id = value
+            if let value { current?.entry.link = resolve(value) ?? value }
+        case .id: current?.entry.id = value
         // When a document repeats a date or author (pubDate and dcterms:issued, say),
         // the last one wins, as in other feed readers.
         case .published: if let value { current?.published = value }
         case .updated: if let value { current?.updated = value }
-        case .author: if let value { current?.author = value }
+        case .author: if let value { current?.entry.author = value }
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
-        case .summary(let kind):
-            let text = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind)
-            if current?.summary == nil {
-                current?.summary = text
-            } else if current?.hasContent == false {
-                current?.secondarySummary = text
-                current?.hasContent = true
-            } else if !text.utf8.isEmpty {
-                current?.summary = text
-            }
-        case .content(let kind):
-            current?.hasContent = true
-            if current?.content == nil, !utf8.isEmpty {
-                current?.content = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind)
-            }
+        case .summary, .content: break
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
         case .category:
-            if let value { current?.categories.append(HTMLText.collapseWhitespace(value)) }
+            if let value { current?.entry.categories.append(HTMLText.collapseWhitespace(value)) }
         case .keywords:
             // Media RSS and iTunes keywords: a comma-separated list.
             for keyword in (value ?? "").split(separator: ",") {
                 let term = HTMLText.collapseWhitespace(String(keyword))
-                if !term.isEmpty { current?.categories.append(term) }
+                if !term.isEmpty { current?.entry.categories.append(term) }
             }
         case .source:
-            if current?.source == nil, let value { current?.source = HTMLText.collapseWhitespace(value) }
+            if current?.entry.source == nil, let value { current?.entry.source = HTMLText.collapseWhitespace(value) }
         }
+    }
+
+    /// The captured bytes without surrounding ASCII whitespace, mended (control
+    /// characters restored, double encoding undone) where they need it, as an
+    /// array of their own: a FeedText's storage.
+    private func capturedBytes() -> [UInt8] {
+        captureBytes.withUnsafeBufferPointer { buffer in
+            guard let trimmed = Self.trimmed(buffer) else { return [] }
+            return Self.mended(trimmed) ?? Array(trimmed)
+        }
+    }
+
+    /// The captured text, trimmed and mended like ``capturedBytes()``, as a String
+    /// made once from the bytes; nil when nothing but whitespace was captured.
+    private func capturedText() -> String? {
+        captureBytes.withUnsafeBufferPointer { buffer in
+            guard let trimmed = Self.trimmed(buffer) else { return nil }
+            if let mended = Self.mended(trimmed) { return String(decoding: mended, as: UTF8.self) }
+            return String(decoding: trimmed, as: UTF8.self)
+        }
+    }
+
+    /// `buffer` without leading and trailing ASCII whitespace; nil when nothing is left.
+    private static func trimmed(_ buffer: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard let first = buffer.firstIndex(where: { !isASCIIWhitespace($0) }),
+              let last = buffer.lastIndex(where: { !isASCIIWhitespace($0) })
+        else { return nil }
+        return UnsafeBufferPointer(rebasing: buffer[first...last])
+    }
+
+    /// The bytes with control characters restored and double encoding undone, or
+    /// nil when neither changes anything (the common case).
+    private static func mended(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let restored = XMLRepair.restoredControls(bytes) else { return DoubleEncoding.repairedUTF8(bytes) }
+        return restored.withUnsafeBufferPointer { DoubleEncoding.repairedUTF8($0) } ?? restored
     }
 
     private func isMarkup(_ mode: CaptureMode) -> Bool {

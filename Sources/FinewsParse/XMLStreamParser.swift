@@ -212,7 +212,7 @@ final class XMLStreamParser {
             let pointer = bytes.baseAddress.map { UnsafeRawPointer($0 + offset).assumingMemoryBound(to: CChar.self) }
             _ = xmlParseChunk(context, pointer, Int32(count), final ? 1 : 0)
             offset += count
-            if handlerBox.handler.wantsToStop {
+            if handlerBox.withHandler({ $0.wantsToStop }) {
                 xmlStopParser(context)
                 break
             }
@@ -228,10 +228,16 @@ final class XMLStreamParser {
 /// The object the C callbacks reach through their `void *` context.
 private final class HandlerBox {
     /// The handler, concrete so that calls from the C callbacks are direct. It is
-    /// `unowned(unsafe)` because its owner keeps it alive for the whole parse (it
-    /// holds both the handler and the parser), and the check would cost a
-    /// reference-count round trip on every event.
-    unowned(unsafe) let handler: FeedDocumentBuilder
+    /// held unretained because its owner keeps it alive for the whole parse (it
+    /// holds both the handler and the parser); each event reaches it through
+    /// ``withHandler(_:)``, without a reference-count round trip.
+    private let unmanagedHandler: Unmanaged<FeedDocumentBuilder>
+
+    @inline(__always)
+    func withHandler<Result>(_ body: (FeedDocumentBuilder) -> Result) -> Result {
+        unmanagedHandler._withUnsafeGuaranteedRef(body)
+    }
+
     var errorCount = 0
     var sawEncodingError = false
     /// The parser this box belongs to (owned by ``XMLStreamParser``).
@@ -291,7 +297,7 @@ private final class HandlerBox {
     private var entities: [String: xmlEntityPtr] = [:]
 
     init(handler: FeedDocumentBuilder) {
-        self.handler = handler
+        unmanagedHandler = .passUnretained(handler)
         recentNames = .allocate(capacity: Self.recentCount)
         recentNames.initialize(repeating: (nil, .other), count: Self.recentCount)
         recentNamespaces = .allocate(capacity: Self.recentCount)
@@ -361,7 +367,7 @@ private func streamStartElement(
         let tag = XMLStartTag(
             element: box.name(localName), namespace: box.namespace(uri), localName: localName, prefix: prefix,
             attributes: UnsafePointer(attributes), attributeCount: attributes == nil ? 0 : max(0, Int(attributeCount)))
-        box.handler.startElement(tag)
+        box.withHandler { $0.startElement(tag) }
     }
 }
 
@@ -372,14 +378,14 @@ private func streamEndElement(
     guard let context, let localName else { return }
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.handler.endElement(XMLEndTag(localName: localName))
+        box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
     }
 }
 
 private func streamCharacters(_ context: UnsafeMutableRawPointer?, _ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
     guard let context, let characters, length > 0 else { return }
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.handler.characters(UnsafeBufferPointer(start: characters, count: Int(length)))
+        box.withHandler { $0.characters(UnsafeBufferPointer(start: characters, count: Int(length))) }
     }
 }
 
