@@ -93,7 +93,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// The depth of the element whose text is captured.
     private var captureDepth = 0
     private var captureMode = CaptureMode.text
-    private var captureBytes: [UInt8] = []
+    private var captureBytes = ByteBuffer()
     /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
     private var skippedWrapperDepth: Int?
     /// When set, only text at this depth or deeper counts (an author's `<name>`).
@@ -255,7 +255,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         if captureMode == .xhtml || captureMode == .xhtmlBody {
             HTMLText.appendEscapedText(bytes, to: &captureBytes)
         } else {
-            captureBytes.append(contentsOf: bytes)
+            captureBytes.append(bytes)
         }
     }
 
@@ -463,7 +463,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         captureField = field
         captureDepth = depth
         captureMode = mode
-        captureBytes.removeAll(keepingCapacity: true)
+        captureBytes.removeAll()
         skippedWrapperDepth = nil
         onlyInsideDepth = nil
     }
@@ -472,15 +472,15 @@ final class FeedDocumentBuilder: XMLEventHandler {
         if case .author = captureField, tag.element == .name, onlyInsideDepth == nil {
             // An RSS author written the Atom way (<author><name>…</name><title>…):
             // the name alone is the author.
-            captureBytes.removeAll(keepingCapacity: true)
+            captureBytes.removeAll()
             onlyInsideDepth = depth
             return
         }
         guard captureMode != .text else { return }
         if captureMode == .xhtml, skippedWrapperDepth == nil, tag.element == .div, depth == captureDepth + 1,
-           captureBytes.allSatisfy(isASCIIWhitespace) {
+           captureBytes.withBytes({ $0.allSatisfy(isASCIIWhitespace) }) {
             skippedWrapperDepth = depth
-            captureBytes.removeAll(keepingCapacity: true)
+            captureBytes.removeAll()
             return
         }
         tag.appendMarkup(to: &captureBytes)
@@ -497,8 +497,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         // The element that ends is the last one in the path (libxml2 reports the
         // name of the element it closes, even for a mismatched end tag).
         if path.last?.isVoid ?? false { return }
-        captureBytes.append(contentsOf: "</".utf8)
-        captureBytes.append(contentsOf: tag.localBytes)
+        captureBytes.append("</")
+        captureBytes.append(tag.localBytes)
         captureBytes.append(UInt8(ascii: ">"))
     }
 
@@ -573,7 +573,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// characters restored, double encoding undone) where they need it, as an
     /// array of their own: a FeedText's storage.
     private func capturedBytes() -> [UInt8] {
-        captureBytes.withUnsafeBufferPointer { buffer in
+        captureBytes.withBytes { buffer in
             guard let trimmed = Self.trimmed(buffer) else { return [] }
             return Self.mended(trimmed) ?? Array(trimmed)
         }
@@ -582,7 +582,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// The captured text, trimmed and mended like ``capturedBytes()``, as a String
     /// made once from the bytes; nil when nothing but whitespace was captured.
     private func capturedText() -> String? {
-        captureBytes.withUnsafeBufferPointer { buffer in
+        captureBytes.withBytes { buffer in
             guard let trimmed = Self.trimmed(buffer) else { return nil }
             if let mended = Self.mended(trimmed) { return String(decoding: mended, as: UTF8.self) }
             return String(decoding: trimmed, as: UTF8.self)
@@ -648,7 +648,7 @@ enum DoubleEncoding {
         guard let base = utf8.baseAddress,
               memchr(base, 0xC2, utf8.count) != nil || memchr(base, 0xC3, utf8.count) != nil
         else { return nil }
-        guard !utf8.contains(where: { $0 >= 0xC4 }) else { return mappingC1Controls(utf8) }
+        guard !reaches(0xC4, utf8) else { return mappingC1Controls(utf8) }
         // Every character is at most U+00FF when the bytes are ASCII and two-byte
         // sequences C2/C3 + continuation; anything else (a stray continuation byte,
         // an overlong C0/C1 lead, a cut sequence) would decode to U+FFFD, which is
@@ -678,10 +678,13 @@ enum DoubleEncoding {
     /// undefined stay as they are. Works on the bytes; returns nil when the input
     /// has no C1 control.
     private static func mappingC1Controls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        // The first C2 80–C2 9F: memchr finds each 0xC2 that has a byte after it.
+        guard let base = utf8.baseAddress else { return nil }
         var index = 0
         var hasC1 = false
-        while index + 1 < utf8.count {
-            if utf8[index] == 0xC2, utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F {
+        while index + 1 < utf8.count, let hit = memchr(base + index, 0xC2, utf8.count - 1 - index) {
+            index = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F {
                 hasC1 = true
                 break
             }
@@ -703,6 +706,20 @@ enum DoubleEncoding {
             index += 1
         }
         return output
+    }
+
+    /// Whether some byte is `threshold` or more: the maximum of each block of 64
+    /// bytes, a loop without early exit that the compiler vectorizes.
+    private static func reaches(_ threshold: UInt8, _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        while start < utf8.count {
+            let end = min(start + 64, utf8.count)
+            var highest: UInt8 = 0
+            for index in start..<end { highest = max(highest, utf8[index]) }
+            if highest >= threshold { return true }
+            start = end
+        }
+        return false
     }
 
     private static let windows1252: [UInt32?] = [

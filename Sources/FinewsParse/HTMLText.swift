@@ -139,27 +139,26 @@ public enum HTMLText {
     public static func escape(_ text: String) -> String {
         var text = text
         return text.withUTF8 { utf8 in
-            var output: [UInt8] = []
-            output.reserveCapacity(utf8.count + 16)
+            var output = ByteBuffer(capacity: utf8.count + 16)
             appendEscaped(utf8, to: &output)
-            return String(decoding: output, as: UTF8.self)
+            return output.withBytes { String(decoding: $0, as: UTF8.self) }
         }
     }
 
     /// Appends `utf8` with `&`, `<`, `>` and `"` escaped (all four are ASCII, so
     /// working on the bytes escapes exactly what ``escape(_:)`` does). Runs without
     /// them are copied whole.
-    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout ByteBuffer) {
         appendEscaped(utf8, quotes: true, to: &output)
     }
 
     /// Appends `utf8` as HTML text: `&`, `<` and `>` escaped, quotes left as they are.
-    static func appendEscapedText(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+    static func appendEscapedText(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout ByteBuffer) {
         appendEscaped(utf8, quotes: false, to: &output)
     }
 
     @inline(__always)
-    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, quotes: Bool, to output: inout [UInt8]) {
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, quotes: Bool, to output: inout ByteBuffer) {
         var copied = 0
         for index in 0..<utf8.count {
             let replacement: StaticString
@@ -170,11 +169,11 @@ public enum HTMLText {
             case UInt8(ascii: "\"") where quotes: replacement = "&quot;"
             default: continue
             }
-            if index > copied { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied..<index])) }
-            output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+            if index > copied { output.append(UnsafeBufferPointer(rebasing: utf8[copied..<index])) }
+            output.append(replacement)
             copied = index + 1
         }
-        if utf8.count > copied { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[copied...])) }
+        if utf8.count > copied { output.append(UnsafeBufferPointer(rebasing: utf8[copied...])) }
     }
 
     private static func startsTag(_ byte: UInt8) -> Bool {

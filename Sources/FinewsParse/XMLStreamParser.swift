@@ -82,31 +82,29 @@ struct XMLStartTag {
 
     /// Appends the tag as HTML source (`<local name="value" ...>`), values decoded
     /// by libxml2 and the builder, then escaped again.
-    func appendMarkup(to output: inout [UInt8]) {
+    func appendMarkup(to output: inout ByteBuffer) {
         output.append(UInt8(ascii: "<"))
-        output.append(contentsOf: UnsafeBufferPointer(start: localName, count: strlen(localName)))
-        guard let attributes, attributeCount > 0 else {
-            output.append(UInt8(ascii: ">"))
-            return
-        }
-        for index in 0..<attributeCount {
-            let base = index * 5
-            guard let name = attributes[base], let value = Self.value(attributes[base + 3], attributes[base + 4])
-            else { continue }
-            output.append(0x20)
-            if let prefix = attributes[base + 1] {
-                output.append(contentsOf: UnsafeBufferPointer(start: prefix, count: strlen(prefix)))
-                output.append(UInt8(ascii: ":"))
+        output.append(UnsafeBufferPointer(start: localName, count: strlen(localName)))
+        if let attributes {
+            for index in 0..<attributeCount {
+                let base = index * 5
+                guard let name = attributes[base], let value = Self.value(attributes[base + 3], attributes[base + 4])
+                else { continue }
+                output.append(0x20)
+                if let prefix = attributes[base + 1] {
+                    output.append(UnsafeBufferPointer(start: prefix, count: strlen(prefix)))
+                    output.append(UInt8(ascii: ":"))
+                }
+                output.append(UnsafeBufferPointer(start: name, count: strlen(name)))
+                output.append("=\"")
+                if value.contains(UInt8(ascii: "&")) {
+                    var decoded = Self.decoded(value)
+                    decoded.withUTF8 { HTMLText.appendEscaped($0, to: &output) }
+                } else {
+                    HTMLText.appendEscaped(value, to: &output)
+                }
+                output.append(UInt8(ascii: "\""))
             }
-            output.append(contentsOf: UnsafeBufferPointer(start: name, count: strlen(name)))
-            output.append(contentsOf: "=\"".utf8)
-            if value.contains(UInt8(ascii: "&")) {
-                var decoded = Self.decoded(value)
-                decoded.withUTF8 { HTMLText.appendEscaped($0, to: &output) }
-            } else {
-                HTMLText.appendEscaped(value, to: &output)
-            }
-            output.append(UInt8(ascii: "\""))
         }
         output.append(UInt8(ascii: ">"))
     }
