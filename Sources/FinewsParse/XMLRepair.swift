@@ -77,6 +77,19 @@ enum XMLRepair {
         guard let base = buffer.baseAddress else { return nil }
         let count = buffer.count
         var index = start
+        // Two words per round while sixteen bytes are left: one test for both.
+        while index + 16 <= count {
+            let first = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let second = UnsafeRawPointer(base + index + 8).loadUnaligned(as: UInt64.self)
+            let firstMask = candidates(first)
+            if firstMask | candidates(second) == 0 {
+                index += 16
+                continue
+            }
+            if firstMask != 0 { return index + firstMask.trailingZeroBitCount / 8 }
+            index += 8
+            break
+        }
         while index + 8 <= count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             let mask = candidates(word)
@@ -129,16 +142,27 @@ enum XMLRepair {
     /// bytes at a time.
     private static func containsForbiddenControl(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
         guard let base = buffer.baseAddress else { return false }
+        @inline(__always) func below(_ word: UInt64) -> UInt64 {
+            (word &- ones &* 0x20) & ~word & highs
+        }
         var index = start
         while index < end {
+            if index + 16 <= end {
+                let first = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let second = UnsafeRawPointer(base + index + 8).loadUnaligned(as: UInt64.self)
+                if below(first) | below(second) == 0 {
+                    index += 16
+                    continue
+                }
+            }
             if index + 8 <= end {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                let below = (word &- ones &* 0x20) & ~word & highs
-                if below == 0 {
+                let mask = below(word)
+                if mask == 0 {
                     index += 8
                     continue
                 }
-                index += below.trailingZeroBitCount / 8
+                index += mask.trailingZeroBitCount / 8
             }
             if isForbiddenControl(base[index]) { return true }
             index += 1
