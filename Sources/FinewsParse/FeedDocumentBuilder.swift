@@ -5,14 +5,18 @@ import Glibc
 enum Namespace {
     static let atom = "http://www.w3.org/2005/Atom"
     static let atom03 = "http://purl.org/atom/ns#"
-    static let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    static let rdf = rdfLiteral.description
+    /// ``rdf`` as a literal, for comparing libxml2's bytes without making a String.
+    static let rdfLiteral: StaticString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     static let rss10 = "http://purl.org/rss/1.0/"
     static let rss090 = "http://my.netscape.com/rdf/simple/0.9/"
     static let content = "http://purl.org/rss/1.0/modules/content/"
     static let dublinCore = "http://purl.org/dc/elements/1.1/"
     static let dublinCoreTerms = "http://purl.org/dc/terms/"
     static let xhtml = "http://www.w3.org/1999/xhtml"
-    static let xml = "http://www.w3.org/XML/1998/namespace"
+    static let xml = xmlLiteral.description
+    /// ``xml`` as a literal, for comparing libxml2's bytes without making a String.
+    static let xmlLiteral: StaticString = "http://www.w3.org/XML/1998/namespace"
     static let media = "http://search.yahoo.com/mrss/"
     /// Media RSS as some publishers write it, without the final slash.
     static let mediaWithoutSlash = "http://search.yahoo.com/mrss"
@@ -387,7 +391,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
             }
             guard depth == 2 else { return }
             switch tag.element {
-            case .title: begin(.feedTitle(kind: atomKind(tag)), mode: atomMode(tag))
+            case .title:
+                let text = atomText(tag)
+                begin(.feedTitle(kind: text.kind), mode: text.mode)
             case .id: begin(.feedID)
             case .link:
                 // As in other readers, the last alternate link wins.
@@ -413,14 +419,19 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         guard depth == entryDepth + 1 else { return }
         switch tag.element {
-        case .title: begin(.title(kind: atomKind(tag)), mode: atomMode(tag))
+        case .title:
+            let text = atomText(tag)
+            begin(.title(kind: text.kind), mode: text.mode)
         case .id: begin(.id)
         case .published, .issued: begin(.published)
         case .updated, .modified: begin(.updated)
-        case .summary: begin(.summary(kind: atomKind(tag)), mode: atomMode(tag))
+        case .summary:
+            let text = atomText(tag)
+            begin(.summary(kind: text.kind), mode: text.mode)
         case .content:
             if let base = bases.last, base.depth == depth { current?.entry.baseURL = base.base }
-            begin(.content(kind: atomKind(tag)), mode: atomMode(tag))
+            let text = atomText(tag)
+            begin(.content(kind: text.kind), mode: text.mode)
         case .link:
             if isAlternate(tag), let href = tag.attribute("href") {
                 current?.entry.link = resolve(href) ?? href
@@ -436,19 +447,26 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
-    private func atomKind(_ tag: XMLStartTag) -> TextKind {
-        let type = tag.attribute("type")?.lowercased() ?? "text"
-        if format == .atom03, tag.attribute("mode")?.lowercased() == "escaped" { return .html }
-        return type == "text" || type == "text/plain" ? .text : .html
-    }
-
-    private func atomMode(_ tag: XMLStartTag) -> CaptureMode {
-        let type = tag.attribute("type")?.lowercased() ?? ""
-        if type == "xhtml" || type == "application/xhtml+xml" || tag.attribute("mode")?.lowercased() == "xml" {
-            return .xhtml
+    /// How an Atom text construct is read, from its `type` (and Atom 0.3's `mode`),
+    /// each attribute looked up once: the text's kind, and how it is captured.
+    private func atomText(_ tag: XMLStartTag) -> (kind: TextKind, mode: CaptureMode) {
+        let type = tag.attribute("type")?.lowercased()
+        let modeAttribute = tag.attribute("mode")?.lowercased()
+        let kind: TextKind
+        if format == .atom03, modeAttribute == "escaped" {
+            kind = .html
+        } else {
+            let kindType = type ?? "text"
+            kind = kindType == "text" || kindType == "text/plain" ? .text : .html
         }
-        // HTML content is meant to be escaped, but raw markup is common: keep it.
-        return type == "html" || type == "text/html" ? .html : .text
+        let mode: CaptureMode
+        if type == "xhtml" || type == "application/xhtml+xml" || modeAttribute == "xml" {
+            mode = .xhtml
+        } else {
+            // HTML content is meant to be escaped, but raw markup is common: keep it.
+            mode = type == "html" || type == "text/html" ? .html : .text
+        }
+        return (kind, mode)
     }
 
     private func isAlternate(_ tag: XMLStartTag) -> Bool {

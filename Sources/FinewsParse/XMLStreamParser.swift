@@ -133,7 +133,14 @@ struct XMLStartTag {
     /// Whether an attribute's namespace URI (nil for none) is `namespace`.
     private static func matches(_ uri: UnsafePointer<xmlChar>?, _ namespace: KnownNamespace) -> Bool {
         guard let uri else { return namespace == .none }
-        return namespace != .none && KnownNamespace(uri: String(cString: uri)) == namespace
+        // The two namespaces attributes are looked up in have one URI each: compare
+        // the bytes, without making a String.
+        switch namespace {
+        case .none: return false
+        case .xml: return equals(uri, Namespace.xmlLiteral)
+        case .rdf: return equals(uri, Namespace.rdfLiteral)
+        default: return KnownNamespace(uri: String(cString: uri)) == namespace
+        }
     }
 }
 
