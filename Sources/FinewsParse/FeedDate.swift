@@ -21,7 +21,14 @@ public struct FeedDateParser: Sendable {
 
     /// The instant `text` names, or nil when it is not a date this parser knows.
     public func parse(_ text: String) -> Date? {
-        var scanner = ByteScanner(Array(text.utf8))
+        // The String's own UTF-8 bytes, uncopied (a native String is contiguous).
+        var text = text
+        return text.withUTF8(parse(utf8:))
+    }
+
+    /// The instant the UTF-8 bytes name, or nil (see ``parse(_:)``).
+    private func parse(utf8: UnsafeBufferPointer<UInt8>) -> Date? {
+        var scanner = ByteScanner(utf8)
         scanner.skipSpaces()
         let start = scanner
         if scanner.peekIsDigit, let date = parseNumeric(&scanner) { return date }
@@ -78,11 +85,11 @@ public struct FeedDateParser: Sendable {
         // A 12-hour clock: "04:42 PM".
         var probe = scanner
         probe.skipSpaces()
-        if let word = probe.peekWord()?.lowercased(), word == "am" || word == "pm" {
+        if let word = probe.peekWord(), word.equalsIgnoringCase("am") || word.equalsIgnoringCase("pm") {
             guard (1...12).contains(fields.hour) else { return false }
             _ = probe.readWord()
             scanner = probe
-            fields.hour = fields.hour % 12 + (word == "pm" ? 12 : 0)
+            fields.hour = fields.hour % 12 + (word.equalsIgnoringCase("pm") ? 12 : 0)
         }
         return true
     }
@@ -134,41 +141,33 @@ public struct FeedDateParser: Sendable {
             return readNumericOffset(&scanner)
         }
         guard let word = scanner.readWord() else { return nil }
-        let upper = word.uppercased()
-        switch upper {
-        case "Z", "UT", "UTC", "GMT":
+        if word.equalsIgnoringCase("Z") || word.equalsIgnoringCase("UT") || word.equalsIgnoringCase("UTC")
+            || word.equalsIgnoringCase("GMT") {
             if let next = scanner.peek, next == UInt8(ascii: "+") || next == UInt8(ascii: "-") {
                 return readNumericOffset(&scanner) ?? 0
             }
             return 0
-        case "EST": return -5 * 3600
-        case "EDT": return -4 * 3600
-        case "CST": return chinaStandardTime ? 8 * 3600 : -6 * 3600
-        case "CDT": return -5 * 3600
-        case "MST": return -7 * 3600
-        case "MDT": return -6 * 3600
-        case "PST": return -8 * 3600
-        case "PDT": return -7 * 3600
-        case "BJT", "CCT": return 8 * 3600
-        case "JST": return 9 * 3600
-        case "KST": return 9 * 3600
-        case "HKT": return 8 * 3600
-        case "CET": return 3600
-        case "CEST": return 2 * 3600
-        case "BST": return 3600
-        default:
-            // RFC 822 military zones: A–I, K–M east (+1…+12), N–Y west (−1…−12); Z is UTC.
-            if upper.utf8.count == 1, let letter = upper.utf8.first {
-                switch letter {
-                case UInt8(ascii: "A")...UInt8(ascii: "I"): return Int(letter - UInt8(ascii: "A") + 1) * 3600
-                case UInt8(ascii: "K")...UInt8(ascii: "M"): return Int(letter - UInt8(ascii: "K") + 10) * 3600
-                case UInt8(ascii: "N")...UInt8(ascii: "Y"): return -Int(letter - UInt8(ascii: "N") + 1) * 3600
-                default: return nil
-                }
-            }
-            return nil
+        }
+        if word.equalsIgnoringCase("CST") { return chinaStandardTime ? 8 * 3600 : -6 * 3600 }
+        for (name, hours) in Self.namedZones where word.equalsIgnoringCase(name) {
+            return hours * 3600
+        }
+        // RFC 822 military zones: A–I, K–M east (+1…+12), N–Y west (−1…−12); Z is UTC.
+        guard word.count == 1 else { return nil }
+        let letter = word.bytes[0] & 0xDF  // upper case
+        switch letter {
+        case UInt8(ascii: "A")...UInt8(ascii: "I"): return Int(letter - UInt8(ascii: "A") + 1) * 3600
+        case UInt8(ascii: "K")...UInt8(ascii: "M"): return Int(letter - UInt8(ascii: "K") + 10) * 3600
+        case UInt8(ascii: "N")...UInt8(ascii: "Y"): return -Int(letter - UInt8(ascii: "N") + 1) * 3600
+        default: return nil
         }
     }
+
+    /// Zone abbreviations and their offsets from UTC in hours (`CST` depends on the feed).
+    private static let namedZones: [(name: StaticString, hours: Int)] = [
+        ("EST", -5), ("EDT", -4), ("CDT", -5), ("MST", -7), ("MDT", -6), ("PST", -8), ("PDT", -7),
+        ("BJT", 8), ("CCT", 8), ("JST", 9), ("KST", 9), ("HKT", 8), ("CET", 1), ("CEST", 2), ("BST", 1),
+    ]
 
     private func readNumericOffset(_ scanner: inout ByteScanner) -> Int? {
         guard let sign = scanner.peek else { return nil }
@@ -187,19 +186,24 @@ public struct FeedDateParser: Sendable {
         return sign == UInt8(ascii: "-") ? -seconds : seconds
     }
 
-    private static func weekday(_ word: String) -> Bool {
-        let lower = word.lowercased()
-        guard lower.utf8.count >= 3 else { return false }
-        return ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(String(lower.prefix(3)))
+    /// Whether the word is a weekday name or abbreviation (its first three letters).
+    private static func weekday(_ word: ByteScanner.Word) -> Bool {
+        guard word.count >= 3 else { return false }
+        return weekdays.contains { word.hasPrefixIgnoringCase($0) }
     }
 
-    private static func month(_ word: String) -> Int? {
-        let lower = word.lowercased()
-        guard lower.utf8.count >= 3 else { return nil }
-        let names = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        guard let index = names.firstIndex(of: String(lower.prefix(3))) else { return nil }
+    /// The month (1–12) a month name or abbreviation names (its first three letters).
+    private static func month(_ word: ByteScanner.Word) -> Int? {
+        guard word.count >= 3, let index = months.firstIndex(where: { word.hasPrefixIgnoringCase($0) }) else {
+            return nil
+        }
         return index + 1
     }
+
+    private static let weekdays: [StaticString] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    private static let months: [StaticString] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
 }
 
 /// Calendar fields of a date, converted to an instant once the zone is known.
@@ -287,13 +291,35 @@ public enum CivilTime {
     }
 }
 
-/// A cursor over ASCII bytes for the date grammars above.
+/// A cursor over ASCII bytes for the date grammars above. It reads the bytes of
+/// a String in place, so it lives only inside the closure that lends them.
 struct ByteScanner {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position = 0
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+    }
+
+    /// A run of ASCII letters in the scanned text.
+    struct Word {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var count: Int { bytes.count }
+
+        /// Whether the word is `literal` (lower-case ASCII letters), ignoring case.
+        func equalsIgnoringCase(_ literal: StaticString) -> Bool {
+            count == literal.utf8CodeUnitCount && hasPrefixIgnoringCase(literal)
+        }
+
+        /// Whether the word starts with `literal` (ASCII letters), ignoring case.
+        func hasPrefixIgnoringCase(_ literal: StaticString) -> Bool {
+            let length = literal.utf8CodeUnitCount
+            guard count >= length else { return false }
+            let letters = literal.utf8Start
+            // Letters only: setting bit 5 makes both lower case.
+            for index in 0..<length where bytes[index] | 0x20 != letters[index] | 0x20 { return false }
+            return true
+        }
     }
 
     var isAtEnd: Bool { position >= bytes.count }
@@ -311,13 +337,14 @@ struct ByteScanner {
 
     /// Consumes the separator after a year, month or day, if one is there.
     mutating func consumeDateSeparator(_ part: DatePart) -> DateSeparator? {
-        let chinese: [UInt8]
+        let chinese: (UInt8, UInt8, UInt8)
         switch part {
-        case .year: chinese = [0xE5, 0xB9, 0xB4]   // 年
-        case .month: chinese = [0xE6, 0x9C, 0x88]  // 月
-        case .day: chinese = [0xE6, 0x97, 0xA5]    // 日
+        case .year: chinese = (0xE5, 0xB9, 0xB4)   // 年
+        case .month: chinese = (0xE6, 0x9C, 0x88)  // 月
+        case .day: chinese = (0xE6, 0x97, 0xA5)    // 日
         }
-        if position + 3 <= bytes.count, bytes[position..<position + 3].elementsEqual(chinese) {
+        if position + 3 <= bytes.count, bytes[position] == chinese.0, bytes[position + 1] == chinese.1,
+           bytes[position + 2] == chinese.2 {
             position += 3
             return .chinese
         }
@@ -364,16 +391,16 @@ struct ByteScanner {
     }
 
     /// The run of ASCII letters at the cursor, without consuming it.
-    func peekWord() -> String? {
+    func peekWord() -> Word? {
         var end = position
         while end < bytes.count, Self.isLetter(bytes[end]) { end += 1 }
-        return end > position ? String(decoding: bytes[position..<end], as: UTF8.self) : nil
+        return end > position ? Word(bytes: UnsafeBufferPointer(rebasing: bytes[position..<end])) : nil
     }
 
     /// Reads a run of ASCII letters.
-    mutating func readWord() -> String? {
+    mutating func readWord() -> Word? {
         guard let word = peekWord() else { return nil }
-        position += word.utf8.count
+        position += word.count
         return word
     }
 

@@ -5,14 +5,18 @@ import Glibc
 enum Namespace {
     static let atom = "http://www.w3.org/2005/Atom"
     static let atom03 = "http://purl.org/atom/ns#"
-    static let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    static let rdf = rdfLiteral.description
+    /// ``rdf`` as a literal, for comparing libxml2's bytes without making a String.
+    static let rdfLiteral: StaticString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     static let rss10 = "http://purl.org/rss/1.0/"
     static let rss090 = "http://my.netscape.com/rdf/simple/0.9/"
     static let content = "http://purl.org/rss/1.0/modules/content/"
     static let dublinCore = "http://purl.org/dc/elements/1.1/"
     static let dublinCoreTerms = "http://purl.org/dc/terms/"
     static let xhtml = "http://www.w3.org/1999/xhtml"
-    static let xml = "http://www.w3.org/XML/1998/namespace"
+    static let xml = xmlLiteral.description
+    /// ``xml`` as a literal, for comparing libxml2's bytes without making a String.
+    static let xmlLiteral: StaticString = "http://www.w3.org/XML/1998/namespace"
     static let media = "http://search.yahoo.com/mrss/"
     /// Media RSS as some publishers write it, without the final slash.
     static let mediaWithoutSlash = "http://search.yahoo.com/mrss"
@@ -78,26 +82,31 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private var current: RawEntry?
     private var entryDepth = 0
     private var bases: [(depth: Int, base: String)] = []
-    private var capture: Capture?
-    /// The enclosing element names (local part) at each depth, for context checks.
-    private var path: [String] = []
+    /// The enclosing elements' names at each depth (the last is the current
+    /// element), for context checks.
+    private var path: [ElementName] = []
 
-    /// Text being collected for one field, up to the end of the element that opened it.
-    private struct Capture {
-        var field: Field
-        var depth: Int
-        var mode: Mode
-        var bytes: [UInt8] = []
-        /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
-        var skippedWrapperDepth: Int?
-        /// When set, only text at this depth or deeper counts (an author's `<name>`).
-        var onlyInsideDepth: Int?
+    // The capture: text being collected for one field, up to the end of the element
+    // that opened it. Kept as plain stored properties, not an optional struct, so
+    // that each character event is one check and one append; `captureBytes` is one
+    // buffer reused by every capture of the document.
 
-        /// `text`: characters only; `html`: characters are HTML source, stray child
-        /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
-        /// `div` is dropped); `xhtmlBody`: like xhtml, the element itself is the wrapper.
-        enum Mode { case text, html, xhtml, xhtmlBody }
-    }
+    /// A field is being captured.
+    private var capturing = false
+    private var captureField = Field.feedLink
+    /// The depth of the element whose text is captured.
+    private var captureDepth = 0
+    private var captureMode = CaptureMode.text
+    private var captureBytes = ByteBuffer()
+    /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
+    private var skippedWrapperDepth: Int?
+    /// When set, only text at this depth or deeper counts (an author's `<name>`).
+    private var onlyInsideDepth: Int?
+
+    /// `text`: characters only; `html`: characters are HTML source, stray child
+    /// elements are serialized; `xhtml`: child elements are the markup (a wrapping
+    /// `div` is dropped); `xhtmlBody`: like xhtml, the element itself is the wrapper.
+    private enum CaptureMode { case text, html, xhtml, xhtmlBody }
 
     /// The fields the builder collects text for.
     private enum Field {
@@ -107,30 +116,21 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case keywords, updatePeriod, updateFrequency
     }
 
-    /// An entry as collected: text still raw, dates not yet parsed.
+    /// An entry as collected: the fields that go to the ``FeedEntry`` as they are,
+    /// and the raw text of those that are finished by ``feed(encoding:dates:)``
+    /// (dates not yet parsed, author parts not yet joined).
     struct RawEntry {
-        var id: String?
-        var title: String?
-        var link: String?
+        /// The entry being built. Its `summary` is the first summary-like element
+        /// (`description`, `summary`, `itunes:summary`, `media:description`; an empty
+        /// one counts), or a later one once the entry has content; its
+        /// `secondarySummary` a second summary-like element that came before any
+        /// content element (other readers show it as the content).
+        var entry = FeedEntry()
         var published: String?
         var updated: String?
-        var author: String?
         var authorName: String?
         var authorEmail: String?
-        var content: FeedText?
-        var categories: [String] = []
-        var source: String?
-        var baseURL: String?
-        var media: [FeedMedia] = []
         var guidIsPermaLink = false
-        var isComplete = true
-        /// The summary: the first summary-like element (`description`, `summary`,
-        /// `itunes:summary`, `media:description`; an empty one counts), or a later
-        /// one once the entry has content.
-        var summary: FeedText?
-        /// A second summary-like element that came before any content element:
-        /// other readers show it as the content.
-        var secondarySummary: FeedText?
         /// A content element, or a secondary summary, has been seen.
         var hasContent = false
     }
@@ -142,40 +142,45 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// Set after the parse when libxml2 met bytes that are not UTF-8.
     var sawEncodingError = false
 
-    func startElement(_ name: XMLName, attributes: [XMLAttribute]) {
+    /// The name of the current element's parent, if it has one.
+    private var parent: ElementName? {
+        path.count >= 2 ? path[path.count - 2] : nil
+    }
+
+    func startElement(_ tag: XMLStartTag) {
         depth += 1
-        path.append(name.local)
-        if let base = attributes.first(where: { $0.name.local == "base" && $0.name.known == .xml })?.value {
+        path.append(tag.element)
+        if tag.attributeCount > 0, let base = tag.attribute("base", in: .xml) {
             bases.append((depth, resolve(base) ?? base))
         }
-        if capture != nil {
-            appendStartTag(name, attributes: attributes)
+        if capturing {
+            appendStartTag(tag)
             return
         }
         if depth == 1 {
-            detectFormat(name, attributes: attributes)
+            detectFormat(tag)
             return
         }
         guard let format else { return }
-        if startExtensionElement(name, attributes: attributes) { return }
+        if startExtensionElement(tag) { return }
         switch format {
-        case .rss, .rdf: startRSSElement(name, attributes: attributes)
-        case .atom, .atom03: startAtomElement(name, attributes: attributes)
+        case .rss, .rdf: startRSSElement(tag)
+        case .atom, .atom03: startAtomElement(tag)
         case .json: break
         }
     }
 
     /// Elements of the common extension namespaces, which mean the same in every
     /// format. Returns true when the element was handled.
-    private func startExtensionElement(_ name: XMLName, attributes: [XMLAttribute]) -> Bool {
-        let namespace = name.known
+    private func startExtensionElement(_ tag: XMLStartTag) -> Bool {
+        let namespace = tag.namespace
         guard namespace != .none else { return false }
         if current == nil {
-            switch (namespace, name.local) {
-            case (.syndication, "updatePeriod"): begin(.updatePeriod)
-            case (.syndication, "updateFrequency"): begin(.updateFrequency)
-            case (.atom, "link") where format == .rss || format == .rdf:
-                if link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
+            switch (namespace, tag.element) {
+            case (.syndication, .updatePeriod): begin(.updatePeriod)
+            case (.syndication, .updateFrequency): begin(.updateFrequency)
+            case (.atom, .link) where format == .rss || format == .rdf:
+                if link == nil, isAlternate(tag), let href = tag.attribute("href") {
                     link = resolve(href) ?? href
                 }
             default: return false
@@ -184,85 +189,77 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         // Media RSS groups its elements; read them at any depth inside the entry.
         if namespace == .media {
-            switch name.local {
-            case "description":
+            switch tag.element {
+            case .description:
                 // Only an item's own media:description is a summary; one that
                 // describes a single media object (nested in it) is not.
-                if depth == entryDepth + 1 || path.dropLast().last == "group" { begin(.summary(kind: .text)) }
-            case "keywords": begin(.keywords)
-            case "category": begin(.category)
-            case "content", "thumbnail":
-                if let url = attribute("url", attributes) {
+                if depth == entryDepth + 1 || parent == .group { begin(.summary(kind: .text)) }
+            case .keywords: begin(.keywords)
+            case .category: begin(.category)
+            case .content, .thumbnail:
+                if let url = tag.attribute("url") {
                     let item = FeedMedia(
-                        url: resolve(url) ?? url, type: attribute("type", attributes),
-                        medium: name.local == "thumbnail" ? "thumbnail" : attribute("medium", attributes))
-                    current?.media.append(item)
+                        url: resolve(url) ?? url, type: tag.attribute("type"),
+                        medium: tag.element == .thumbnail ? "thumbnail" : tag.attribute("medium"))
+                    current?.entry.media.append(item)
                 }
             default: break
             }
             return true
         }
         guard depth == entryDepth + 1 else { return false }
-        switch (namespace, name.local) {
-        case (.content, "encoded"): begin(.content(kind: .html), mode: .html)
-        case (.dublinCore, "creator"): begin(.author)
-        case (.dublinCore, "date"): begin(.updated)
-        case (.dublinCore, "subject"): begin(.category)
-        case (.dublinCore, "source"), (.dublinCore, "publisher"): begin(.source)
-        case (.dublinCoreTerms, "issued"), (.dublinCoreTerms, "created"): begin(.published)
-        case (.dublinCoreTerms, "modified"): begin(.updated)
-        case (.xhtml, "body"): begin(.content(kind: .html), mode: .xhtmlBody)
-        case (.itunes, "summary"): begin(.summary(kind: .text))
-        case (.itunes, "author"): begin(.author)
-        case (.itunes, "keywords"): begin(.keywords)
-        case (.dublinCore, "description"): begin(.summary(kind: .text))
+        switch (namespace, tag.element) {
+        case (.content, .encoded): begin(.content(kind: .html), mode: .html)
+        case (.dublinCore, .creator): begin(.author)
+        case (.dublinCore, .date): begin(.updated)
+        case (.dublinCore, .subject): begin(.category)
+        case (.dublinCore, .source), (.dublinCore, .publisher): begin(.source)
+        case (.dublinCoreTerms, .issued), (.dublinCoreTerms, .created): begin(.published)
+        case (.dublinCoreTerms, .modified): begin(.updated)
+        case (.xhtml, .body): begin(.content(kind: .html), mode: .xhtmlBody)
+        case (.itunes, .summary): begin(.summary(kind: .text))
+        case (.itunes, .author): begin(.author)
+        case (.itunes, .keywords): begin(.keywords)
+        case (.dublinCore, .description): begin(.summary(kind: .text))
         // Atom elements borrowed by RSS items.
-        case (.atom, "updated") where format == .rss || format == .rdf: begin(.updated)
-        case (.atom, "published") where format == .rss || format == .rdf: begin(.published)
-        case (.atom, "link") where format == .rss || format == .rdf:
-            if current?.link == nil, isAlternate(attributes), let href = attribute("href", attributes) {
-                current?.link = resolve(href) ?? href
+        case (.atom, .updated) where format == .rss || format == .rdf: begin(.updated)
+        case (.atom, .published) where format == .rss || format == .rdf: begin(.published)
+        case (.atom, .link) where format == .rss || format == .rdf:
+            if current?.entry.link == nil, isAlternate(tag), let href = tag.attribute("href") {
+                current?.entry.link = resolve(href) ?? href
             }
         default: return false
         }
         return true
     }
 
-    func endElement(_ name: XMLEndTag) {
+    func endElement(_ tag: XMLEndTag) {
         defer {
             if let last = bases.last, last.depth == depth { bases.removeLast() }
             depth -= 1
             if !path.isEmpty { path.removeLast() }
         }
-        if let active = capture {
-            if active.depth == depth {
-                capture = nil
-                commit(active)
+        if capturing {
+            if captureDepth == depth {
+                capturing = false
+                commit()
             } else {
-                appendEndTag(name)
+                appendEndTag(tag)
             }
             return
         }
-        if current != nil, depth == entryDepth {
-            if let entry = current { entries.append(entry) }
-            current = nil
+        if current != nil, depth == entryDepth, let entry = current.take() {
+            entries.append(entry)
         }
     }
 
     func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard capture != nil else { return }
-        if let only = capture?.onlyInsideDepth, depth < only { return }
-        if capture?.mode == .xhtml || capture?.mode == .xhtmlBody {
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "&"): capture?.bytes.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "<"): capture?.bytes.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): capture?.bytes.append(contentsOf: "&gt;".utf8)
-                default: capture?.bytes.append(byte)
-                }
-            }
+        guard capturing else { return }
+        if let only = onlyInsideDepth, depth < only { return }
+        if captureMode == .xhtml || captureMode == .xhtmlBody {
+            HTMLText.appendEscapedText(bytes, to: &captureBytes)
         } else {
-            capture?.bytes.append(contentsOf: bytes)
+            captureBytes.append(bytes)
         }
     }
 
@@ -270,36 +267,28 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// document is kept with the fields that were complete, and marked incomplete
     /// so that it is shown by `parse` but never published.
     func finish() {
-        if var entry = current {
-            entry.isComplete = false
+        if var entry = current.take() {
+            entry.entry.isComplete = false
             entries.append(entry)
         }
-        current = nil
     }
 
-    /// The collected feed, with dates parsed by `dates`.
+    /// The collected feed, with dates parsed by `dates`. The entries are handed
+    /// over: the builder holds none afterwards.
     func feed(encoding: String, dates: FeedDateParser) -> Feed? {
         guard let format else { return nil }
-        let feedEntries = entries.map { raw -> FeedEntry in
-            var author = raw.author
-            if author == nil, let name = raw.authorName {
-                author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
-            } else if author == nil, let email = raw.authorEmail {
-                author = email
+        var feedEntries: [FeedEntry] = []
+        feedEntries.reserveCapacity(entries.count)
+        entries.withUnsafeMutableBufferPointer { raws in
+            for index in raws.indices {
+                complete(&raws[index], format: format, dates: dates)
+                // Moved out (swapped with an empty entry), never copied.
+                var entry = FeedEntry()
+                swap(&entry, &raws[index].entry)
+                feedEntries.append(entry)
             }
-            // Without a link, an Atom id or an RSS permalink guid stands in for it.
-            var link = raw.link
-            if link == nil, let id = raw.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
-                link = id
-            }
-            return FeedEntry(
-                id: raw.id, title: raw.title, link: link,
-                published: raw.published.flatMap(dates.parse), updated: raw.updated.flatMap(dates.parse),
-                author: author, summary: summary(of: raw), content: raw.content, categories: raw.categories,
-                source: raw.source, baseURL: raw.baseURL, media: raw.media,
-                secondarySummary: raw.secondarySummary,
-                isComplete: raw.isComplete)
         }
+        entries.removeAll()
         return Feed(
             format: format, title: title, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
             language: language,
@@ -309,134 +298,147 @@ final class FeedDocumentBuilder: XMLEventHandler {
             entries: feedEntries, encoding: encoding)
     }
 
-    /// The summary as feed readers show it (see ``RawEntry/summary``), else the content.
-    private func summary(of raw: RawEntry) -> FeedText? {
-        raw.summary ?? raw.content
+    /// Finishes an entry's fields in place: dates parsed, author joined, link and
+    /// summary fallbacks.
+    private func complete(_ raw: inout RawEntry, format: FeedFormat, dates: FeedDateParser) {
+        if raw.entry.author == nil, let name = raw.authorName {
+            raw.entry.author = raw.authorEmail.map { "\(name) (\($0))" } ?? name
+        } else if raw.entry.author == nil, let email = raw.authorEmail {
+            raw.entry.author = email
+        }
+        // Without a link, an Atom id or an RSS permalink guid stands in for it.
+        if raw.entry.link == nil, let id = raw.entry.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
+            raw.entry.link = id
+        }
+        raw.entry.published = raw.published.flatMap(dates.parse)
+        raw.entry.updated = raw.updated.flatMap(dates.parse)
+        // The summary as feed readers show it, else the content.
+        if raw.entry.summary == nil { raw.entry.summary = raw.entry.content }
     }
 
     // MARK: Formats
 
-    private func detectFormat(_ name: XMLName, attributes: [XMLAttribute]) {
-        switch (name.local, name.known) {
-        case ("rss", _): format = .rss
-        case ("RDF", .rdf): format = .rdf
-        case ("feed", .atom03): format = .atom03
-        case ("feed", _): format = .atom
-        default: foreignRoot = name.qualified
+    private func detectFormat(_ tag: XMLStartTag) {
+        switch (tag.element, tag.namespace) {
+        case (.rss, _): format = .rss
+        case (.RDF, .rdf): format = .rdf
+        case (.feed, .atom03): format = .atom03
+        case (.feed, _): format = .atom
+        default: foreignRoot = tag.qualified
         }
-        if let lang = attributes.first(where: { $0.name.local == "lang" && $0.name.known == .xml }) {
-            language = lang.value
+        if let lang = tag.attribute("lang", in: .xml) {
+            language = lang
         }
     }
 
-    private func isRSSName(_ name: XMLName) -> Bool {
-        switch name.known {
+    private func isRSSName(_ tag: XMLStartTag) -> Bool {
+        switch tag.namespace {
         case .none, .rss10, .rss090, .userlandRSS: return true
         default: return false
         }
     }
 
-    private func startRSSElement(_ name: XMLName, attributes: [XMLAttribute]) {
+    private func startRSSElement(_ tag: XMLStartTag) {
         if current == nil {
-            if isRSSName(name), name.local == "item" {
-                var entry = RawEntry()
-                entry.baseURL = currentBase
-                if let about = attributes.first(where: { $0.name.local == "about" && $0.name.known == .rdf }) {
-                    entry.id = about.value
-                }
-                current = entry
+            if isRSSName(tag), tag.element == .item {
+                current = RawEntry(entry: FeedEntry(id: tag.attribute("about", in: .rdf), baseURL: currentBase))
                 entryDepth = depth
                 return
             }
             // Channel fields: children of <channel> (RSS 2.0 and RDF alike).
-            guard isRSSName(name), path.count >= 2, path[path.count - 2] == "channel" else { return }
-            switch name.local {
-            case "title": begin(.feedTitle(kind: .text))
-            case "link": begin(.feedLink)
-            case "language": begin(.feedLanguage)
-            case "ttl": begin(.feedTTL)
+            guard isRSSName(tag), parent == .channel else { return }
+            switch tag.element {
+            case .title: begin(.feedTitle(kind: .text))
+            case .link: begin(.feedLink)
+            case .language: begin(.feedLanguage)
+            case .ttl: begin(.feedTTL)
             default: break
             }
             return
         }
-        if name.local == "category", isRSSName(name) {
+        if tag.element == .category, isRSSName(tag) {
             // Some feeds wrap their categories in a <categories> element.
             begin(.category)
             return
         }
-        guard depth == entryDepth + 1, isRSSName(name) else { return }
-        switch name.local {
-        case "title": begin(.title(kind: .html))
-        case "link": begin(.link)
-        case "guid":
-            current?.guidIsPermaLink = attribute("isPermaLink", attributes)?.lowercased() != "false"
+        guard depth == entryDepth + 1, isRSSName(tag) else { return }
+        switch tag.element {
+        case .title: begin(.title(kind: .html))
+        case .link: begin(.link)
+        case .guid:
+            current?.guidIsPermaLink = tag.attribute("isPermaLink")?.lowercased() != "false"
             begin(.id)
-        case "pubDate": begin(.published)
-        case "modified": begin(.updated)
-        case "description": begin(.summary(kind: .html), mode: .html)
-        case "author": begin(.author)
-        case "source": begin(.source)
+        case .pubDate: begin(.published)
+        case .modified: begin(.updated)
+        case .description: begin(.summary(kind: .html), mode: .html)
+        case .author: begin(.author)
+        case .source: begin(.source)
         default: break
         }
     }
 
-    private func isAtomName(_ name: XMLName) -> Bool {
-        name.known == .atom || name.known == .atom03 || name.known == .none
+    private func isAtomName(_ tag: XMLStartTag) -> Bool {
+        tag.namespace == .atom || tag.namespace == .atom03 || tag.namespace == .none
     }
 
-    private func startAtomElement(_ name: XMLName, attributes: [XMLAttribute]) {
-        guard isAtomName(name) else { return }
+    private func startAtomElement(_ tag: XMLStartTag) {
+        guard isAtomName(tag) else { return }
         if current == nil {
-            if name.local == "entry" {
-                var entry = RawEntry()
-                entry.baseURL = currentBase
-                current = entry
+            if tag.element == .entry {
+                current = RawEntry(entry: FeedEntry(baseURL: currentBase))
                 entryDepth = depth
                 return
             }
             guard depth == 2 else { return }
-            switch name.local {
-            case "title": begin(.feedTitle(kind: atomKind(attributes)), mode: atomMode(attributes))
-            case "id": begin(.feedID)
-            case "link":
+            switch tag.element {
+            case .title:
+                let text = atomText(tag)
+                begin(.feedTitle(kind: text.kind), mode: text.mode)
+            case .id: begin(.feedID)
+            case .link:
                 // As in other readers, the last alternate link wins.
-                if isAlternate(attributes), let href = attribute("href", attributes) {
+                if isAlternate(tag), let href = tag.attribute("href") {
                     link = resolve(href) ?? href
                 }
             default: break
             }
             return
         }
-        let parent = path.count >= 2 ? path[path.count - 2] : ""
-        if depth == entryDepth + 2, parent == "author" {
-            switch name.local {
-            case "name": begin(.authorName)
-            case "email": begin(.authorEmail)
+        let parent = self.parent
+        if depth == entryDepth + 2, parent == .author {
+            switch tag.element {
+            case .name: begin(.authorName)
+            case .email: begin(.authorEmail)
             default: break
             }
             return
         }
-        if depth == entryDepth + 2, parent == "source", name.local == "title" {
+        if depth == entryDepth + 2, parent == .source, tag.element == .title {
             begin(.source)
             return
         }
         guard depth == entryDepth + 1 else { return }
-        switch name.local {
-        case "title": begin(.title(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "id": begin(.id)
-        case "published", "issued": begin(.published)
-        case "updated", "modified": begin(.updated)
-        case "summary": begin(.summary(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "content":
-            if let base = bases.last, base.depth == depth { current?.baseURL = base.base }
-            begin(.content(kind: atomKind(attributes)), mode: atomMode(attributes))
-        case "link":
-            if isAlternate(attributes), let href = attribute("href", attributes) {
-                current?.link = resolve(href) ?? href
+        switch tag.element {
+        case .title:
+            let text = atomText(tag)
+            begin(.title(kind: text.kind), mode: text.mode)
+        case .id: begin(.id)
+        case .published, .issued: begin(.published)
+        case .updated, .modified: begin(.updated)
+        case .summary:
+            let text = atomText(tag)
+            begin(.summary(kind: text.kind), mode: text.mode)
+        case .content:
+            if let base = bases.last, base.depth == depth { current?.entry.baseURL = base.base }
+            let text = atomText(tag)
+            begin(.content(kind: text.kind), mode: text.mode)
+        case .link:
+            if isAlternate(tag), let href = tag.attribute("href") {
+                current?.entry.link = resolve(href) ?? href
             }
-        case "category":
-            if let term = attribute("term", attributes), !term.isEmpty {
-                current?.categories.append(term)
+        case .category:
+            if let term = tag.attribute("term"), !term.isEmpty {
+                current?.entry.categories.append(term)
             } else {
                 // Not Atom, but seen: the term written as the element's text.
                 begin(.category)
@@ -445,150 +447,188 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
     }
 
-    private func atomKind(_ attributes: [XMLAttribute]) -> TextKind {
-        let type = attribute("type", attributes)?.lowercased() ?? "text"
-        if format == .atom03, attribute("mode", attributes)?.lowercased() == "escaped" { return .html }
-        return type == "text" || type == "text/plain" ? .text : .html
-    }
-
-    private func atomMode(_ attributes: [XMLAttribute]) -> Capture.Mode {
-        let type = attribute("type", attributes)?.lowercased() ?? ""
-        if type == "xhtml" || type == "application/xhtml+xml" || attribute("mode", attributes)?.lowercased() == "xml" {
-            return .xhtml
+    /// How an Atom text construct is read, from its `type` (and Atom 0.3's `mode`),
+    /// each attribute looked up once: the text's kind, and how it is captured.
+    private func atomText(_ tag: XMLStartTag) -> (kind: TextKind, mode: CaptureMode) {
+        let type = tag.attribute("type")?.lowercased()
+        let modeAttribute = tag.attribute("mode")?.lowercased()
+        let kind: TextKind
+        if format == .atom03, modeAttribute == "escaped" {
+            kind = .html
+        } else {
+            let kindType = type ?? "text"
+            kind = kindType == "text" || kindType == "text/plain" ? .text : .html
         }
-        // HTML content is meant to be escaped, but raw markup is common: keep it.
-        return type == "html" || type == "text/html" ? .html : .text
+        let mode: CaptureMode
+        if type == "xhtml" || type == "application/xhtml+xml" || modeAttribute == "xml" {
+            mode = .xhtml
+        } else {
+            // HTML content is meant to be escaped, but raw markup is common: keep it.
+            mode = type == "html" || type == "text/html" ? .html : .text
+        }
+        return (kind, mode)
     }
 
-    private func isAlternate(_ attributes: [XMLAttribute]) -> Bool {
-        let rel = attribute("rel", attributes) ?? "alternate"
+    private func isAlternate(_ tag: XMLStartTag) -> Bool {
+        let rel = tag.attribute("rel") ?? "alternate"
         return rel == "alternate"
-    }
-
-    private func attribute(_ local: String, _ attributes: [XMLAttribute]) -> String? {
-        attributes.first(where: { $0.name.local == local && $0.name.known == .none })?.value
     }
 
     // MARK: Capturing text
 
-    private func begin(_ field: Field, mode: Capture.Mode = .text) {
-        capture = Capture(field: field, depth: depth, mode: mode)
-        // Bodies arrive in pieces of a few hundred bytes: start with room for a typical one.
-        if mode != .text { capture?.bytes.reserveCapacity(8192) }
+    private func begin(_ field: Field, mode: CaptureMode = .text) {
+        capturing = true
+        captureField = field
+        captureDepth = depth
+        captureMode = mode
+        captureBytes.removeAll()
+        skippedWrapperDepth = nil
+        onlyInsideDepth = nil
     }
 
-    private func appendStartTag(_ name: XMLName, attributes: [XMLAttribute]) {
-        if case .author? = capture?.field, name.local == "name", capture?.onlyInsideDepth == nil {
+    private func appendStartTag(_ tag: XMLStartTag) {
+        if case .author = captureField, tag.element == .name, onlyInsideDepth == nil {
             // An RSS author written the Atom way (<author><name>…</name><title>…):
             // the name alone is the author.
-            capture?.bytes.removeAll()
-            capture?.onlyInsideDepth = depth
+            captureBytes.removeAll()
+            onlyInsideDepth = depth
             return
         }
-        guard let mode = capture?.mode, mode != .text else { return }
-        if mode == .xhtml, capture?.skippedWrapperDepth == nil, capture?.bytes.isEmpty ?? false
-            || capture?.bytes.allSatisfy(isASCIIWhitespace) ?? false,
-            name.local == "div", depth == (capture?.depth ?? 0) + 1 {
-            capture?.skippedWrapperDepth = depth
-            capture?.bytes.removeAll()
+        guard captureMode != .text else { return }
+        if captureMode == .xhtml, skippedWrapperDepth == nil, tag.element == .div, depth == captureDepth + 1,
+           captureBytes.withBytes({ $0.allSatisfy(isASCIIWhitespace) }) {
+            skippedWrapperDepth = depth
+            captureBytes.removeAll()
             return
         }
-        var tag = "<" + name.local
-        for attribute in attributes {
-            tag += " " + attribute.name.qualified + "=\"" + HTMLText.escape(attribute.value) + "\""
-        }
-        tag += ">"
-        capture?.bytes.append(contentsOf: tag.utf8)
+        tag.appendMarkup(to: &captureBytes)
     }
 
-    private func appendEndTag(_ name: XMLEndTag) {
-        if capture?.onlyInsideDepth == depth {
+    private func appendEndTag(_ tag: XMLEndTag) {
+        if onlyInsideDepth == depth {
             // The author's <name> has ended: nothing after it counts.
-            capture?.onlyInsideDepth = Int.max
+            onlyInsideDepth = Int.max
             return
         }
-        guard let mode = capture?.mode, mode != .text else { return }
-        if capture?.skippedWrapperDepth == depth { return }
-        let local = name.local
-        if Self.voidElements.contains(local) { return }
-        capture?.bytes.append(contentsOf: "</\(local)>".utf8)
+        guard captureMode != .text else { return }
+        if skippedWrapperDepth == depth { return }
+        // The element that ends is the last one in the path (libxml2 reports the
+        // name of the element it closes, even for a mismatched end tag).
+        if path.last?.isVoid ?? false { return }
+        captureBytes.append("</")
+        captureBytes.append(tag.localBytes)
+        captureBytes.append(UInt8(ascii: ">"))
     }
 
-    private static let voidElements: Set<String> = [
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
-    ]
-
-    private func commit(_ capture: Capture) {
-        // Trim on the bytes, so that each field becomes a String exactly once.
-        var bytes = capture.bytes
-        if let first = bytes.firstIndex(where: { !isASCIIWhitespace($0) }),
-           let last = bytes.lastIndex(where: { !isASCIIWhitespace($0) }) {
-            if first > 0 || last < bytes.count - 1 { bytes = Array(bytes[first...last]) }
-        } else {
-            bytes = []
+    /// Stores the captured text in its field. The bytes are trimmed in place and
+    /// mended (control characters, double encoding) only when they need it, then
+    /// become the field's String, or a FeedText's own array, with one copy.
+    private func commit() {
+        let field = captureField
+        let mode = captureMode
+        // Summaries and contents stay UTF-8 bytes (FeedText), in an array of their own.
+        switch field {
+        case .summary(let kind):
+            let text = FeedText(utf8: capturedBytes(), kind: isMarkup(mode) ? .html : kind)
+            if current?.entry.summary == nil {
+                current?.entry.summary = text
+            } else if current?.hasContent == false {
+                current?.entry.secondarySummary = text
+                current?.hasContent = true
+            } else if !text.utf8.isEmpty {
+                current?.entry.summary = text
+            }
+            return
+        case .content(let kind):
+            current?.hasContent = true
+            if current?.entry.content == nil {
+                let utf8 = capturedBytes()
+                if !utf8.isEmpty { current?.entry.content = FeedText(utf8: utf8, kind: isMarkup(mode) ? .html : kind) }
+            }
+            return
+        default:
+            break
         }
-        // Summaries and contents stay UTF-8 bytes (FeedText); the other fields are short.
-        let utf8 = bytes.isEmpty ? bytes : DoubleEncoding.repairedUTF8(XMLRepair.restoredControls(bytes))
-        var value: String? {
-            utf8.isEmpty ? nil : String(decoding: utf8, as: UTF8.self)
-        }
-        switch capture.field {
+        // The other fields are short: each becomes a String straight from the buffer.
+        let value = capturedText()
+        switch field {
         case .feedTitle(let kind):
-            title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+            title = value.map { titleText($0, kind: kind, mode: mode) }
         case .feedLink:
             if link == nil, let value { link = resolve(value) ?? value }
         case .feedLanguage: language = value
         case .feedTTL: ttl = value
         case .feedID: feedID = value
         case .title(let kind):
-            current?.title = value.map { titleText($0, kind: kind, mode: capture.mode) }
+            current?.entry.title = value.map { titleText($0, kind: kind, mode: mode) }
         case .link:
-            if let value { current?.link = resolve(value) ?? value }
-        case .id: current?.id = value
+            if let value { current?.entry.link = resolve(value) ?? value }
+        case .id: current?.entry.id = value
         // When a document repeats a date or author (pubDate and dcterms:issued, say),
         // the last one wins, as in other feed readers.
         case .published: if let value { current?.published = value }
         case .updated: if let value { current?.updated = value }
-        case .author: if let value { current?.author = value }
+        case .author: if let value { current?.entry.author = value }
         case .authorName: current?.authorName = value
         case .authorEmail: current?.authorEmail = value
-        case .summary(let kind):
-            let text = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
-            if current?.summary == nil {
-                current?.summary = text
-            } else if current?.hasContent == false {
-                current?.secondarySummary = text
-                current?.hasContent = true
-            } else if !text.utf8.isEmpty {
-                current?.summary = text
-            }
-        case .content(let kind):
-            current?.hasContent = true
-            if current?.content == nil, !utf8.isEmpty {
-                current?.content = FeedText(utf8: utf8, kind: isMarkup(capture.mode) ? .html : kind)
-            }
+        case .summary, .content: break
         case .updatePeriod: updatePeriod = value
         case .updateFrequency: updateFrequency = value
         case .category:
-            if let value { current?.categories.append(HTMLText.collapseWhitespace(value)) }
+            if let value { current?.entry.categories.append(HTMLText.collapseWhitespace(value)) }
         case .keywords:
             // Media RSS and iTunes keywords: a comma-separated list.
             for keyword in (value ?? "").split(separator: ",") {
                 let term = HTMLText.collapseWhitespace(String(keyword))
-                if !term.isEmpty { current?.categories.append(term) }
+                if !term.isEmpty { current?.entry.categories.append(term) }
             }
         case .source:
-            if current?.source == nil, let value { current?.source = HTMLText.collapseWhitespace(value) }
+            if current?.entry.source == nil, let value { current?.entry.source = HTMLText.collapseWhitespace(value) }
         }
     }
 
-    private func isMarkup(_ mode: Capture.Mode) -> Bool {
+    /// The captured bytes without surrounding ASCII whitespace, mended (control
+    /// characters restored, double encoding undone) where they need it, as an
+    /// array of their own: a FeedText's storage.
+    private func capturedBytes() -> [UInt8] {
+        captureBytes.withBytes { buffer in
+            guard let trimmed = Self.trimmed(buffer) else { return [] }
+            return Self.mended(trimmed) ?? Array(trimmed)
+        }
+    }
+
+    /// The captured text, trimmed and mended like ``capturedBytes()``, as a String
+    /// made once from the bytes; nil when nothing but whitespace was captured.
+    private func capturedText() -> String? {
+        captureBytes.withBytes { buffer in
+            guard let trimmed = Self.trimmed(buffer) else { return nil }
+            if let mended = Self.mended(trimmed) { return String(decoding: mended, as: UTF8.self) }
+            return String(decoding: trimmed, as: UTF8.self)
+        }
+    }
+
+    /// `buffer` without leading and trailing ASCII whitespace; nil when nothing is left.
+    private static func trimmed(_ buffer: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        guard let first = buffer.firstIndex(where: { !isASCIIWhitespace($0) }),
+              let last = buffer.lastIndex(where: { !isASCIIWhitespace($0) })
+        else { return nil }
+        return UnsafeBufferPointer(rebasing: buffer[first...last])
+    }
+
+    /// The bytes with control characters restored and double encoding undone, or
+    /// nil when neither changes anything (the common case).
+    private static func mended(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let restored = XMLRepair.restoredControls(bytes) else { return DoubleEncoding.repairedUTF8(bytes) }
+        return restored.withUnsafeBufferPointer { DoubleEncoding.repairedUTF8($0) } ?? restored
+    }
+
+    private func isMarkup(_ mode: CaptureMode) -> Bool {
         mode == .xhtml || mode == .xhtmlBody
     }
 
     /// Titles are plain text: markup is stripped and entities decoded for HTML
     /// titles; whitespace is always collapsed.
-    private func titleText(_ value: String, kind: TextKind, mode: Capture.Mode) -> String {
+    private func titleText(_ value: String, kind: TextKind, mode: CaptureMode) -> String {
         if kind == .html || isMarkup(mode) { return HTMLText.plainText(fromHTML: value) }
         return HTMLText.collapseWhitespace(value)
     }
@@ -613,26 +653,39 @@ enum DoubleEncoding {
     /// least one is not ASCII, and the characters taken as bytes are valid UTF-8;
     /// otherwise with C1 controls mapped to their windows-1252 characters.
     static func repaired(_ utf8: [UInt8]) -> String {
-        String(decoding: repairedUTF8(utf8), as: UTF8.self)
+        utf8.withUnsafeBufferPointer { buffer in
+            repairedUTF8(buffer).map { String(decoding: $0, as: UTF8.self) } ?? String(decoding: buffer, as: UTF8.self)
+        }
     }
 
-    /// ``repaired(_:)`` as UTF-8 bytes: the input itself, uncopied, when there is
-    /// nothing to repair (the common case).
-    static func repairedUTF8(_ utf8: [UInt8]) -> [UInt8] {
+    /// ``repaired(_:)`` as UTF-8 bytes, or nil when there is nothing to repair
+    /// (the common case), so that the caller keeps the bytes it has.
+    static func repairedUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         // Only lead bytes 0xC2 and 0xC3 encode U+0080–U+00FF: text without them
         // (ASCII, Chinese, ...) has nothing to repair. memchr makes that check cheap.
-        let hasLatin = utf8.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return false }
-            return memchr(base, 0xC2, raw.count) != nil || memchr(base, 0xC3, raw.count) != nil
-        }
-        guard hasLatin else { return utf8 }
-        let onlyLatin = utf8.withUnsafeBufferPointer { buffer in !buffer.contains(where: { $0 >= 0xC4 }) }
-        guard onlyLatin else { return mappingC1Controls(utf8) }
+        guard let base = utf8.baseAddress,
+              memchr(base, 0xC2, utf8.count) != nil || memchr(base, 0xC3, utf8.count) != nil
+        else { return nil }
+        guard !reaches(0xC4, utf8) else { return mappingC1Controls(utf8) }
+        // Every character is at most U+00FF when the bytes are ASCII and two-byte
+        // sequences C2/C3 + continuation; anything else (a stray continuation byte,
+        // an overlong C0/C1 lead, a cut sequence) would decode to U+FFFD, which is
+        // above U+00FF: then there is nothing to repair.
         var latin: [UInt8] = []
         latin.reserveCapacity(utf8.count)
-        for scalar in String(decoding: utf8, as: UTF8.self).unicodeScalars {
-            guard scalar.value <= 0xFF else { return utf8 }
-            latin.append(UInt8(scalar.value))
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x80 {
+                latin.append(byte)
+                index += 1
+                continue
+            }
+            guard byte == 0xC2 || byte == 0xC3, index + 1 < utf8.count, utf8[index + 1] & 0xC0 == 0x80 else {
+                return nil
+            }
+            latin.append((byte & 0x1F) << 6 | (utf8[index + 1] & 0x3F))
+            index += 2
         }
         guard TextEncoding.isValidUTF8(latin[...]) else { return mappingC1Controls(utf8) }
         return latin
@@ -640,21 +693,25 @@ enum DoubleEncoding {
 
     /// C1 controls (U+0080–U+009F, encoded C2 80–C2 9F) as the windows-1252
     /// characters of the same byte values; the five bytes that windows-1252 leaves
-    /// undefined stay as they are. Works on the bytes; returns the input when it
+    /// undefined stay as they are. Works on the bytes; returns nil when the input
     /// has no C1 control.
-    private static func mappingC1Controls(_ utf8: [UInt8]) -> [UInt8] {
-        let hasC1 = utf8.withUnsafeBufferPointer { buffer -> Bool in
-            var index = 0
-            while index + 1 < buffer.count {
-                if buffer[index] == 0xC2, buffer[index + 1] >= 0x80, buffer[index + 1] <= 0x9F { return true }
-                index += 1
+    private static func mappingC1Controls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        // The first C2 80–C2 9F: memchr finds each 0xC2 that has a byte after it.
+        guard let base = utf8.baseAddress else { return nil }
+        var index = 0
+        var hasC1 = false
+        while index + 1 < utf8.count, let hit = memchr(base + index, 0xC2, utf8.count - 1 - index) {
+            index = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F {
+                hasC1 = true
+                break
             }
-            return false
+            index += 1
         }
-        guard hasC1 else { return utf8 }
+        guard hasC1 else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(utf8.count + 16)
-        var index = 0
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[..<index]))
         while index < utf8.count {
             let byte = utf8[index]
             if byte == 0xC2, index + 1 < utf8.count, (0x80...0x9F).contains(utf8[index + 1]),
@@ -667,6 +724,20 @@ enum DoubleEncoding {
             index += 1
         }
         return output
+    }
+
+    /// Whether some byte is `threshold` or more: the maximum of each block of 64
+    /// bytes, a loop without early exit that the compiler vectorizes.
+    private static func reaches(_ threshold: UInt8, _ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        while start < utf8.count {
+            let end = min(start + 64, utf8.count)
+            var highest: UInt8 = 0
+            for index in start..<end { highest = max(highest, utf8[index]) }
+            if highest >= threshold { return true }
+            start = end
+        }
+        return false
     }
 
     private static let windows1252: [UInt32?] = [

@@ -3,11 +3,11 @@ public import Foundation
 /// Finds the name of the first element of a document, skipping the XML
 /// declaration, processing instructions, comments, a DOCTYPE and junk.
 enum RootSniffer {
-    static func rootName(in utf8: [UInt8]) -> String? {
-        var index = 0
+    static func rootName(in utf8: ArraySlice<UInt8>) -> String? {
+        var index = utf8.startIndex
         while let open = utf8[index...].firstIndex(of: UInt8(ascii: "<")) {
             let next = open + 1
-            guard next < utf8.count else { return nil }
+            guard next < utf8.endIndex else { return nil }
             let byte = utf8[next]
             if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "!") {
                 // Declarations, comments, DOCTYPE (with an internal subset): skip to
@@ -32,7 +32,7 @@ enum RootSniffer {
                 continue
             }
             var end = next
-            while end < utf8.count, isNameByte(utf8[end]) { end += 1 }
+            while end < utf8.endIndex, isNameByte(utf8[end]) { end += 1 }
             return String(decoding: utf8[next..<end], as: UTF8.self)
         }
         return nil
@@ -47,9 +47,9 @@ enum RootSniffer {
             || byte == UInt8(ascii: ":")
     }
 
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, start + needle.count <= bytes.count else { return nil }
-        for index in start...(bytes.count - needle.count) where bytes[index] == first {
+    private static func find(_ needle: [UInt8], in bytes: ArraySlice<UInt8>, from start: Int) -> Int? {
+        guard let first = needle.first, start + needle.count <= bytes.endIndex else { return nil }
+        for index in start...(bytes.endIndex - needle.count) where bytes[index] == first {
             if bytes[index..<index + needle.count].elementsEqual(needle) { return index + needle.count }
         }
         return nil
@@ -144,16 +144,29 @@ public struct FeedParser: Sendable {
     /// Refuses a document early, before it is decoded and parsed in full, when its
     /// first 64 KB hold no root element, or a root element that no feed format has
     /// (an HTML page, junk): such input costs a few kilobytes of work, whatever its size.
-    private static func sniff(_ document: some Collection<UInt8>, httpCharset: String?) throws(FeedParseError) {
+    private static func sniff(_ document: [UInt8], httpCharset: String?) throws(FeedParseError) {
+        // The array's own bytes: no copy of the prefix.
+        try sniff(count: document.count, httpCharset: httpCharset) { document[..<min($0, document.count)] }
+    }
+
+    private static func sniff(_ document: Data, httpCharset: String?) throws(FeedParseError) {
+        try sniff(count: document.count, httpCharset: httpCharset) { Array(document.prefix($0))[...] }
+    }
+
+    /// ``sniff(_:httpCharset:)`` over the document's first `window` bytes, as
+    /// `prefix(window)` gives them.
+    private static func sniff(
+        count: Int, httpCharset: String?, prefix: (Int) -> ArraySlice<UInt8>
+    ) throws(FeedParseError) {
         // Most documents name their root in the first few hundred bytes: look at 4 KB
         // first, and at the whole window only when that is not enough.
         for window in [4096, sniffWindow] {
-            var bytes = Array(document.prefix(window))
+            var bytes = prefix(window)
             // Element names are ASCII in every ASCII-compatible encoding, so the raw
             // bytes do; only UTF-16 (which has a byte-order mark) needs decoding first.
             if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-                guard let decoded = try? TextEncoding.decode(bytes, httpCharset: httpCharset) else { return }
-                bytes = decoded.utf8
+                guard let decoded = try? TextEncoding.decode(Array(bytes), httpCharset: httpCharset) else { return }
+                bytes = decoded.utf8[...]
             }
             if JSONFeedReader.looksLikeJSON(bytes) { return }
             if let name = RootSniffer.rootName(in: bytes) {
@@ -163,7 +176,7 @@ public struct FeedParser: Sendable {
                 }
                 return
             }
-            if document.count <= window { return }
+            if count <= window { return }
         }
         throw FeedParseError(.notAFeed, "not a feed: no XML element in the first \(sniffWindow / 1024) KB")
     }

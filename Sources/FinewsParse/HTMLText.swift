@@ -1,3 +1,5 @@
+import Glibc
+
 /// Small text operations on HTML that every stage needs: entity decoding, tag
 /// stripping, whitespace collapsing and escaping. They work on UTF-8 bytes.
 public enum HTMLText {
@@ -9,7 +11,7 @@ public enum HTMLText {
     /// Removes things that look like tags (`<a ...>`, `</p>`, `<!-- -->`, `<?...?>`),
     /// leaving a lone `<` that starts no tag (as in `a < b`) in place.
     public static func stripTags(_ html: String) -> String {
-        guard html.utf8.contains(UInt8(ascii: "<")) else { return html }
+        guard html.containsUTF8(UInt8(ascii: "<")) else { return html }
         let bytes = Array(html.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -39,7 +41,7 @@ public enum HTMLText {
     /// Decodes character references (`&#38;`, `&#x26;`) and HTML's named entities.
     /// An unknown name is left as written.
     public static func decodeEntities(_ text: String) -> String {
-        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
+        guard text.containsUTF8(UInt8(ascii: "&")) else { return text }
         let bytes = Array(text.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -64,9 +66,9 @@ public enum HTMLText {
     /// Collapses runs of whitespace (ASCII whitespace, no-break space, the
     /// ideographic space and the other Unicode spaces) to one space and trims both ends.
     public static func collapseWhitespace(_ text: String) -> String {
-        // Most titles are already clean: single ASCII spaces, nothing to trim.
-        if isCollapsed(text) { return text }
         var text = text
+        // Most titles are already clean: single ASCII spaces, nothing to trim.
+        if text.withUTF8(isCollapsed) { return text }
         return text.withUTF8 { utf8 -> String in
             var output: [UInt8] = []
             output.reserveCapacity(utf8.count)
@@ -93,9 +95,9 @@ public enum HTMLText {
     /// Whether `text` has no leading or trailing space, no run of spaces and no
     /// whitespace other than U+0020 (ASCII check plus a check for the lead bytes of
     /// the non-ASCII spaces).
-    private static func isCollapsed(_ text: String) -> Bool {
+    private static func isCollapsed(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         var previousSpace = true
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case 0x20:
                 if previousSpace { return false }
@@ -106,7 +108,7 @@ public enum HTMLText {
                 previousSpace = false
             }
         }
-        return !previousSpace || text.isEmpty
+        return !previousSpace || utf8.isEmpty
     }
 
     /// The byte length of the whitespace character at `index`, or 0 when there is none.
@@ -135,18 +137,43 @@ public enum HTMLText {
 
     /// Escapes `&`, `<`, `>` and `"` for use in HTML text and attribute values.
     public static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            default: output.unicodeScalars.append(character)
-            }
+        var text = text
+        return text.withUTF8 { utf8 in
+            var output = ByteBuffer(capacity: utf8.count + 16)
+            appendEscaped(utf8, to: &output)
+            return output.withBytes { String(decoding: $0, as: UTF8.self) }
         }
-        return output
+    }
+
+    /// Appends `utf8` with `&`, `<`, `>` and `"` escaped (all four are ASCII, so
+    /// working on the bytes escapes exactly what ``escape(_:)`` does). Runs without
+    /// them are copied whole.
+    static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout ByteBuffer) {
+        appendEscaped(utf8, quotes: true, to: &output)
+    }
+
+    /// Appends `utf8` as HTML text: `&`, `<` and `>` escaped, quotes left as they are.
+    static func appendEscapedText(_ utf8: UnsafeBufferPointer<UInt8>, to output: inout ByteBuffer) {
+        appendEscaped(utf8, quotes: false, to: &output)
+    }
+
+    @inline(__always)
+    private static func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>, quotes: Bool, to output: inout ByteBuffer) {
+        var copied = 0
+        for index in 0..<utf8.count {
+            let replacement: StaticString
+            switch utf8[index] {
+            case UInt8(ascii: "&"): replacement = "&amp;"
+            case UInt8(ascii: "<"): replacement = "&lt;"
+            case UInt8(ascii: ">"): replacement = "&gt;"
+            case UInt8(ascii: "\"") where quotes: replacement = "&quot;"
+            default: continue
+            }
+            if index > copied { output.append(UnsafeBufferPointer(rebasing: utf8[copied..<index])) }
+            output.append(replacement)
+            copied = index + 1
+        }
+        if utf8.count > copied { output.append(UnsafeBufferPointer(rebasing: utf8[copied...])) }
     }
 
     private static func startsTag(_ byte: UInt8) -> Bool {
@@ -179,5 +206,16 @@ public enum HTMLText {
             return index
         }
         return nil
+    }
+}
+
+extension String {
+    /// Whether the UTF-8 form holds `byte`: memchr over the String's own bytes
+    /// where they are contiguous (native strings), a plain scan otherwise.
+    func containsUTF8(_ byte: UInt8) -> Bool {
+        utf8.withContiguousStorageIfAvailable { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memchr(base, Int32(byte), buffer.count) != nil
+        } ?? utf8.contains(byte)
     }
 }

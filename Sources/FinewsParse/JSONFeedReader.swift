@@ -4,7 +4,11 @@ import Foundation
 enum JSONFeedReader {
     /// Whether the document looks like JSON (its first non-space byte is `{`).
     static func looksLikeJSON(_ utf8: [UInt8]) -> Bool {
-        let body = utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8[...]
+        looksLikeJSON(utf8[...])
+    }
+
+    static func looksLikeJSON(_ utf8: ArraySlice<UInt8>) -> Bool {
+        let body = utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? utf8.dropFirst(3) : utf8
         return body.first(where: { !isASCIIWhitespace($0) }) == UInt8(ascii: "{")
     }
 

@@ -58,33 +58,40 @@ enum TextEncoding {
 
     /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones,
     /// on the UTF-8 bytes (all six are three-byte sequences starting 0xE2 or 0xEF).
+    /// The bytes between replacements are copied in runs.
     private static func jisMapped(_ utf8: [UInt8]) -> [UInt8] {
-        let replacements: [(from: [UInt8], to: [UInt8])] = [
-            ([0xEF, 0xBD, 0x9E], [0xE3, 0x80, 0x9C]),  // U+FF5E → U+301C wave dash
-            ([0xEF, 0xBC, 0x8D], [0xE2, 0x88, 0x92]),  // U+FF0D → U+2212 minus sign
-            ([0xE2, 0x88, 0xA5], [0xE2, 0x80, 0x96]),  // U+2225 → U+2016 double vertical line
-            ([0xEF, 0xBF, 0xA0], [0xC2, 0xA2]),        // U+FFE0 → U+00A2 cent sign
-            ([0xEF, 0xBF, 0xA1], [0xC2, 0xA3]),        // U+FFE1 → U+00A3 pound sign
-            ([0xEF, 0xBF, 0xA2], [0xC2, 0xAC]),        // U+FFE2 → U+00AC not sign
-        ]
         var output: [UInt8] = []
         output.reserveCapacity(utf8.count)
-        var index = 0
-        while index < utf8.count {
-            let byte = utf8[index]
-            if (byte == 0xE2 || byte == 0xEF), index + 2 < utf8.count,
-               let match = replacements.first(where: {
-                   $0.from[0] == byte && $0.from[1] == utf8[index + 1] && $0.from[2] == utf8[index + 2]
-               }) {
-                output.append(contentsOf: match.to)
-                index += 3
-                continue
+        utf8.withUnsafeBufferPointer { bytes in
+            var copied = 0
+            var index = 0
+            while index + 2 < bytes.count {
+                let byte = bytes[index]
+                if byte == 0xE2 || byte == 0xEF,
+                   let match = jisReplacements.first(where: {
+                       $0.from.0 == byte && $0.from.1 == bytes[index + 1] && $0.from.2 == bytes[index + 2]
+                   }) {
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied..<index]))
+                    output.append(contentsOf: match.to)
+                    index += 3
+                    copied = index
+                    continue
+                }
+                index += 1
             }
-            output.append(byte)
-            index += 1
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[copied...]))
         }
         return output
     }
+
+    private static let jisReplacements: [(from: (UInt8, UInt8, UInt8), to: [UInt8])] = [
+        ((0xEF, 0xBD, 0x9E), [0xE3, 0x80, 0x9C]),  // U+FF5E → U+301C wave dash
+        ((0xEF, 0xBC, 0x8D), [0xE2, 0x88, 0x92]),  // U+FF0D → U+2212 minus sign
+        ((0xE2, 0x88, 0xA5), [0xE2, 0x80, 0x96]),  // U+2225 → U+2016 double vertical line
+        ((0xEF, 0xBF, 0xA0), [0xC2, 0xA2]),        // U+FFE0 → U+00A2 cent sign
+        ((0xEF, 0xBF, 0xA1), [0xC2, 0xA3]),        // U+FFE1 → U+00A3 pound sign
+        ((0xEF, 0xBF, 0xA2), [0xC2, 0xAC]),        // U+FFE2 → U+00AC not sign
+    ]
 
     /// The `encoding="..."` of an XML declaration at the start of the document, if any.
     /// Leading whitespace and junk before the declaration are tolerated.

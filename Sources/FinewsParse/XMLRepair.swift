@@ -77,6 +77,19 @@ enum XMLRepair {
         guard let base = buffer.baseAddress else { return nil }
         let count = buffer.count
         var index = start
+        // Two words per round while sixteen bytes are left: one test for both.
+        while index + 16 <= count {
+            let first = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let second = UnsafeRawPointer(base + index + 8).loadUnaligned(as: UInt64.self)
+            let firstMask = candidates(first)
+            if firstMask | candidates(second) == 0 {
+                index += 16
+                continue
+            }
+            if firstMask != 0 { return index + firstMask.trailingZeroBitCount / 8 }
+            index += 8
+            break
+        }
         while index + 8 <= count {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             let mask = candidates(word)
@@ -101,14 +114,12 @@ enum XMLRepair {
         }
     }
 
-    /// Turns the stand-ins of ``repaired(_:)`` back into the control characters.
-    static func restoredControls(_ utf8: [UInt8]) -> [UInt8] {
-        let found = utf8.withUnsafeBufferPointer { buffer -> Int? in
-            guard let base = buffer.baseAddress, let hit = memchr(base, 0xEE, buffer.count) else { return nil }
-            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
-        }
-        guard let first = found else { return utf8 }
-        var output = Array(utf8[..<first])
+    /// Turns the stand-ins of ``repaired(_:)`` back into the control characters;
+    /// nil when `utf8` has none (memchr finds their lead byte 0xEE, which is rare).
+    static func restoredControls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let base = utf8.baseAddress, let hit = memchr(base, 0xEE, utf8.count) else { return nil }
+        let first = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        var output = Array(UnsafeBufferPointer(rebasing: utf8[..<first]))
         output.reserveCapacity(utf8.count)
         var index = first
         while index < utf8.count {
@@ -131,16 +142,27 @@ enum XMLRepair {
     /// bytes at a time.
     private static func containsForbiddenControl(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
         guard let base = buffer.baseAddress else { return false }
+        @inline(__always) func below(_ word: UInt64) -> UInt64 {
+            (word &- ones &* 0x20) & ~word & highs
+        }
         var index = start
         while index < end {
+            if index + 16 <= end {
+                let first = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let second = UnsafeRawPointer(base + index + 8).loadUnaligned(as: UInt64.self)
+                if below(first) | below(second) == 0 {
+                    index += 16
+                    continue
+                }
+            }
             if index + 8 <= end {
                 let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                let below = (word &- ones &* 0x20) & ~word & highs
-                if below == 0 {
+                let mask = below(word)
+                if mask == 0 {
                     index += 8
                     continue
                 }
-                index += below.trailingZeroBitCount / 8
+                index += mask.trailingZeroBitCount / 8
             }
             if isForbiddenControl(base[index]) { return true }
             index += 1

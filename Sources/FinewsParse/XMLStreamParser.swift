@@ -1,19 +1,147 @@
 import CLibXML2
 import Glibc
 
-/// A qualified element or attribute name as the SAX callbacks report it.
-struct XMLName {
-    /// The local part (`encoded` in `content:encoded`).
-    var local: String
-    /// The namespace URI, or nil when the name is in no namespace.
-    var namespace: String?
-    /// The prefix as written, kept so that foreign markup can be serialized again.
-    var prefix: String?
-    /// ``namespace`` resolved to one of the namespaces the builder knows.
-    var known: KnownNamespace
+/// The local names of the elements the builder acts on, resolved once per name
+/// that libxml2 interns, so that dispatch compares small values and never builds a
+/// String. Every other name is ``other``. Names are matched exactly (case matters).
+enum ElementName: UInt8 {
+    case other
+    // Roots and containers.
+    case rss, RDF, feed, channel, item, entry, group
+    // Fields.
+    case title, link, guid, pubDate, modified, description, author, source, category, language, ttl
+    case id, published, issued, updated, summary, content, name, email, keywords, thumbnail
+    case encoded, creator, date, subject, publisher, created, body, updatePeriod, updateFrequency
+    case div
+    // The other HTML void elements (`link` and `source` are above).
+    case area, base, br, col, embed, hr, img, input, meta, track, wbr
+
+    init(_ local: String) {
+        self = Self.byName[local] ?? .other
+    }
+
+    private static let byName: [String: ElementName] = [
+        "rss": .rss, "RDF": .RDF, "feed": .feed, "channel": .channel, "item": .item, "entry": .entry,
+        "group": .group, "title": .title, "link": .link, "guid": .guid, "pubDate": .pubDate,
+        "modified": .modified, "description": .description, "author": .author, "source": .source,
+        "category": .category, "language": .language, "ttl": .ttl, "id": .id, "published": .published,
+        "issued": .issued, "updated": .updated, "summary": .summary, "content": .content, "name": .name,
+        "email": .email, "keywords": .keywords, "thumbnail": .thumbnail, "encoded": .encoded,
+        "creator": .creator, "date": .date, "subject": .subject, "publisher": .publisher,
+        "created": .created, "body": .body, "updatePeriod": .updatePeriod,
+        "updateFrequency": .updateFrequency, "div": .div, "area": .area, "base": .base, "br": .br,
+        "col": .col, "embed": .embed, "hr": .hr, "img": .img, "input": .input, "meta": .meta,
+        "track": .track, "wbr": .wbr,
+    ]
+
+    /// HTML elements that have no end tag: none is written when markup is serialized.
+    var isVoid: Bool {
+        switch self {
+        case .area, .base, .br, .col, .embed, .hr, .img, .input, .link, .meta, .source, .track, .wbr: true
+        default: false
+        }
+    }
+}
+
+/// A start tag as libxml2 reports it, valid only during the `startElement` call.
+///
+/// Nothing is copied up front: the name is already resolved to ``ElementName`` and
+/// ``KnownNamespace``, and an attribute value becomes a String only when the
+/// builder asks for it by name (most elements' attributes are never read).
+struct XMLStartTag {
+    /// The local name, resolved.
+    let element: ElementName
+    /// The element's namespace, resolved.
+    let namespace: KnownNamespace
+    fileprivate let localName: UnsafePointer<UInt8>
+    fileprivate let prefix: UnsafePointer<UInt8>?
+    /// libxml2's attribute array: five pointers per attribute (local name, prefix,
+    /// URI, value start, value end); `attributeCount` of them.
+    fileprivate let attributes: UnsafePointer<UnsafePointer<xmlChar>?>?
+    let attributeCount: Int
+
+    /// The local part of the name.
+    var local: String { String(cString: localName) }
 
     /// The name as written in the document (`prefix:local`).
-    var qualified: String { prefix.map { "\($0):\(local)" } ?? local }
+    var qualified: String { prefix.map { "\(String(cString: $0)):\(local)" } ?? local }
+
+    /// The decoded value of the attribute `local` in `namespace` (``KnownNamespace/none``
+    /// for an unprefixed attribute), or nil when the tag has none.
+    func attribute(_ local: StaticString, in namespace: KnownNamespace = .none) -> String? {
+        guard let attributes, attributeCount > 0 else { return nil }
+        for index in 0..<attributeCount {
+            let base = index * 5
+            guard let name = attributes[base], Self.equals(name, local),
+                  Self.matches(attributes[base + 2], namespace)
+            else { continue }
+            return Self.value(attributes[base + 3], attributes[base + 4]).map(Self.decoded)
+        }
+        return nil
+    }
+
+    /// Appends the tag as HTML source (`<local name="value" ...>`), values decoded
+    /// by libxml2 and the builder, then escaped again.
+    func appendMarkup(to output: inout ByteBuffer) {
+        output.append(UInt8(ascii: "<"))
+        output.append(UnsafeBufferPointer(start: localName, count: strlen(localName)))
+        if let attributes {
+            for index in 0..<attributeCount {
+                let base = index * 5
+                guard let name = attributes[base], let value = Self.value(attributes[base + 3], attributes[base + 4])
+                else { continue }
+                output.append(0x20)
+                if let prefix = attributes[base + 1] {
+                    output.append(UnsafeBufferPointer(start: prefix, count: strlen(prefix)))
+                    output.append(UInt8(ascii: ":"))
+                }
+                output.append(UnsafeBufferPointer(start: name, count: strlen(name)))
+                output.append("=\"")
+                if value.contains(UInt8(ascii: "&")) {
+                    var decoded = Self.decoded(value)
+                    decoded.withUTF8 { HTMLText.appendEscaped($0, to: &output) }
+                } else {
+                    HTMLText.appendEscaped(value, to: &output)
+                }
+                output.append(UInt8(ascii: "\""))
+            }
+        }
+        output.append(UInt8(ascii: ">"))
+    }
+
+    private static func value(_ start: UnsafePointer<xmlChar>?, _ end: UnsafePointer<xmlChar>?) -> UnsafeBufferPointer<UInt8>? {
+        guard let start, let end, end >= start else { return nil }
+        return UnsafeBufferPointer(start: start, count: end - start)
+    }
+
+    /// Without entity substitution, libxml2 hands attribute values over with
+    /// character references (`&#38;`) still in them.
+    private static func decoded(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let value = String(decoding: bytes, as: UTF8.self)
+        return bytes.contains(UInt8(ascii: "&")) ? HTMLText.decodeEntities(value) : value
+    }
+
+    /// Whether the NUL-terminated `name` is exactly `literal`.
+    @inline(__always)
+    private static func equals(_ name: UnsafePointer<xmlChar>, _ literal: StaticString) -> Bool {
+        // Byte by byte: `name` may be shorter than the literal, and is never read past its NUL.
+        let bytes = literal.utf8Start
+        for index in 0..<literal.utf8CodeUnitCount where name[index] != bytes[index] { return false }
+        return name[literal.utf8CodeUnitCount] == 0
+    }
+
+    /// Whether an attribute's namespace URI (nil for none) is `namespace`.
+    private static func matches(_ uri: UnsafePointer<xmlChar>?, _ namespace: KnownNamespace) -> Bool {
+        guard let uri else { return namespace == .none }
+        // The two namespaces attributes are looked up in have one URI each: compare
+        // the bytes, without making a String.
+        switch namespace {
+        case .none: return false
+        case .xml: return equals(uri, Namespace.xmlLiteral)
+        case .rdf: return equals(uri, Namespace.rdfLiteral)
+        default: return KnownNamespace(uri: String(cString: uri)) == namespace
+        }
+    }
 }
 
 /// The name of an element that ends, read only when the handler asks for it:
@@ -21,21 +149,15 @@ struct XMLName {
 struct XMLEndTag {
     fileprivate let localName: UnsafePointer<UInt8>
 
-    /// The local part of the name.
-    var local: String { String(cString: localName) }
-}
-
-/// One attribute of a start tag, its value already decoded by libxml2.
-struct XMLAttribute {
-    var name: XMLName
-    var value: String
+    /// The local part of the name, as UTF-8 bytes (valid during the call).
+    var localBytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: localName, count: strlen(localName)) }
 }
 
 /// The events ``XMLStreamParser`` reports, called on the parsing thread only.
 /// (``FeedDocumentBuilder`` is the one handler; the parser calls it directly.)
 protocol XMLEventHandler: AnyObject {
-    func startElement(_ name: XMLName, attributes: [XMLAttribute])
-    func endElement(_ name: XMLEndTag)
+    func startElement(_ tag: XMLStartTag)
+    func endElement(_ tag: XMLEndTag)
     func characters(_ bytes: UnsafeBufferPointer<UInt8>)
     /// True once the handler has seen enough (a root element that is no feed's):
     /// the parser stops instead of reading the rest.
@@ -95,7 +217,7 @@ final class XMLStreamParser {
             let pointer = bytes.baseAddress.map { UnsafeRawPointer($0 + offset).assumingMemoryBound(to: CChar.self) }
             _ = xmlParseChunk(context, pointer, Int32(count), final ? 1 : 0)
             offset += count
-            if handlerBox.handler.wantsToStop {
+            if handlerBox.withHandler({ $0.wantsToStop }) {
                 xmlStopParser(context)
                 break
             }
@@ -111,74 +233,85 @@ final class XMLStreamParser {
 /// The object the C callbacks reach through their `void *` context.
 private final class HandlerBox {
     /// The handler, concrete so that calls from the C callbacks are direct. It is
-    /// `unowned(unsafe)` because its owner keeps it alive for the whole parse (it
-    /// holds both the handler and the parser), and the check would cost a
-    /// reference-count round trip on every event.
-    unowned(unsafe) let handler: FeedDocumentBuilder
+    /// held unretained because its owner keeps it alive for the whole parse (it
+    /// holds both the handler and the parser); each event reaches it through
+    /// ``withHandler(_:)``, without a reference-count round trip.
+    private let unmanagedHandler: Unmanaged<FeedDocumentBuilder>
+
+    @inline(__always)
+    func withHandler<Result>(_ body: (FeedDocumentBuilder) -> Result) -> Result {
+        unmanagedHandler._withUnsafeGuaranteedRef(body)
+    }
+
     var errorCount = 0
     var sawEncodingError = false
     /// The parser this box belongs to (owned by ``XMLStreamParser``).
     var parserContext: xmlParserCtxtPtr?
-    /// Names and namespace URIs seen so far, by the address of libxml2's interned
-    /// copy: libxml2 keeps one copy of each per parser, so each becomes a Swift
-    /// string once, not once per element. A small direct-mapped table answers
-    /// almost every look-up without hashing; the dictionary holds the rest.
-    private var recentNames = [(key: UnsafeRawPointer?, name: String)](repeating: (nil, ""), count: 256)
-    private var names: [UnsafeRawPointer: String] = [:]
-    private var recentNamespaces = [(key: UnsafeRawPointer?, uri: String, known: KnownNamespace)](
-        repeating: (nil, "", .none), count: 64)
-    private var namespaces: [UnsafeRawPointer: (uri: String, known: KnownNamespace)] = [:]
+    /// Element names and namespace URIs seen so far, resolved, by the address of
+    /// libxml2's interned copy: libxml2 keeps one copy of each per parser, so each
+    /// is resolved once, not once per element. A small direct-mapped table (fixed
+    /// size, allocated with the box) answers almost every look-up without hashing
+    /// or reference counting; the dictionaries hold the rest.
+    private static let recentCount = 256
+    private let recentNames: UnsafeMutablePointer<(key: UnsafeRawPointer?, name: ElementName)>
+    private let recentNamespaces: UnsafeMutablePointer<(key: UnsafeRawPointer?, known: KnownNamespace)>
+    private var names: [UnsafeRawPointer: ElementName] = [:]
+    private var namespaces: [UnsafeRawPointer: KnownNamespace] = [:]
 
     @inline(__always)
-    private static func slot(_ key: UnsafeRawPointer, _ count: Int) -> Int {
-        Int(truncatingIfNeeded: UInt(bitPattern: key) >> 3) & (count - 1)
+    private static func slot(_ key: UnsafeRawPointer) -> Int {
+        Int(truncatingIfNeeded: UInt(bitPattern: key) >> 3) & (recentCount - 1)
     }
 
-    /// The namespace URI and its resolution, once per interned URI.
+    /// The namespace URI's resolution, once per interned URI.
     @inline(__always)
-    func namespace(_ pointer: UnsafePointer<xmlChar>?) -> (uri: String?, known: KnownNamespace) {
-        guard let pointer else { return (nil, .none) }
+    func namespace(_ pointer: UnsafePointer<xmlChar>?) -> KnownNamespace {
+        guard let pointer else { return .none }
         let key = UnsafeRawPointer(pointer)
-        let index = Self.slot(key, recentNamespaces.count)
-        if recentNamespaces[index].key == key { return (recentNamespaces[index].uri, recentNamespaces[index].known) }
-        let resolved: (uri: String, known: KnownNamespace)
-        if let known = namespaces[key] {
-            resolved = known
+        let slot = recentNamespaces + Self.slot(key)
+        if slot.pointee.key == key { return slot.pointee.known }
+        let known: KnownNamespace
+        if let cached = namespaces[key] {
+            known = cached
         } else {
-            let uri = String(cString: pointer)
-            resolved = (uri, KnownNamespace(uri: uri))
-            namespaces[key] = resolved
+            known = KnownNamespace(uri: String(cString: pointer))
+            namespaces[key] = known
         }
-        recentNamespaces[index] = (key, resolved.uri, resolved.known)
-        return resolved
+        slot.pointee = (key, known)
+        return known
     }
 
+    /// The element name's resolution, once per interned name.
     @inline(__always)
-    func name(_ pointer: UnsafePointer<xmlChar>) -> String {
+    func name(_ pointer: UnsafePointer<xmlChar>) -> ElementName {
         let key = UnsafeRawPointer(pointer)
-        let index = Self.slot(key, recentNames.count)
-        if recentNames[index].key == key { return recentNames[index].name }
-        let text: String
-        if let known = names[key] {
-            text = known
+        let slot = recentNames + Self.slot(key)
+        if slot.pointee.key == key { return slot.pointee.name }
+        let name: ElementName
+        if let cached = names[key] {
+            name = cached
         } else {
-            text = String(cString: pointer)
-            names[key] = text
+            name = ElementName(String(cString: pointer))
+            names[key] = name
         }
-        recentNames[index] = (key, text)
-        return text
-    }
-
-    @inline(__always)
-    func name(_ pointer: UnsafePointer<xmlChar>?) -> String? {
-        pointer.map { name($0) }
+        slot.pointee = (key, name)
+        return name
     }
 
     /// Entities handed to libxml2 for HTML names, owned here and freed with the parser.
     private var entities: [String: xmlEntityPtr] = [:]
 
     init(handler: FeedDocumentBuilder) {
-        self.handler = handler
+        unmanagedHandler = .passUnretained(handler)
+        recentNames = .allocate(capacity: Self.recentCount)
+        recentNames.initialize(repeating: (nil, .other), count: Self.recentCount)
+        recentNamespaces = .allocate(capacity: Self.recentCount)
+        recentNamespaces.initialize(repeating: (nil, .none), count: Self.recentCount)
+    }
+
+    deinit {
+        recentNames.deallocate()
+        recentNamespaces.deallocate()
     }
 
     /// An entity for an HTML named reference such as `nbsp`, or nil for unknown names.
@@ -236,32 +369,10 @@ private func streamStartElement(
     guard let context, let localName else { return }
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        let namespace = box.namespace(uri)
-        let name = XMLName(
-            local: box.name(localName), namespace: namespace.uri, prefix: box.name(prefix), known: namespace.known)
-        var decoded: [XMLAttribute] = []
-        if let attributes, attributeCount > 0 {
-            decoded.reserveCapacity(Int(attributeCount))
-            for index in 0..<Int(attributeCount) {
-                // Five pointers per attribute: localname, prefix, URI, value start, value end.
-                let base = index * 5
-                guard let attributeName = attributes[base], let start = attributes[base + 3],
-                      let end = attributes[base + 4], end >= start
-                else { continue }
-                let valueBytes = UnsafeBufferPointer(start: start, count: end - start)
-                var value = String(decoding: valueBytes, as: UTF8.self)
-                // Without entity substitution, libxml2 hands attribute values over with
-                // character references (`&#38;`) still in them.
-                if valueBytes.contains(UInt8(ascii: "&")) { value = HTMLText.decodeEntities(value) }
-                let attributeNamespace = box.namespace(attributes[base + 2])
-                decoded.append(XMLAttribute(
-                    name: XMLName(
-                        local: box.name(attributeName), namespace: attributeNamespace.uri,
-                        prefix: box.name(attributes[base + 1]), known: attributeNamespace.known),
-                    value: value))
-            }
-        }
-        box.handler.startElement(name, attributes: decoded)
+        let tag = XMLStartTag(
+            element: box.name(localName), namespace: box.namespace(uri), localName: localName, prefix: prefix,
+            attributes: UnsafePointer(attributes), attributeCount: attributes == nil ? 0 : max(0, Int(attributeCount)))
+        box.withHandler { $0.startElement(tag) }
     }
 }
 
@@ -272,14 +383,14 @@ private func streamEndElement(
     guard let context, let localName else { return }
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.handler.endElement(XMLEndTag(localName: localName))
+        box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
     }
 }
 
 private func streamCharacters(_ context: UnsafeMutableRawPointer?, _ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
     guard let context, let characters, length > 0 else { return }
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.handler.characters(UnsafeBufferPointer(start: characters, count: Int(length)))
+        box.withHandler { $0.characters(UnsafeBufferPointer(start: characters, count: Int(length))) }
     }
 }
 
