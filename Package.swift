@@ -120,6 +120,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Helpers shared by test targets (not a test target itself).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+
         // One test target per module, plus end-to-end tests of the built binary.
         .testTarget(
             name: "FinewsParseTests",
@@ -147,6 +150,7 @@ let package = Package(
             dependencies: [
                 "FinewsDaemon",
                 "FinewsArchive",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -155,6 +159,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "finews",
+                "TestSupport",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `finews run` against a real local HTTP server, with intervals of a few seconds.

@@ -1,5 +1,6 @@
 @testable import FinewsDaemon
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("sd_notify", .serialized)

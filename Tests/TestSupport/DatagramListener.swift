@@ -3,13 +3,13 @@ import Glibc
 
 /// A datagram socket the test owns, standing in for systemd's notification socket.
 /// Bound to a path, or to an abstract name when `abstract` is true.
-final class DatagramListener {
-    let descriptor: Int32
+public final class DatagramListener {
+    public let descriptor: Int32
     /// The value for `NOTIFY_SOCKET`.
-    let address: String
+    public let address: String
     private let path: String?
 
-    init(abstract: Bool = false) throws {
+    public init(abstract: Bool = false) throws {
         let name = "finews-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
@@ -42,7 +42,7 @@ final class DatagramListener {
     }
 
     /// The next datagram, or nil when none arrives within `timeout`.
-    func receive(timeout: Duration = .seconds(5)) -> String? {
+    public func receive(timeout: Duration = .seconds(5)) -> String? {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard poll(&poller, 1, milliseconds) == 1 else { return nil }
@@ -53,7 +53,7 @@ final class DatagramListener {
     }
 
     /// Datagrams until `last` matches one (included), or until none arrives in time.
-    func receive(until last: (String) -> Bool, timeout: Duration = .seconds(10)) -> [String] {
+    public func receive(until last: (String) -> Bool, timeout: Duration = .seconds(10)) -> [String] {
         var messages: [String] = []
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, let message = receive(timeout: deadline - ContinuousClock.now) {
