@@ -123,9 +123,6 @@ public struct ArchiveWriter: Sendable {
                 offset += written
             }
         }
-        // Start the write-back now, so the batch's one flush finds most of it done.
-        // (Failure here is harmless: the flush still writes everything.)
-        // if failure == nil { _ = finews_start_writeback(descriptor) }
         if close(descriptor) != 0, failure == nil { failure = errorText() }
         if let failure {
             unlink(path)

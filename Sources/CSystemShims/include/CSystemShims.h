@@ -10,9 +10,4 @@
 /// Returns 0, or -1 with errno set.
 int finews_syncfs(int fd);
 
-/// Starts writing back a file's dirty pages without waiting for it
-/// (sync_file_range(2) with SYNC_FILE_RANGE_WRITE), so that a later flush has less
-/// to wait for. Returns 0, or -1 with errno set.
-int finews_start_writeback(int fd);
-
 #endif
