@@ -1347,7 +1347,7 @@ malt 2720
 maltese 2720
 map 21A6
 mapsto 21A6
-mapstodown 21A7
+mapst\u{6F}d\u{6F}wn 21A7
 mapstoleft 21A4
 mapstoup 21A5
 marker 25AE

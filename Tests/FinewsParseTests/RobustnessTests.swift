@@ -15,6 +15,7 @@ struct RobustnessTests {
         ("&ldquo;q&rdquo;", "“q”"),
         ("a &notanentity; b", "a b"),
         ("&#20013;&#x6587;", "中文"),
+        ("&mapstodown;", "\u{21A7}"),
     ])
     func entities(text: String, expected: String) throws {
         let feed = try parse("<rss><channel><item><title>\(text)</title></item></channel></rss>")
