@@ -59,7 +59,7 @@ enum TextEncoding {
     /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones,
     /// on the UTF-8 bytes (all six are three-byte sequences starting 0xE2 or 0xEF).
     /// The bytes between replacements are copied in runs.
-    private static func jisMapped(_ utf8: [UInt8]) -> [UInt8] {
+    static func jisMapped(_ utf8: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(utf8.count)
         utf8.withUnsafeBufferPointer { bytes in
