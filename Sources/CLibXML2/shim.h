@@ -16,5 +16,38 @@
 #include <libxml/xmlerror.h>
 #include <libxml/entities.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+/*
+ * XPath evaluation reports most errors through the context's structured handler,
+ * but a call to an unknown function is also printed with xmlGenericError (a
+ * variadic function pointer, which Swift cannot provide). The wrappers below
+ * silence that printer for the calling thread during the call only and restore
+ * it afterwards; libxml2 keeps the generic handler per thread.
+ */
+static inline void finews_xml_silent_error(void *context, const char *message, ...) {
+    (void)context;
+    (void)message;
+}
+
+static inline xmlXPathObjectPtr finews_xpath_eval_quietly(xmlXPathCompExprPtr compiled, xmlXPathContextPtr context) {
+    xmlGenericErrorFunc savedHandler = xmlGenericError;
+    void *savedContext = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, finews_xml_silent_error);
+    xmlXPathObjectPtr result = xmlXPathCompiledEval(compiled, context);
+    xmlSetGenericErrorFunc(savedContext, savedHandler);
+    return result;
+}
+
+static inline xmlXPathCompExprPtr finews_xpath_compile_quietly(xmlXPathContextPtr context, const xmlChar *expression) {
+    xmlGenericErrorFunc savedHandler = xmlGenericError;
+    void *savedContext = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, finews_xml_silent_error);
+    xmlXPathCompExprPtr result = xmlXPathCtxtCompile(context, expression);
+    xmlSetGenericErrorFunc(savedContext, savedHandler);
+    return result;
+}
 
 #endif
