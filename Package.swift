@@ -54,6 +54,12 @@ let package = Package(
             // The builder is used from one thread and never re-entered (see XMLStreamParser).
             swiftSettings: strictSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // Article pages and JSON answers → the article's HTML, for full-text feeds.
+        .target(
+            name: "FinewsExtract",
+            dependencies: ["CLibXML2", "FinewsParse"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "FinewsFetch",
             dependencies: [
