@@ -137,6 +137,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "FinewsExtractTests",
+            dependencies: ["FinewsExtract"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FinewsFetchTests",
             dependencies: [
                 "FinewsFetch",
