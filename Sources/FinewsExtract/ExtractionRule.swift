@@ -1,6 +1,6 @@
 /// How the article is taken from the answer.
 ///
-/// A feed's `fulltext` setting in feeds.conf names one of these; see
+/// A feed's full-text rule in feeds.conf is one of these; see
 /// ``ArticleExtractor/problem(with:)`` for checking it when the config is read.
 public enum ExtractionRule: Sendable, Hashable {
     /// A key path into a JSON answer, as written in feeds.conf: `"content"`,
