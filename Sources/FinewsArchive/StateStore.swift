@@ -12,13 +12,54 @@ public struct StoredPost: Sendable, Hashable {
     /// The post's category as last written; nil for posts written before finews
     /// recorded it (it is filled in when the story is next seen in its feed).
     public var category: String?
+    /// Whether the post holds the publisher's full text (feeds with `fulltext_url`).
+    public var fullText: FullTextStatus
 
     /// Creates a record.
-    public init(path: String, contentHash: String, firstSeen: Date, category: String? = nil) {
+    public init(
+        path: String, contentHash: String, firstSeen: Date, category: String? = nil,
+        fullText: FullTextStatus = .notRequested
+    ) {
         self.path = path
         self.contentHash = contentHash
         self.firstSeen = firstSeen
         self.category = category
+        self.fullText = fullText
+    }
+}
+
+/// Where a post's body came from, for feeds that fetch each story's full text.
+public enum FullTextStatus: Sendable, Hashable {
+    /// The body is the feed's own content; no full text was asked for.
+    case notRequested
+    /// The body is the full text fetched from the publisher. A post in this state
+    /// is never rewritten from the feed's digest.
+    case fetched
+    /// Fetching the full text failed this many times in a row; the body is the
+    /// feed's own content until a later cycle succeeds.
+    case pending(failures: Int)
+
+    /// The stored form: NULL, `fetched`, or `pending`, with the failures in a second column.
+    var storedValue: String? {
+        switch self {
+        case .notRequested: nil
+        case .fetched: "fetched"
+        case .pending: "pending"
+        }
+    }
+
+    /// The failed fetches so far (0 unless pending).
+    public var failures: Int {
+        if case .pending(let failures) = self { return failures }
+        return 0
+    }
+
+    init(storedValue: String?, failures: Int?) {
+        switch storedValue {
+        case "fetched": self = .fetched
+        case "pending": self = .pending(failures: failures ?? 0)
+        default: self = .notRequested
+        }
     }
 }
 
@@ -237,6 +278,14 @@ public final class StateStore: Sendable {
                 table.add(column: "category", .text)
             }
         }
+        // Full text for summary-only feeds: whether each post holds the publisher's
+        // text, and how often fetching it has failed.
+        migrator.registerMigration("v4") { db in
+            try db.alter(table: "post") { table in
+                table.add(column: "fullText", .text)
+                table.add(column: "fullTextFailures", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 
@@ -249,13 +298,17 @@ public final class StateStore: Sendable {
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 let rows = try Row.fetchAll(
                     db,
-                    sql: "SELECT infoCode, path, contentHash, firstSeen, category FROM post WHERE infoCode IN (\(placeholders))",
+                    sql: """
+                        SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures
+                        FROM post WHERE infoCode IN (\(placeholders))
+                        """,
                     arguments: StatementArguments(chunk.map(\.value)))
                 for row in rows {
                     guard let code = InfoCode(row["infoCode"]) else { continue }
                     result[code] = StoredPost(
                         path: row["path"], contentHash: row["contentHash"],
-                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]), category: row["category"])
+                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]), category: row["category"],
+                        fullText: FullTextStatus(storedValue: row["fullText"], failures: row["fullTextFailures"]))
                 }
             }
             return result
@@ -290,6 +343,20 @@ public final class StateStore: Sendable {
     /// The number of infoCodes recorded as seen.
     public func seenCount() async throws(ArchiveError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0 }
+    }
+
+    /// The feeds with posts first seen after `since` that still wait for their full
+    /// text after fewer than `maximumFailures` failed fetches. Such a feed is parsed
+    /// again even when its body has not changed, so that the missing texts are tried again.
+    public func feedsAwaitingFullText(maximumFailures: Int, since: Date) async throws(ArchiveError) -> Set<String> {
+        try await read { db in
+            Set(try String.fetchAll(
+                db, sql: """
+                    SELECT DISTINCT feed FROM post
+                    WHERE fullText = 'pending' AND fullTextFailures < ? AND firstSeen > ?
+                    """,
+                arguments: [maximumFailures, since.timeIntervalSince1970]))
+        }
     }
 
     /// Every feed's stored state, by feed name.
@@ -352,12 +419,15 @@ public final class StateStore: Sendable {
                 for item in batch.posts {
                     try db.execute(
                         sql: """
-                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category) VALUES (?, ?, ?, ?, ?, ?)
+                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText,
+                                fullTextFailures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                             ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
-                                category = excluded.category
+                                category = excluded.category, fullText = excluded.fullText,
+                                fullTextFailures = excluded.fullTextFailures
                             """,
                         arguments: [item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
-                                    item.post.firstSeen.timeIntervalSince1970, item.post.category])
+                                    item.post.firstSeen.timeIntervalSince1970, item.post.category,
+                                    item.post.fullText.storedValue, item.post.fullText.failures])
                 }
                 for item in batch.postCategories {
                     try db.execute(sql: "UPDATE post SET category = ? WHERE infoCode = ?",

@@ -1,5 +1,6 @@
 public import Foundation
 public import FinewsArchive
+import FinewsExtract
 
 /// The validated contents of feeds.conf (DESIGN.md §4).
 public struct Config: Sendable {
@@ -62,6 +63,8 @@ public struct Config: Sendable {
         public var maxSize: Int?
         /// Rule 2 of the infoCode: a regular expression with one capture group.
         public var infocodePattern: String?
+        /// Where each new story's full text is fetched from; nil to keep the feed's own content.
+        public var fullText: FullTextSource?
         /// The line of the `[[feed]]` header, for messages.
         public var line: Int
 
@@ -174,7 +177,7 @@ private struct ConfigReader {
     static let fetchKeys = ["concurrency", "per_host", "timeout", "max_size", "user_agent"]
     static let scheduleKeys = ["interval", "max_backoff", "min_interval", "respect_hints"]
     static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
-                           "max_size", "infocode_pattern"]
+                           "max_size", "infocode_pattern", "fulltext_url", "fulltext_json", "fulltext_xpath"]
     static let tables = ["site", "fetch", "schedule", "slugs", "feed"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
@@ -347,7 +350,48 @@ private struct ConfigReader {
             tagTemplate: tagTemplate, categoryTemplate: categoryTemplate, interval: interval,
             respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
             timeout: duration(table, "timeout"), maxSize: size(table, "max_size"), infocodePattern: pattern,
-            line: table.line)
+            fullText: readFullText(table, label: label), line: table.line)
+    }
+
+    /// `fulltext_url` with at most one of `fulltext_json` and `fulltext_xpath`.
+    private mutating func readFullText(_ table: TOMLTable, label: String) -> FullTextSource? {
+        let urlText = string(table, "fulltext_url")
+        let jsonPath = string(table, "fulltext_json")
+        let xpath = string(table, "fulltext_xpath")
+        func line(_ key: String) -> Int { table.entry(key)?.keyLine ?? table.line }
+        guard let urlText else {
+            for key in ["fulltext_json", "fulltext_xpath"] where table.entry(key) != nil {
+                problem(line(key), "\(key) in \(label) needs fulltext_url: \"link\" to fetch each entry's link, "
+                    + "or a URL such as \"https://host/article?id={infoCode}\"")
+            }
+            return nil
+        }
+        let target: FullTextSource.Target
+        if urlText == "link" {
+            target = .link
+        } else {
+            do {
+                target = .template(try FullTextURLTemplate(parsing: urlText))
+            } catch {
+                problem(line("fulltext_url"), error.message(in: "fulltext_url of \(label)"))
+                return nil
+            }
+        }
+        let rule: ExtractionRule
+        switch (jsonPath, xpath) {
+        case (let path?, nil): rule = .json(path)
+        case (nil, let expression?): rule = .xpath(expression)
+        case (nil, nil): rule = .readability
+        case (_?, _?):
+            problem(line("fulltext_xpath"), "\(label) sets both fulltext_json and fulltext_xpath; "
+                + "keep fulltext_json for a JSON answer or fulltext_xpath for an HTML page")
+            return nil
+        }
+        if let message = ArticleExtractor.problem(with: rule) {
+            problem(line(jsonPath != nil ? "fulltext_json" : "fulltext_xpath"), "\(message) in \(label)")
+            return nil
+        }
+        return FullTextSource(target: target, rule: rule)
     }
 
     /// The `tag` or `category` of a feed, parsed; nil, with the problem recorded, when it has a mistake.

@@ -24,6 +24,11 @@ public struct RefreshSummary: Sendable {
     public var feeds: [FeedReport] = []
     /// Posts moved into the archive folder at the end of the cycle.
     public var postsArchived = 0
+    /// Stories whose full text was fetched from the publisher (feeds with `fulltext_url`).
+    public var fullTextsFetched = 0
+    /// Stories whose full text could not be fetched; their posts keep the feed's
+    /// content and the next cycle tries again.
+    public var fullTextsMissing = 0
     public var elapsed: Duration = .zero
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
@@ -33,7 +38,10 @@ public struct RefreshSummary: Sendable {
         return "\(feedsOK) feed\(feedsOK == 1 ? "" : "s") ok, \(feedsFailed) failed; "
             + "\(postsNew) new post\(postsNew == 1 ? "" : "s"), \(postsUpdated) updated; "
             + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; "
-            + (postsArchived > 0 ? "\(postsArchived) archived; " : "") + time
+            + (postsArchived > 0 ? "\(postsArchived) archived; " : "")
+            + (fullTextsMissing > 0 ? "\(fullTextsMissing) full text\(fullTextsMissing == 1 ? "" : "s") missing "
+                + "(tried again next cycle); " : "")
+            + time
     }
 }
 
@@ -259,14 +267,30 @@ public struct RefreshCycle: Sendable {
         let fetcher = self.fetcher ?? FeedFetcher(configuration: .init(
             concurrency: config.fetch.concurrency, perHost: config.fetch.perHost,
             userAgent: config.fetch.userAgent ?? FeedFetcher.defaultUserAgent))
+        // A feed with stories still waiting for their full text is fetched and parsed
+        // again even when it has not changed, so that those stories are tried again.
+        var readStates = feedStates
+        let fullTextFeeds = Set(feeds.filter { $0.fullText != nil }.map(\.name))
+        if !fullTextFeeds.isEmpty {
+            let awaiting = try await stateCall { () async throws(ArchiveError) in
+                try await state.feedsAwaitingFullText(
+                    maximumFailures: FullTextFetching.maximumFailures,
+                    since: cycleTime.addingTimeInterval(-FullTextFetching.retryWindow))
+            }
+            for name in awaiting where fullTextFeeds.contains(name) {
+                readStates[name]?.etag = nil
+                readStates[name]?.lastModified = nil
+                readStates[name]?.bodyHash = nil
+            }
+        }
         let requests = feeds.map { feed in
             FetchRequest(
-                key: feed.name, url: feed.url, etag: feedStates[feed.name]?.etag,
-                lastModified: feedStates[feed.name]?.lastModified, userAgent: feed.userAgent,
+                key: feed.name, url: feed.url, etag: readStates[feed.name]?.etag,
+                lastModified: readStates[feed.name]?.lastModified, userAgent: feed.userAgent,
                 timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
         }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
-        var collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: feedStates, state: state,
+        var collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: readStates, state: state,
                                         options: options)
 
         var summary = RefreshSummary()
@@ -283,6 +307,8 @@ public struct RefreshCycle: Sendable {
                 return light
             }
         }
+        let fullTexts = try await fetchFullTexts(for: candidates, feeds: feeds, stored: collected.stored,
+                                                 fetcher: fetcher, now: cycleTime, options: options)
         options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
                                           postsNew: collected.postsNewSoFar))
         var knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.categories() }
@@ -319,9 +345,27 @@ public struct RefreshCycle: Sendable {
             }
             let previous = collected.stored[candidate.infoCode]
             let firstSeen = previous?.firstSeen ?? cycleTime
-            let filed = candidate.filing.filed(candidate.entry, feedTitle: candidate.feedTitle, slugs: &slugs)
+            var entry = candidate.entry
+            var fullText = previous?.fullText ?? .notRequested
+            switch fullTexts[candidate.infoCode] {
+            case .fetched(let html, let pageURL)?:
+                entry.content = FeedText(html, kind: .html)
+                entry.baseURL = pageURL
+                fullText = .fetched
+                summary.fullTextsFetched += 1
+            case .failed?:
+                fullText = .pending(failures: fullText.failures + 1)
+                summary.fullTextsMissing += 1
+            case nil:
+                // A post holding the publisher's full text is never rewritten from the feed's digest.
+                if fullText == .fetched {
+                    summary.duplicates += 1
+                    continue
+                }
+            }
+            let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
             let post = candidate.normalizer.post(
-                for: candidate.entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime,
+                for: entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime,
                 filedAs: filed.settings)
             // Categories recorded before finews kept outlets and tags learn them from their posts.
             if var known = knownCategories[post.category],
@@ -334,7 +378,15 @@ public struct RefreshCycle: Sendable {
             let contents = Array(renderer.render(post).utf8)
             let hash = ContentHash.of(contents)
             if let previous, previous.contentHash == hash {
-                if previous.category != post.category { batch.postCategories.append((candidate.infoCode, post.category)) }
+                if previous.fullText != fullText {
+                    // Another failed try at the full text: the file stays as it is.
+                    var record = previous
+                    record.fullText = fullText
+                    record.category = post.category
+                    batch.posts.append((candidate.infoCode, candidate.feed, record))
+                } else if previous.category != post.category {
+                    batch.postCategories.append((candidate.infoCode, post.category))
+                }
                 summary.duplicates += 1
                 continue
             }
@@ -348,7 +400,8 @@ public struct RefreshCycle: Sendable {
             }
             try stage(ArchiveFile(relativePath: path, contents: contents))
             batch.posts.append((candidate.infoCode, candidate.feed,
-                                StoredPost(path: path, contentHash: hash, firstSeen: firstSeen, category: post.category)))
+                                StoredPost(path: path, contentHash: hash, firstSeen: firstSeen, category: post.category,
+                                           fullText: fullText)))
             if knownCategories[post.category] == nil {
                 // The first post of a new category gives its page's title.
                 let category = StoredCategory(slug: post.category, outlet: filed.outlet, tag: post.tag)
@@ -484,13 +537,41 @@ public struct RefreshCycle: Sendable {
     ) async throws(RefreshError) -> Collected {
         let stream = fetcher.fetch(requests)
         let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let collect = { @Sendable () async -> Collected in
+        let collected = try await unlessStopped(options.stop) {
             await self.collect(stream, feeds: byName, feedStates: feedStates, state: state, progress: options.progress)
         }
-        let collected: Collected?
-        if let stop = options.stop {
-            collected = await withTaskGroup(of: Collected?.self) { group in
-                group.addTask { await collect() }
+        if let error = collected.error { throw error }
+        return collected
+    }
+
+    /// Fetches the full text of the stories that need it (``FullTextFetching``),
+    /// racing the fetch against a stop request like the feeds' fetch.
+    private func fetchFullTexts(
+        for candidates: [Candidate], feeds: [Config.Feed], stored: [InfoCode: StoredPost], fetcher: FeedFetcher,
+        now: Date, options: Options
+    ) async throws(RefreshError) -> [InfoCode: FullTextOutcome] {
+        guard feeds.contains(where: { $0.fullText != nil }) else { return [:] }
+        let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let jobs = FullTextFetching.jobs(
+            for: candidates.lazy.map { ($0.infoCode, $0.feed, $0.entry) }, feeds: byName, stored: stored, now: now)
+        guard !jobs.isEmpty else { return [:] }
+        let fetching = FullTextFetching(logger: logger)
+        let settings = config.fetch
+        return try await unlessStopped(options.stop) {
+            await fetching.run(jobs, with: fetcher, feeds: byName, fetch: settings)
+        }
+    }
+
+    /// Runs `work`, or ends early when `stop` is requested first (the work's task is
+    /// then cancelled, which cancels its transfers).
+    /// - Throws: `.cancelled` when stopped: nothing has been written or recorded yet.
+    private func unlessStopped<T: Sendable>(
+        _ stop: StopRequest?, _ work: @escaping @Sendable () async -> T
+    ) async throws(RefreshError) -> T {
+        let result: T?
+        if let stop {
+            result = await withTaskGroup(of: T?.self) { group in
+                group.addTask { await work() }
                 group.addTask {
                     await stop.wait()
                     return nil
@@ -500,16 +581,15 @@ public struct RefreshCycle: Sendable {
                 return first
             }
         } else {
-            collected = await collect()
+            result = await work()
         }
-        if options.stop?.isRequested == true || Task.isCancelled {
+        if stop?.isRequested == true || Task.isCancelled {
             throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
         }
-        guard let collected else {
+        guard let result else {
             throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
         }
-        if let error = collected.error { throw error }
-        return collected
+        return result
     }
 
     private func collect(
@@ -550,7 +630,7 @@ public struct RefreshCycle: Sendable {
     // MARK: Reading
 
     /// An entry that may become a post, with what is needed to render it.
-    private struct Candidate: Sendable {
+    struct Candidate: Sendable {
         var feed: String
         var infoCode: InfoCode
         var entry: FeedEntry

@@ -83,7 +83,7 @@ final class HTMLDocument {
             guard html.utf8.contains(where: { !PageDecoding.isASCIIWhitespace($0) }) else {
                 throw ExtractionError(
                     .noMatch,
-                    "the XPath \(expression) matched nothing; check it with `finews parse --fulltext URL --xpath ...`")
+                    "the XPath \(expression) matched nothing; try another with `finews parse --fulltext URL --fulltext-xpath XPATH`")
             }
             return html
         }

@@ -165,7 +165,7 @@ final class CurlEasy {
             return .failure(.status(status, retryAfter: retryAfter, facts: facts))
         }
         let contentType = headers["content-type"]
-        if status != 0, HTMLPage.matches(contentType: contentType, body: body) {
+        if status != 0, request.expectsFeed, HTMLPage.matches(contentType: contentType, body: body) {
             return .failure(.notAFeed(facts: facts))
         }
         let validators = uncacheable ? Validators() : Validators(etag: headers["etag"], lastModified: headers["last-modified"])

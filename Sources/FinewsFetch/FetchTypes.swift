@@ -21,6 +21,9 @@ public struct FetchRequest: Sendable, Hashable {
     public var lowSpeedLimit: Int
     /// The largest body accepted, in bytes after decompression; larger transfers are aborted.
     public var maxSize: Int
+    /// Whether the document must be a feed: an HTML page is then refused with a
+    /// `not-a-feed` error. Off for article pages (full text).
+    public var expectsFeed = true
 
     /// Creates a request. The defaults are the production ones: 30 s in all, 15 s to
     /// connect, abort under 1 KB/s for 15 s, 10 MiB.

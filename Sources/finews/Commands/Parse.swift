@@ -1,6 +1,7 @@
 import ArgumentParser
 import FinewsArchive
 import FinewsDaemon
+import FinewsExtract
 import FinewsFetch
 import FinewsParse
 import Foundation
@@ -16,12 +17,44 @@ struct Parse: AsyncParsableCommand {
             """)
 
     @Argument(help: "A feed file, or an http(s) URL.")
-    var source: String
+    var source: String?
 
     @Flag(name: .long, help: "Print JSON (DESIGN.md §8).")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Fetch an article page or API answer and print the full text finews would put in a post.",
+        valueName: "url"))
+    var fulltext: String?
+
+    @Option(name: .customLong("fulltext-json"), help: ArgumentHelp(
+        "With --fulltext: the key path of the article in a JSON answer, as fulltext_json in feeds.conf.",
+        valueName: "path"))
+    var fulltextJSON: String?
+
+    @Option(name: .customLong("fulltext-xpath"), help: ArgumentHelp(
+        "With --fulltext: the XPath of the article in an HTML page, as fulltext_xpath in feeds.conf.",
+        valueName: "xpath"))
+    var fulltextXPath: String?
+
+    func validate() throws {
+        if fulltext != nil, source != nil {
+            throw ValidationError("give either a feed to parse or --fulltext URL, not both")
+        }
+        if fulltext == nil, source == nil {
+            throw ValidationError("give a feed file or URL to parse, or --fulltext URL to try full-text extraction")
+        }
+        if fulltext == nil, fulltextJSON != nil || fulltextXPath != nil {
+            throw ValidationError("--fulltext-json and --fulltext-xpath go with --fulltext URL")
+        }
+        if fulltextJSON != nil, fulltextXPath != nil {
+            throw ValidationError("use --fulltext-json for a JSON answer or --fulltext-xpath for an HTML page, not both")
+        }
+    }
+
     func run() async throws {
+        if let fulltext { return try await extractFullText(from: fulltext) }
+        guard let source else { return }
         let bytes: Data
         var charset: String?
         let lower = source.lowercased()
@@ -58,6 +91,52 @@ struct Parse: AsyncParsableCommand {
                 let date = (entry.published ?? entry.updated).map(FeedJSON.rfc3339) ?? "no date"
                 print("\(code)  \(date)  \(entry.title ?? "(untitled)")")
             }
+        }
+    }
+
+    /// `--fulltext URL`: fetches the page as a refresh would and prints the article
+    /// as it would appear in a post (sanitized, URLs resolved, indentation removed).
+    private func extractFullText(from url: String) async throws {
+        let rule: ExtractionRule = fulltextJSON.map { .json($0) } ?? fulltextXPath.map { .xpath($0) } ?? .readability
+        if let problem = ArticleExtractor.problem(with: rule) {
+            printError("finews: \(problem)")
+            throw ExitStatus.usage
+        }
+        var request = FetchRequest(key: "fulltext", url: url)
+        request.expectsFeed = false
+        let results = await FeedFetcher().fetchAll([request])
+        let document: FetchedDocument
+        switch results.first?.outcome {
+        case .success(.fetched(let fetched))?:
+            document = fetched
+        case .failure(let error)?:
+            return try fail(error.message)
+        default:
+            return try fail("\(url): no document was received")
+        }
+        let article: ExtractedArticle
+        do {
+            article = try ArticleExtractor(rule: rule).extract(document.body, charset: document.charset)
+        } catch {
+            return try fail("\(url): \(error.message)")
+        }
+        let html = HTMLSanitizer().sanitize(article.html, baseURL: document.finalURL)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = HTMLText.plainText(fromHTML: html)
+        if json {
+            print("{\"url\":\(FeedJSON.string(document.finalURL)),\"rule\":\(FeedJSON.string(Self.describe(rule))),"
+                + "\"html\":\(FeedJSON.string(html)),\"text\":\(FeedJSON.string(text))}")
+        } else {
+            printError("\(document.finalURL): \(text.count) characters of text by \(Self.describe(rule))")
+            print(html)
+        }
+    }
+
+    private static func describe(_ rule: ExtractionRule) -> String {
+        switch rule {
+        case .json(let path): "fulltext_json \(path)"
+        case .xpath(let expression): "fulltext_xpath \(expression)"
+        case .readability: "readability"
         }
     }
 
