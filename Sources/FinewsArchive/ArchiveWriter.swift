@@ -56,18 +56,19 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Flushes the staged files, renames them into place and flushes their folders.
-    fileprivate func commit(_ staged: [(temporary: String, final: String)]) throws(ArchiveError) {
+    /// `renamed` counts the files moved into place so far, for the caller's cleanup.
+    fileprivate func commit(_ staged: [StagedFile], renamed: inout Int) throws(ArchiveError) {
         guard !staged.isEmpty else { return }
         try flushFileSystem(holding: temporaryDirectory.path, files: staged.map(\.temporary))
         var changedDirectories: Set<String> = []
         for item in staged {
-            let directory = (item.final as NSString).deletingLastPathComponent
-            if changedDirectories.insert(directory).inserted {
-                try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
+            if changedDirectories.insert(item.directory).inserted {
+                try makeDirectory(URL(fileURLWithPath: item.directory, isDirectory: true))
             }
             guard rename(item.temporary, item.final) == 0 else {
                 throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
             }
+            renamed += 1
         }
         for directory in changedDirectories.sorted() { try syncDirectory(directory) }
     }
@@ -180,7 +181,9 @@ func errorText(_ code: Int32 = errno) -> String {
 public final class ArchiveBatch {
     private let writer: ArchiveWriter
     private let prefix: String
-    private var staged: [(temporary: String, final: String)] = []
+    private var staged: [StagedFile] = []
+    /// How many of ``staged`` are in place; the rest are removed when the batch ends.
+    private var renamed = 0
     private var committed = false
 
     fileprivate init(writer: ArchiveWriter, prefix: String) {
@@ -197,10 +200,10 @@ public final class ArchiveBatch {
 
     /// Writes `file` to its temporary file.
     public func stage(_ file: ArchiveFile) throws(ArchiveError) {
-        let final = try writer.destination(of: file.relativePath)
+        let final = try writer.destination(of: file.relativePath).path
         let temporary = prefix + "\(staged.count).tmp"
         try writer.writeFile(file.contents, to: temporary, naming: file.relativePath)
-        staged.append((temporary, final.path))
+        staged.append(StagedFile(temporary: temporary, final: final))
     }
 
     /// Flushes every staged file at once, renames each into place, flushes the
@@ -209,9 +212,21 @@ public final class ArchiveBatch {
         defer {
             committed = true
             // Whatever was not renamed (after a failure) is removed.
-            for item in staged where access(item.temporary, F_OK) == 0 { unlink(item.temporary) }
+            for item in staged[renamed...] { unlink(item.temporary) }
         }
-        try writer.commit(staged)
+        try writer.commit(staged, renamed: &renamed)
+    }
+}
+
+/// A file written to its temporary path, waiting for the batch's commit.
+private struct StagedFile {
+    var temporary: String
+    var final: String
+
+    /// The folder of ``final``.
+    var directory: String {
+        guard let slash = final.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return String(final[..<slash])
     }
 }
 

@@ -1,15 +1,16 @@
 // WriteBenchmark: finews's durable group commit against a plain write loop.
 //
-//     WriteBenchmark [--posts N] [--folder DIR]
+//     WriteBenchmark [--posts N] [--rounds R] [--folder DIR]
 //
 // With `--plain-like DIR`, only the plain loop runs, writing as many files of the
 // same sizes as DIR holds (a reference for scripts/bench-refresh).
 //
 // Renders N posts (default 50,000; bodies of 2–6 KB, Chinese and English) once,
-// then writes them (a) with ArchiveWriter — temporary files, one syncfs, renames,
-// folder flushes — into one fresh site, and (b) with a plain loop that writes each
-// file in place with no sync at all into another. Prints posts per second for both
-// and the durable path's share of the plain one's rate.
+// then, R times (default 3), writes them (a) with ArchiveWriter — temporary files,
+// one syncfs, renames, folder flushes — into one fresh site, and (b) with a plain
+// loop that writes each file in place with no sync at all into another. Prints
+// posts per second for both and the durable path's share of the plain one's rate,
+// per round and as the median.
 
 import FinewsArchive
 import Foundation
@@ -17,14 +18,16 @@ import Foundation
 var count = 50_000
 var folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-write-bench-\(getpid())")
 var mirror: String?
+var rounds = 3
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--posts": count = arguments.popFirst().flatMap(Int.init) ?? count
     case "--folder": folder = URL(fileURLWithPath: arguments.popFirst() ?? folder.path)
     case "--plain-like": mirror = arguments.popFirst()
+    case "--rounds": rounds = max(1, arguments.popFirst().flatMap(Int.init) ?? rounds)
     default:
-        FileHandle.standardError.write(Data("usage: WriteBenchmark [--posts N] [--folder DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: WriteBenchmark [--posts N] [--rounds R] [--folder DIR] | --plain-like DIR\n".utf8))
         exit(2)
     }
 }
@@ -87,38 +90,59 @@ for index in 0..<count {
     files.append(ArchiveFile(relativePath: renderer.relativePath(for: post), contents: contents))
 }
 
-let durableRoot = folder.appendingPathComponent("durable")
-let plainRoot = folder.appendingPathComponent("plain")
 try? FileManager.default.removeItem(at: folder)
-try FileManager.default.createDirectory(at: durableRoot, withIntermediateDirectories: true)
-try FileManager.default.createDirectory(at: plainRoot.appendingPathComponent("_posts"), withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
 
-// Nothing left over from setup (the previous run's folder, say) may be flushed on
-// either path's clock.
-sync()
-let clock = ContinuousClock()
-let writer = ArchiveWriter(root: durableRoot, stateDirectory: durableRoot.appendingPathComponent(".finews"))
-var start = clock.now
-try writer.write(files)
-let durable = seconds(clock.now - start)
-
-sync()
-start = clock.now
-for file in files {
-    let path = plainRoot.appendingPathComponent(file.relativePath).path
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { fail("cannot create \(path)") }
-    _ = file.contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    close(descriptor)
+/// The durable group commit into a fresh site under `root`; seconds taken.
+func writeDurably(_ files: [ArchiveFile], into root: URL) throws -> Double {
+    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    // Nothing left over (the other path's files, say) may be flushed on this clock.
+    sync()
+    let clock = ContinuousClock()
+    let start = clock.now
+    try ArchiveWriter(root: root, stateDirectory: root.appendingPathComponent(".finews")).write(files)
+    return seconds(clock.now - start)
 }
-let plain = seconds(clock.now - start)
 
-print("| writer | posts | MB | seconds | posts/s |")
-print("|---|---:|---:|---:|---:|")
-let megabytes = Double(bytes) / 1_000_000
-print(String(format: "| durable group commit (temp files, one syncfs, renames, folder fsync) | %d | %.0f | %.2f | %.0f |",
-             files.count, megabytes, durable, Double(files.count) / durable))
-print(String(format: "| plain loop (write in place, no sync) | %d | %.0f | %.2f | %.0f |",
-             files.count, megabytes, plain, Double(files.count) / plain))
-print(String(format: "\ndurable at %.0f%% of the plain loop's posts per second", 100 * plain / durable))
+/// The plain loop into a fresh site under `root`: each file written in place, no sync.
+func writePlainly(_ files: [ArchiveFile], into root: URL) throws -> Double {
+    try FileManager.default.createDirectory(at: root.appendingPathComponent("_posts"), withIntermediateDirectories: true)
+    sync()
+    let clock = ContinuousClock()
+    let start = clock.now
+    for file in files {
+        let path = root.appendingPathComponent(file.relativePath).path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { fail("cannot create \(path)") }
+        _ = file.contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    }
+    return seconds(clock.now - start)
+}
+
+// Rounds alternate which path goes first, and nothing is deleted until the end:
+// ext4 allocates inodes slowly right after a mass deletion, which would favour
+// whichever path ran later.
+print("| round | durable s | durable posts/s | plain s | plain posts/s | durable/plain |")
+print("|---:|---:|---:|---:|---:|---:|")
+var shares: [Double] = []
+for round in 1...rounds {
+    let durableRoot = folder.appendingPathComponent("durable-\(round)")
+    let plainRoot = folder.appendingPathComponent("plain-\(round)")
+    var durable = 0.0
+    var plain = 0.0
+    if round % 2 == 1 {
+        durable = try writeDurably(files, into: durableRoot)
+        plain = try writePlainly(files, into: plainRoot)
+    } else {
+        plain = try writePlainly(files, into: plainRoot)
+        durable = try writeDurably(files, into: durableRoot)
+    }
+    shares.append(plain / durable)
+    print(String(format: "| %d | %.2f | %.0f | %.2f | %.0f | %.0f%% |", round, durable, Double(files.count) / durable,
+                 plain, Double(files.count) / plain, 100 * plain / durable))
+}
+let median = shares.sorted()[shares.count / 2]
+print(String(format: "\n%d posts, %.0f MB; durable group commit (temp files, one syncfs, renames, folder fsync) "
+    + "at %.0f%% of the plain loop's posts per second (median of %d rounds)",
+    files.count, Double(bytes) / 1_000_000, 100 * median, rounds))
