@@ -1,6 +1,7 @@
 public import Foundation
 import CSystemShims
 import Glibc
+import Synchronization
 
 /// A file to place in the site, by its path below the site root.
 public struct ArchiveFile: Sendable, Hashable {
@@ -20,11 +21,14 @@ public struct ArchiveFile: Sendable, Hashable {
 /// file or the new one, never a partial file and never a stray file that Jekyll
 /// would publish (DESIGN.md §3).
 ///
-/// A batch is committed as a group: every file is first written to a temporary
-/// file under `.finews/tmp/` (the same file system, and a dot-folder Jekyll
-/// ignores); then one `syncfs` flushes them all to disk at once; then each is
-/// renamed into place, and each folder that changed is flushed. Only after
-/// ``write(_:)`` returns may the caller record the files in its state.
+/// A batch is committed in groups: files are first written to temporary files
+/// under `.finews/tmp/` (the same file system, and a dot-folder Jekyll ignores).
+/// Each group of a few thousand files is then flushed to disk by one `syncfs`, and
+/// only then are its files renamed into place. Groups are committed on a
+/// background queue while the next group is being written, so flushing and
+/// renaming overlap with rendering and writing. Once every group is in place, each
+/// folder that changed is flushed. Only after ``ArchiveBatch/commit()`` returns may
+/// the caller record the files in its state.
 public struct ArchiveWriter: Sendable {
     /// The site root.
     public let root: URL
@@ -36,10 +40,10 @@ public struct ArchiveWriter: Sendable {
         self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
     }
 
-    /// Writes `files` durably, as one group commit.
-    /// - Throws: ``ArchiveError`` naming the file that could not be written. Nothing
-    ///   is renamed into place unless every file of the batch was written and flushed;
-    ///   files renamed before a later rename failed stay (each is complete).
+    /// Writes `files` durably, as one batch.
+    /// - Throws: ``ArchiveError`` naming the file that could not be written. No file
+    ///   is renamed into place before it is on disk; files renamed before a later
+    ///   failure stay (each is complete).
     public func write(_ files: [ArchiveFile]) throws(ArchiveError) {
         guard !files.isEmpty else { return }
         let batch = try begin()
@@ -47,22 +51,23 @@ public struct ArchiveWriter: Sendable {
         try batch.commit()
     }
 
-    /// Starts a group commit whose files are staged one at a time, so that a large
-    /// cycle never holds all of its posts in memory.
+    /// Starts a batch whose files are staged one at a time, so that a large cycle
+    /// never holds all of its posts in memory.
     public func begin() throws(ArchiveError) -> ArchiveBatch {
         try makeDirectory(temporaryDirectory)
         removeStaleTemporaryFiles()
-        return ArchiveBatch(writer: self, prefix: temporaryDirectory.path + "/\(getpid())-")
+        return ArchiveBatch(writer: self, temporaryDirectory: temporaryDirectory.path)
     }
 
-    /// Flushes the staged files, renames them into place and flushes their folders.
-    /// `renamed` counts the files moved into place so far, for the caller's cleanup.
-    fileprivate func commit(_ staged: [StagedFile], renamed: inout Int) throws(ArchiveError) {
-        guard !staged.isEmpty else { return }
-        try flushFileSystem(holding: temporaryDirectory.path, files: staged.map(\.temporary))
-        var changedDirectories: Set<String> = []
-        for item in staged {
-            if changedDirectories.insert(item.directory).inserted {
+    /// Flushes one group's temporary files and renames them into place, counting the
+    /// renames in `renamed`. `madeDirectories` holds the folders already created.
+    fileprivate func commit(
+        _ group: [StagedFile], renamed: inout Int, madeDirectories: inout Set<String>
+    ) throws(ArchiveError) {
+        guard !group.isEmpty else { return }
+        try flushFileSystem(holding: temporaryDirectory.path, files: group.map(\.temporary))
+        for item in group {
+            if madeDirectories.insert(item.directory).inserted {
                 try makeDirectory(URL(fileURLWithPath: item.directory, isDirectory: true))
             }
             guard rename(item.temporary, item.final) == 0 else {
@@ -70,7 +75,11 @@ public struct ArchiveWriter: Sendable {
             }
             renamed += 1
         }
-        for directory in changedDirectories.sorted() { try syncDirectory(directory) }
+    }
+
+    /// Flushes folders whose entries changed, so that renames survive a crash.
+    fileprivate func syncDirectories(_ directories: some Sequence<String>) throws(ArchiveError) {
+        for directory in directories { try syncDirectory(directory) }
     }
 
     /// Moves files already in the site (posts into the archive folder, say) with the
@@ -153,7 +162,7 @@ public struct ArchiveWriter: Sendable {
         guard fsync(descriptor) == 0 else { throw ArchiveError(.io, "cannot sync folder \(path): \(errorText())") }
     }
 
-    private func makeDirectory(_ url: URL) throws(ArchiveError) {
+    fileprivate func makeDirectory(_ url: URL) throws(ArchiveError) {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
@@ -161,12 +170,12 @@ public struct ArchiveWriter: Sendable {
         }
     }
 
-    /// Temporary files left by a run that was killed; the caller holds the lock,
-    /// so no other writer can be using them.
+    /// Temporary files and group folders left by a run that was killed; the caller
+    /// holds the lock, so no other writer can be using them.
     private func removeStaleTemporaryFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory.path) else { return }
-        for name in names where name.hasSuffix(".tmp") {
-            unlink(temporaryDirectory.appendingPathComponent(name).path)
+        for name in names {
+            try? FileManager.default.removeItem(at: temporaryDirectory.appendingPathComponent(name))
         }
     }
 }
@@ -175,51 +184,153 @@ func errorText(_ code: Int32 = errno) -> String {
     String(cString: strerror(code))
 }
 
-/// One group commit in progress (see ``ArchiveWriter/begin()``): each staged file
-/// is written to its temporary file at once; ``commit()`` makes them all durable
-/// and visible. A batch dropped without a commit removes its temporary files.
+/// A batch in progress (see ``ArchiveWriter/begin()``): each staged file is written
+/// to its temporary file at once; every ``ArchiveBatch/groupSize`` files, the group
+/// is handed to a background queue that flushes and renames it while staging goes
+/// on. ``commit()`` waits for every group and flushes the folders. A batch dropped
+/// without a commit removes the temporary files of the groups not yet handed over.
 public final class ArchiveBatch {
+    /// Files per group: large enough that one `syncfs` serves many files, small
+    /// enough that flushing overlaps with staging.
+    static let groupSize = 2048
+    /// Bytes per group at most, for batches of large files.
+    static let groupBytes = 16 << 20
+
     private let writer: ArchiveWriter
-    private let prefix: String
-    private var staged: [StagedFile] = []
-    /// How many of ``staged`` are in place; the rest are removed when the batch ends.
-    private var renamed = 0
+    private let temporaryDirectory: String
+    private let committer: GroupCommitter
+    private var group: [StagedFile] = []
+    private var groupBytes = 0
+    private var groupFolder: String?
+    private var groupCount = 0
+    private var stagedCount = 0
     private var committed = false
 
-    fileprivate init(writer: ArchiveWriter, prefix: String) {
+    fileprivate init(writer: ArchiveWriter, temporaryDirectory: String) {
         self.writer = writer
-        self.prefix = prefix
+        self.temporaryDirectory = temporaryDirectory
+        self.committer = GroupCommitter(writer: writer)
     }
 
     deinit {
-        if !committed { for item in staged { unlink(item.temporary) } }
+        if !committed {
+            for item in group { unlink(item.temporary) }
+            if let groupFolder { rmdir(groupFolder) }
+            committer.abandon()
+        }
     }
 
     /// The number of files staged so far.
-    public var count: Int { staged.count }
+    public var count: Int { stagedCount }
 
     /// Writes `file` to its temporary file.
+    /// - Throws: ``ArchiveError`` when the file cannot be written, or when a group
+    ///   handed over earlier could not be committed.
     public func stage(_ file: ArchiveFile) throws(ArchiveError) {
+        try committer.throwIfFailed()
         let final = try writer.destination(of: file.relativePath).path
-        let temporary = prefix + "\(staged.count).tmp"
+        let folder: String
+        if let groupFolder {
+            folder = groupFolder
+        } else {
+            folder = temporaryDirectory + "/\(getpid())-\(groupCount)"
+            guard mkdir(folder, 0o755) == 0 else {
+                throw ArchiveError(.io, "cannot create the temporary folder \(folder): \(errorText())")
+            }
+            groupFolder = folder
+        }
+        let temporary = folder + "/\(group.count).tmp"
         try writer.writeFile(file.contents, to: temporary, naming: file.relativePath)
-        staged.append(StagedFile(temporary: temporary, final: final))
+        group.append(StagedFile(temporary: temporary, final: final))
+        groupBytes += file.contents.count
+        stagedCount += 1
+        if group.count >= Self.groupSize || groupBytes >= Self.groupBytes { handOver() }
     }
 
-    /// Flushes every staged file at once, renames each into place, flushes the
-    /// folders. Only after this returns may the files be recorded as written.
+    /// Commits every group and flushes the folders that changed. Only after this
+    /// returns may the files be recorded as written.
+    /// - Throws: ``ArchiveError`` for the first failure. Files already renamed into
+    ///   place stay (each is complete); the other temporary files are removed.
     public func commit() throws(ArchiveError) {
-        defer {
-            committed = true
-            // Whatever was not renamed (after a failure) is removed.
-            for item in staged[renamed...] { unlink(item.temporary) }
-        }
-        try writer.commit(staged, renamed: &renamed)
+        committed = true
+        handOver()
+        try committer.finish()
+    }
+
+    private func handOver() {
+        guard !group.isEmpty, let groupFolder else { return }
+        committer.submit(group, folder: groupFolder)
+        group = []
+        groupBytes = 0
+        self.groupFolder = nil
+        groupCount += 1
     }
 }
 
-/// A file written to its temporary path, waiting for the batch's commit.
-private struct StagedFile {
+/// Commits a batch's groups one after the other on a serial background queue:
+/// one flush per group, then its renames. After a failure, later groups are only
+/// cleaned up.
+private final class GroupCommitter: Sendable {
+    private struct State {
+        var failure: ArchiveError?
+        /// Folders that received files, to be flushed at the end.
+        var changedDirectories: Set<String> = []
+        var madeDirectories: Set<String> = []
+    }
+
+    private let writer: ArchiveWriter
+    private let queue = DispatchQueue(label: "finews.archive.commit")
+    private let state = Mutex(State())
+
+    init(writer: ArchiveWriter) {
+        self.writer = writer
+    }
+
+    func throwIfFailed() throws(ArchiveError) {
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    func submit(_ group: [StagedFile], folder: String) {
+        queue.async { [self] in
+            var renamed = 0
+            var made = state.withLock { $0.failure == nil ? $0.madeDirectories : nil }
+            if var directories = made {
+                do throws(ArchiveError) {
+                    try writer.commit(group, renamed: &renamed, madeDirectories: &directories)
+                } catch {
+                    state.withLock { if $0.failure == nil { $0.failure = error } }
+                }
+                made = directories
+            }
+            state.withLock { state in
+                if let made { state.madeDirectories = made }
+                for item in group[..<renamed] { state.changedDirectories.insert(item.directory) }
+            }
+            for item in group[renamed...] { unlink(item.temporary) }
+            rmdir(folder)
+        }
+    }
+
+    /// Waits for every group handed over, then flushes the changed folders.
+    func finish() throws(ArchiveError) {
+        queue.sync {}
+        let (failure, directories) = state.withLock { ($0.failure, $0.changedDirectories) }
+        if let failure { throw failure }
+        try writer.syncDirectories(directories.sorted())
+    }
+
+    /// For a batch dropped without a commit: the groups still queued are removed
+    /// instead of renamed into place, and this waits until they are.
+    func abandon() {
+        state.withLock { state in
+            if state.failure == nil { state.failure = ArchiveError(.io, "the batch was abandoned before its commit") }
+        }
+        queue.sync {}
+    }
+}
+
+/// A file written to its temporary path, waiting for its group's commit.
+private struct StagedFile: Sendable {
     var temporary: String
     var final: String
 

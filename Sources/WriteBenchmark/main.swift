@@ -143,6 +143,6 @@ for round in 1...rounds {
                  plain, Double(files.count) / plain, 100 * plain / durable))
 }
 let median = shares.sorted()[shares.count / 2]
-print(String(format: "\n%d posts, %.0f MB; durable group commit (temp files, one syncfs, renames, folder fsync) "
+print(String(format: "\n%d posts, %.0f MB; durable group commit (temp files, one syncfs and the renames per group of 2,048, overlapped with writing; folder fsync) "
     + "at %.0f%% of the plain loop's posts per second (median of %d rounds)",
     files.count, Double(bytes) / 1_000_000, 100 * median, rounds))

@@ -57,6 +57,56 @@ struct ArchiveStorageTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent(".finews/tmp").path).isEmpty)
     }
 
+    @Test("A batch of several groups lands whole; a failing later group stops the batch and leaves no temporary file")
+    func groups() throws {
+        let folder = try TemporaryFolder()
+        let state = folder.url.appendingPathComponent(".finews")
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: state)
+        let count = 5_000  // three groups of at most 2,048
+        try writer.write((0..<count).map { index in
+            ArchiveFile(relativePath: "_posts/2024-01-01-N\(index).md", contents: Array("post \(index)".utf8))
+        })
+        let posts = try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("_posts").path)
+        #expect(posts.count == count)
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("_posts/2024-01-01-N4999.md"), encoding: .utf8)
+            == "post 4999")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+
+        // The third group's folder cannot be created: its group fails, the batch
+        // reports it, and the groups after it are removed, not renamed.
+        try Data("not a folder".utf8).write(to: folder.url.appendingPathComponent("blocked"))
+        let batch = try writer.begin()
+        var failure: ArchiveError?
+        do {
+            for index in 0..<(3 * 2_048 + 10) {
+                let path = index / 2_048 == 2 ? "blocked/N\(index).md" : "later/N\(index).md"
+                try batch.stage(ArchiveFile(relativePath: path, contents: [UInt8(ascii: "x")]))
+            }
+            try batch.commit()
+        } catch {
+            failure = error
+        }
+        #expect(failure?.code == .io)
+        let later = (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("later").path)) ?? []
+        #expect(later.count == 2 * 2_048, "the groups before the failure are in place, the ones after it are not")
+        withExtendedLifetime(batch) {}
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+    }
+
+    @Test("A batch dropped without a commit publishes nothing and leaves no temporary file")
+    func abandoned() throws {
+        let folder = try TemporaryFolder()
+        let state = folder.url.appendingPathComponent(".finews")
+        do {
+            let batch = try ArchiveWriter(root: folder.url, stateDirectory: state).begin()
+            for index in 0..<10 {
+                try batch.stage(ArchiveFile(relativePath: "_posts/2024-01-01-N\(index).md", contents: [1]))
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("_posts").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+    }
+
     @Test("State survives reopening: posts, categories, feed validators")
     func stateRoundTrip() async throws {
         let folder = try TemporaryFolder()
