@@ -34,10 +34,22 @@ public struct ArchiveWriter: Sendable {
     public let root: URL
     private let temporaryDirectory: URL
 
+    /// Files per group: large enough that one `syncfs` serves many files, small
+    /// enough that flushing overlaps with staging.
+    let groupSize: Int
+    /// Bytes per group at most, for batches of large files.
+    static let groupBytes = 16 << 20
+
     /// Creates a writer for the site at `root`, keeping temporary files under `stateDirectory/tmp`.
     public init(root: URL, stateDirectory: URL) {
+        self.init(root: root, stateDirectory: stateDirectory, groupSize: 2048)
+    }
+
+    /// Creates a writer with another group size (tests use small ones).
+    init(root: URL, stateDirectory: URL, groupSize: Int) {
         self.root = root
         self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
+        self.groupSize = max(1, groupSize)
     }
 
     /// Writes `files` durably, as one batch.
@@ -185,17 +197,11 @@ func errorText(_ code: Int32 = errno) -> String {
 }
 
 /// A batch in progress (see ``ArchiveWriter/begin()``): each staged file is written
-/// to its temporary file at once; every ``ArchiveBatch/groupSize`` files, the group
+/// to its temporary file at once; every 2,048 files (or 16 MiB), the group
 /// is handed to a background queue that flushes and renames it while staging goes
 /// on. ``commit()`` waits for every group and flushes the folders. A batch dropped
 /// without a commit removes the temporary files of the groups not yet handed over.
 public final class ArchiveBatch {
-    /// Files per group: large enough that one `syncfs` serves many files, small
-    /// enough that flushing overlaps with staging.
-    static let groupSize = 2048
-    /// Bytes per group at most, for batches of large files.
-    static let groupBytes = 16 << 20
-
     private let writer: ArchiveWriter
     private let temporaryDirectory: String
     private let committer: GroupCommitter
@@ -244,7 +250,7 @@ public final class ArchiveBatch {
         group.append(StagedFile(temporary: temporary, final: final))
         groupBytes += file.contents.count
         stagedCount += 1
-        if group.count >= Self.groupSize || groupBytes >= Self.groupBytes { handOver() }
+        if group.count >= writer.groupSize || groupBytes >= ArchiveWriter.groupBytes { handOver() }
     }
 
     /// Commits every group and flushes the folders that changed. Only after this

@@ -1,4 +1,4 @@
-import FinewsArchive
+@testable import FinewsArchive
 import Foundation
 import Testing
 
@@ -61,15 +61,15 @@ struct ArchiveStorageTests {
     func groups() throws {
         let folder = try TemporaryFolder()
         let state = folder.url.appendingPathComponent(".finews")
-        let writer = ArchiveWriter(root: folder.url, stateDirectory: state)
-        let count = 5_000  // three groups of at most 2,048
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: state, groupSize: 4)
+        let count = 10  // three groups of at most 4
         try writer.write((0..<count).map { index in
             ArchiveFile(relativePath: "_posts/2024-01-01-N\(index).md", contents: Array("post \(index)".utf8))
         })
         let posts = try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("_posts").path)
         #expect(posts.count == count)
-        #expect(try String(contentsOf: folder.url.appendingPathComponent("_posts/2024-01-01-N4999.md"), encoding: .utf8)
-            == "post 4999")
+        #expect(try String(contentsOf: folder.url.appendingPathComponent("_posts/2024-01-01-N9.md"), encoding: .utf8)
+            == "post 9")
         #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
 
         // The third group's folder cannot be created: its group fails, the batch
@@ -78,8 +78,8 @@ struct ArchiveStorageTests {
         let batch = try writer.begin()
         var failure: ArchiveError?
         do {
-            for index in 0..<(3 * 2_048 + 10) {
-                let path = index / 2_048 == 2 ? "blocked/N\(index).md" : "later/N\(index).md"
+            for index in 0..<(3 * 4 + 2) {
+                let path = index / 4 == 2 ? "blocked/N\(index).md" : "later/N\(index).md"
                 try batch.stage(ArchiveFile(relativePath: path, contents: [UInt8(ascii: "x")]))
             }
             try batch.commit()
@@ -88,7 +88,7 @@ struct ArchiveStorageTests {
         }
         #expect(failure?.code == .io)
         let later = (try? FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("later").path)) ?? []
-        #expect(later.count == 2 * 2_048, "the groups before the failure are in place, the ones after it are not")
+        #expect(later.count == 2 * 4, "the groups before the failure are in place, the ones after it are not")
         withExtendedLifetime(batch) {}
         #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
     }
