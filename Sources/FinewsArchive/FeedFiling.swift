@@ -61,7 +61,7 @@ public struct FeedFiling: Sendable, Hashable {
             filedCategory = feedName
             outlet = nil
         }
-        var filedTag = tag.render(value) { slugs.slug(for: $0) }.text.trimmingCharacters(in: .whitespaces)
+        var filedTag = UnicodeWhitespace.trimmed(tag.render(value) { slugs.slug(for: $0) }.text, newlines: false)
         if filedTag.isEmpty { filedTag = feedName }
         return Filed(settings: .init(category: filedCategory, tag: filedTag), outlet: outlet)
     }

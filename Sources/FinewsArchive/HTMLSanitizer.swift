@@ -121,8 +121,8 @@ public struct HTMLSanitizer: Sendable {
     }
 
     private func isTrackingPixel(_ tag: HTMLTag) -> Bool {
-        let width = tag.attributes.first(where: { $0.0 == "width" })?.1.trimmingCharacters(in: .whitespaces)
-        let height = tag.attributes.first(where: { $0.0 == "height" })?.1.trimmingCharacters(in: .whitespaces)
+        let width = tag.attributes.first(where: { $0.0 == "width" }).map { UnicodeWhitespace.trimmed($0.1, newlines: false) }
+        let height = tag.attributes.first(where: { $0.0 == "height" }).map { UnicodeWhitespace.trimmed($0.1, newlines: false) }
         let tiny: Set<String?> = ["0", "1", "0px", "1px"]
         return tiny.contains(width) && tiny.contains(height)
     }

@@ -110,7 +110,7 @@ public struct InfoCodeAssigner: Sendable {
     /// Rule 3's input: the id (scoped by feed unless it is a URL or URN), else the
     /// normalized link, else feed name, title and date.
     private func hashIdentity(_ entry: FeedEntry) -> String {
-        if let id = entry.id?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty {
+        if let id = entry.id.map({ UnicodeWhitespace.trimmed($0, newlines: true) }), !id.isEmpty {
             let lower = id.lowercased()
             let global = lower.hasPrefix("urn:") || lower.hasPrefix("http://") || lower.hasPrefix("https://")
                 || lower.hasPrefix("tag:")
@@ -123,7 +123,7 @@ public struct InfoCodeAssigner: Sendable {
 
     /// The link with scheme and host lowercased, the fragment and `utm_*` parameters dropped.
     public static func normalizedLink(_ link: String) -> String {
-        var text = link.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = UnicodeWhitespace.trimmed(link, newlines: true)
         if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
         var query: Substring?
         if let question = text.firstIndex(of: "?") {

@@ -48,7 +48,7 @@ public struct Normalizer: Sendable {
         if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
         return Post(
             infoCode: infoCode, title: title, date: date, category: filing.category, tag: filing.tag,
-            body: body, link: entry.link?.trimmingCharacters(in: .whitespacesAndNewlines))
+            body: body, link: entry.link.map { UnicodeWhitespace.trimmed($0, newlines: true) })
     }
 
     /// The richest text of the entry as safe HTML: content over summary; plain text
@@ -60,7 +60,7 @@ public struct Normalizer: Sendable {
             return Self.paragraphs(fromPlainText: text.value)
         case .html:
             let base = entry.baseURL ?? entry.link
-            return sanitizer.sanitize(text.value, baseURL: base).trimmingCharacters(in: .whitespacesAndNewlines)
+            return UnicodeWhitespace.trimmed(sanitizer.sanitize(text.value, baseURL: base), newlines: true)
         }
     }
 
@@ -77,7 +77,7 @@ public struct Normalizer: Sendable {
     static func paragraphs(fromPlainText text: String) -> String {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
         return normalized.components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { UnicodeWhitespace.trimmed($0, newlines: true) }
             .filter { !$0.isEmpty }
             .map { "<p>" + HTMLText.escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
             .joined(separator: "\n")
