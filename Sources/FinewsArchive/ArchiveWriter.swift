@@ -28,11 +28,14 @@ public struct ArchiveFile: Sendable, Hashable {
 public struct ArchiveWriter: Sendable {
     /// The site root.
     public let root: URL
+    /// `root.path`, taken once: the stem of every destination path.
+    private let rootPath: String
     private let temporaryDirectory: URL
 
     /// Creates a writer for the site at `root`, keeping temporary files under `stateDirectory/tmp`.
     public init(root: URL, stateDirectory: URL) {
         self.root = root
+        self.rootPath = root.path
         self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
     }
 
@@ -56,18 +59,19 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Flushes the staged files, renames them into place and flushes their folders.
-    fileprivate func commit(_ staged: [(temporary: String, final: String)]) throws(ArchiveError) {
+    /// `renamed` counts the files moved into place, in order, also when a rename fails.
+    fileprivate func commit(_ staged: [StagedFile], renamed: inout Int) throws(ArchiveError) {
         guard !staged.isEmpty else { return }
         try flushFileSystem(holding: temporaryDirectory.path, files: staged.map(\.temporary))
         var changedDirectories: Set<String> = []
         for item in staged {
-            let directory = (item.final as NSString).deletingLastPathComponent
-            if changedDirectories.insert(directory).inserted {
-                try makeDirectory(URL(fileURLWithPath: directory, isDirectory: true))
+            if changedDirectories.insert(item.directory).inserted {
+                try makeDirectory(URL(fileURLWithPath: item.directory, isDirectory: true))
             }
             guard rename(item.temporary, item.final) == 0 else {
                 throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
             }
+            renamed += 1
         }
         for directory in changedDirectories.sorted() { try syncDirectory(directory) }
     }
@@ -94,13 +98,42 @@ public struct ArchiveWriter: Sendable {
     /// The absolute destination of a relative path, refusing anything that would
     /// leave the site root or write into a dot-folder.
     func destination(of relativePath: String) throws(ArchiveError) -> URL {
-        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
-        guard !relativePath.hasPrefix("/"), !components.isEmpty,
-              components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\0") })
-        else {
+        try checkSafe(relativePath)
+        return root.appendingPathComponent(relativePath)
+    }
+
+    /// ``destination(of:)`` as a file system path, made without a URL: the same
+    /// path, since a safe relative path has no empty, `.` or `..` component.
+    func destinationPath(of relativePath: String) throws(ArchiveError) -> String {
+        try checkSafe(relativePath)
+        return rootPath.hasSuffix("/") ? rootPath + relativePath : rootPath + "/" + relativePath
+    }
+
+    /// Refuses a path that is absolute, has an empty component, a component that
+    /// starts with a dot (`..`, a dot-folder) or a NUL.
+    private func checkSafe(_ relativePath: String) throws(ArchiveError) {
+        guard Self.isSafe(relativePath) else {
             throw ArchiveError(.unsafePath, "refusing to write '\(relativePath)': not a safe path inside the site")
         }
-        return root.appendingPathComponent(relativePath)
+    }
+
+    static func isSafe(_ relativePath: String) -> Bool {
+        // Posts and category pages have ASCII paths: their bytes are their
+        // characters, so the check runs on the bytes.
+        let utf8 = relativePath.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var componentStart = true
+            for byte in utf8 {
+                if componentStart, byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".") { return false }
+                if byte == 0 { return false }
+                componentStart = byte == UInt8(ascii: "/")
+            }
+            return !componentStart
+        }
+        // Elsewhere characters decide (a dot followed by a combining mark is not a dot).
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        return !relativePath.hasPrefix("/") && !components.isEmpty
+            && components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\0") })
     }
 
     /// Writes a temporary file completely; it is flushed with the rest of the batch.
@@ -180,7 +213,9 @@ func errorText(_ code: Int32 = errno) -> String {
 public final class ArchiveBatch {
     private let writer: ArchiveWriter
     private let prefix: String
-    private var staged: [(temporary: String, final: String)] = []
+    private var staged: [StagedFile] = []
+    /// How many staged files are in place, after a commit.
+    private var renamed = 0
     private var committed = false
 
     fileprivate init(writer: ArchiveWriter, prefix: String) {
@@ -197,10 +232,10 @@ public final class ArchiveBatch {
 
     /// Writes `file` to its temporary file.
     public func stage(_ file: ArchiveFile) throws(ArchiveError) {
-        let final = try writer.destination(of: file.relativePath)
+        let final = try writer.destinationPath(of: file.relativePath)
         let temporary = prefix + "\(staged.count).tmp"
         try writer.writeFile(file.contents, to: temporary, naming: file.relativePath)
-        staged.append((temporary, final.path))
+        staged.append(StagedFile(temporary: temporary, final: final))
     }
 
     /// Flushes every staged file at once, renames each into place, flushes the
@@ -209,9 +244,22 @@ public final class ArchiveBatch {
         defer {
             committed = true
             // Whatever was not renamed (after a failure) is removed.
-            for item in staged where access(item.temporary, F_OK) == 0 { unlink(item.temporary) }
+            for item in staged[renamed...] { unlink(item.temporary) }
         }
-        try writer.commit(staged)
+        try writer.commit(staged, renamed: &renamed)
+    }
+}
+
+/// A file written to its temporary path, waiting to be renamed to its final one.
+private struct StagedFile {
+    var temporary: String
+    var final: String
+
+    /// The folder that receives the file.
+    var directory: String {
+        // `final` is absolute and normalized (no empty, `.` or `..` component).
+        guard let slash = final.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == final.utf8.startIndex ? "/" : String(final[..<slash])
     }
 }
 
