@@ -13,12 +13,16 @@ enum MarkdownGuard {
 
     /// Whether text or an inline element stands outside every block element.
     static func needsWrapper(_ html: String) -> Bool {
-        let bytes = Array(html.utf8)
+        var html = html
+        return html.withUTF8(needsWrapper)
+    }
+
+    private static func needsWrapper(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var depth = 0
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "<"), let tag = HTMLTag.parse(bytes, at: index) {
+            if byte == UInt8(ascii: "<"), let tag = HTMLTag.parse(bytes, at: index, keepingAttributes: false) {
                 if blockElements.contains(tag.name) {
                     if tag.isEnd {
                         depth = max(0, depth - 1)
