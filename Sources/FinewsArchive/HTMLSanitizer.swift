@@ -56,12 +56,13 @@ public struct HTMLSanitizer: Sendable {
                 break
             }
             let name = tag.name
-            if Self.droppedWithContent.contains(name) {
+            let rule = Self.elementRules[name]
+            if rule == .dropped || rule == .droppedToTheEnd {
                 var end = tag.end
                 if !tag.isEnd, !tag.selfClosing {
                     if let after = skipElement(named: name, in: bytes, from: tag.end) {
                         end = after
-                    } else if Self.unsafeToTheEnd.contains(name) {
+                    } else if rule == .droppedToTheEnd {
                         // Never closed: script-like elements take the rest with them;
                         // for the others only the stray tag goes.
                         end = bytes.count
@@ -71,7 +72,7 @@ public struct HTMLSanitizer: Sendable {
                 index = end
                 continue
             }
-            guard Self.allowedElements.contains(name) else {
+            guard rule == .allowed else {
                 edit.replace(index..<tag.end)
                 index = tag.end
                 continue
@@ -101,6 +102,7 @@ public struct HTMLSanitizer: Sendable {
     }
 
     private func cleanAttributes(_ tag: HTMLTag, baseURL: String?) -> (attributes: [(String, String)], changed: Bool) {
+        guard !tag.attributes.isEmpty else { return ([], false) }
         var kept: [(String, String)] = []
         var changed = false
         let allowed = Self.allowedAttributes[tag.name] ?? []
@@ -173,6 +175,23 @@ public struct HTMLSanitizer: Sendable {
         }
         return nil
     }
+
+    /// What becomes of an element, by name: one lookup per tag. An element in
+    /// none of the lists below is dropped, its content kept.
+    private enum ElementRule {
+        case allowed
+        /// Dropped with its content.
+        case dropped
+        /// Dropped with its content, and when never closed with everything after it.
+        case droppedToTheEnd
+    }
+
+    private static let elementRules: [String: ElementRule] = {
+        var rules: [String: ElementRule] = [:]
+        for name in allowedElements { rules[name] = .allowed }
+        for name in droppedWithContent { rules[name] = unsafeToTheEnd.contains(name) ? .droppedToTheEnd : .dropped }
+        return rules
+    }()
 
     static let droppedWithContent: Set<String> = [
         "script", "style", "template", "iframe", "object", "embed", "applet", "noembed", "noframes",

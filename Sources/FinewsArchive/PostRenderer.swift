@@ -41,9 +41,9 @@ public struct PostRenderer: Sendable {
         output.append(contentsOf: "\ndate: ".utf8)
         appendDate(post.date, to: &output)
         output.append(contentsOf: "\ncategories: ".utf8)
-        output.append(contentsOf: YAML.scalar(post.category).utf8)
+        YAML.appendScalar(post.category, to: &output)
         output.append(contentsOf: "\ntags: ".utf8)
-        output.append(contentsOf: YAML.scalar(post.tag).utf8)
+        YAML.appendScalar(post.tag, to: &output)
         output.append(contentsOf: "\n---\n".utf8)
         // The content: everything below the front matter, where Liquid is neutralized.
         let content = output.count

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Writes YAML scalars for front matter so that any string reads back as itself.
 enum YAML {
     /// A double-quoted scalar: backslash, quote and every control or line-breaking
@@ -61,13 +63,23 @@ enum YAML {
     /// double-quoted one. Plain means: starts with a letter, holds only letters,
     /// digits, `_`, `-` and `.`, and is not a YAML boolean or null word.
     static func scalar(_ text: String) -> String {
-        guard let first = text.unicodeScalars.first, isAlphabetic(first),
-              text.unicodeScalars.allSatisfy({
-                  isAlphabetic($0) || isNumeric($0) || $0 == "_" || $0 == "-" || $0 == "."
-              }),
-              !reservedWords.contains(text.lowercased())
-        else { return doubleQuoted(text) }
-        return text
+        isPlain(text) ? text : doubleQuoted(text)
+    }
+
+    /// Appends ``scalar(_:)`` of `text`.
+    static func appendScalar(_ text: String, to output: inout [UInt8]) {
+        if isPlain(text) {
+            output.append(contentsOf: text.utf8)
+        } else {
+            appendDoubleQuoted(text, to: &output)
+        }
+    }
+
+    private static func isPlain(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, isAlphabetic(first) else { return false }
+        return text.unicodeScalars.allSatisfy({
+            isAlphabetic($0) || isNumeric($0) || $0 == "_" || $0 == "-" || $0 == "."
+        }) && !reservedWords.contains(text.lowercased())
     }
 
     /// In ASCII the alphabetic scalars are the letters; the Unicode properties
@@ -120,12 +132,13 @@ enum Liquid {
     /// The index of the first `{` at or after `start` that is followed by `{` or `%`.
     private static func firstOpener(in bytes: [UInt8], from start: Int) -> Int? {
         bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
             var index = start
-            while index + 1 < buffer.count {
-                if buffer[index] == UInt8(ascii: "{"),
-                   buffer[index + 1] == UInt8(ascii: "{") || buffer[index + 1] == UInt8(ascii: "%") {
-                    return index
-                }
+            // Most posts have no brace at all: memchr finds each one.
+            while index + 1 < buffer.count,
+                  let found = memchr(base + index, Int32(UInt8(ascii: "{")), buffer.count - 1 - index) {
+                index = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+                if buffer[index + 1] == UInt8(ascii: "{") || buffer[index + 1] == UInt8(ascii: "%") { return index }
                 index += 1
             }
             return nil
