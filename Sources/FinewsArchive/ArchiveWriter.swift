@@ -258,8 +258,11 @@ private struct StagedFile {
     /// The folder that receives the file.
     var directory: String {
         // `final` is absolute and normalized (no empty, `.` or `..` component).
-        guard let slash = final.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
-        return slash == final.utf8.startIndex ? "/" : String(final[..<slash])
+        var final = final
+        return final.withUTF8 { utf8 in
+            guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+            return slash == 0 ? "/" : String(decoding: UnsafeBufferPointer(rebasing: utf8[..<slash]), as: UTF8.self)
+        }
     }
 }
 
