@@ -32,6 +32,8 @@ public struct ArchiveFile: Sendable, Hashable {
 public struct ArchiveWriter: Sendable {
     /// The site root.
     public let root: URL
+    /// `root.path`, taken once: the stem of every destination path.
+    private let rootPath: String
     private let temporaryDirectory: URL
 
     /// Files per group: large enough that one `syncfs` serves many files, small
@@ -48,6 +50,7 @@ public struct ArchiveWriter: Sendable {
     /// Creates a writer with another group size (tests use small ones).
     init(root: URL, stateDirectory: URL, groupSize: Int) {
         self.root = root
+        self.rootPath = root.path
         self.temporaryDirectory = stateDirectory.appendingPathComponent("tmp", isDirectory: true)
         self.groupSize = max(1, groupSize)
     }
@@ -116,13 +119,42 @@ public struct ArchiveWriter: Sendable {
     /// The absolute destination of a relative path, refusing anything that would
     /// leave the site root or write into a dot-folder.
     func destination(of relativePath: String) throws(ArchiveError) -> URL {
-        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
-        guard !relativePath.hasPrefix("/"), !components.isEmpty,
-              components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\0") })
-        else {
+        try checkSafe(relativePath)
+        return root.appendingPathComponent(relativePath)
+    }
+
+    /// ``destination(of:)`` as a file system path, made without a URL: the same
+    /// path, since a safe relative path has no empty, `.` or `..` component.
+    func destinationPath(of relativePath: String) throws(ArchiveError) -> String {
+        try checkSafe(relativePath)
+        return rootPath.hasSuffix("/") ? rootPath + relativePath : rootPath + "/" + relativePath
+    }
+
+    /// Refuses a path that is absolute, has an empty component, a component that
+    /// starts with a dot (`..`, a dot-folder) or a NUL.
+    private func checkSafe(_ relativePath: String) throws(ArchiveError) {
+        guard Self.isSafe(relativePath) else {
             throw ArchiveError(.unsafePath, "refusing to write '\(relativePath)': not a safe path inside the site")
         }
-        return root.appendingPathComponent(relativePath)
+    }
+
+    static func isSafe(_ relativePath: String) -> Bool {
+        // Posts and category pages have ASCII paths: their bytes are their
+        // characters, so the check runs on the bytes.
+        let utf8 = relativePath.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            var componentStart = true
+            for byte in utf8 {
+                if componentStart, byte == UInt8(ascii: "/") || byte == UInt8(ascii: ".") { return false }
+                if byte == 0 { return false }
+                componentStart = byte == UInt8(ascii: "/")
+            }
+            return !componentStart
+        }
+        // Elsewhere characters decide (a dot followed by a combining mark is not a dot).
+        let components = relativePath.split(separator: "/", omittingEmptySubsequences: false)
+        return !relativePath.hasPrefix("/") && !components.isEmpty
+            && components.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\0") })
     }
 
     /// Writes a temporary file completely; it is flushed with the rest of the batch.
@@ -234,7 +266,7 @@ public final class ArchiveBatch {
     ///   handed over earlier could not be committed.
     public func stage(_ file: ArchiveFile) throws(ArchiveError) {
         try committer.throwIfFailed()
-        let final = try writer.destination(of: file.relativePath).path
+        let final = try writer.destinationPath(of: file.relativePath)
         let folder: String
         if let groupFolder {
             folder = groupFolder

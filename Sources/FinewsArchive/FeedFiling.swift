@@ -47,10 +47,14 @@ public struct FeedFiling: Sendable, Hashable {
         if let category = category.plainText, let tag = tag.plainText {
             return Filed(settings: .init(category: category, tag: tag), outlet: nil)
         }
+        // Both values are normalized through the registry, which remembers the
+        // key of each name: the entries of a feed share a handful of names.
+        let source = Self.outlet(of: entry, feedTitle: feedTitle, feedName: feedName, keys: &slugs)
+        let author = Self.cleaned(entry.author, keys: &slugs) ?? ""
         let value = { (placeholder: FilingTemplate.Placeholder) -> String in
             switch placeholder {
-            case .source: Self.outlet(of: entry, feedTitle: feedTitle, feedName: feedName)
-            case .author: Self.cleaned(entry.author) ?? ""
+            case .source: source
+            case .author: author
             case .feed: feedName
             }
         }
@@ -61,7 +65,7 @@ public struct FeedFiling: Sendable, Hashable {
             filedCategory = feedName
             outlet = nil
         }
-        var filedTag = tag.render(value) { slugs.slug(for: $0) }.text.trimmingCharacters(in: .whitespaces)
+        var filedTag = UnicodeWhitespace.trimmed(tag.render(value) { slugs.slug(for: $0) }.text, newlines: false)
         if filedTag.isEmpty { filedTag = feedName }
         return Filed(settings: .init(category: filedCategory, tag: filedTag), outlet: outlet)
     }
@@ -70,7 +74,15 @@ public struct FeedFiling: Sendable, Hashable {
     /// `dc:publisher`, Atom `<source><title>`), else its author, else the feed's
     /// title, else the feed's name; normalized as ``SlugRegistry/key(_:)`` does.
     public static func outlet(of entry: FeedEntry, feedTitle: String?, feedName: String) -> String {
-        cleaned(entry.source) ?? cleaned(entry.author) ?? cleaned(feedTitle) ?? feedName
+        var keys = SlugRegistry(stored: [:])
+        return outlet(of: entry, feedTitle: feedTitle, feedName: feedName, keys: &keys)
+    }
+
+    private static func outlet(
+        of entry: FeedEntry, feedTitle: String?, feedName: String, keys: inout SlugRegistry
+    ) -> String {
+        cleaned(entry.source, keys: &keys) ?? cleaned(entry.author, keys: &keys) ?? cleaned(feedTitle, keys: &keys)
+            ?? feedName
     }
 
     /// Whether `text` can name a category page: 1 to 200 ASCII letters, digits,
@@ -83,9 +95,9 @@ public struct FeedFiling: Sendable, Hashable {
         }
     }
 
-    private static func cleaned(_ text: String?) -> String? {
+    private static func cleaned(_ text: String?, keys: inout SlugRegistry) -> String? {
         guard let text else { return nil }
-        let key = SlugRegistry.key(text)
+        let key = keys.key(text)
         return key.isEmpty ? nil : key
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
 import FinewsParse
+import Foundation
+import Glibc
 
 /// Keeps feed HTML safe to publish: an allow-list of elements and attributes,
 /// scripts and styles removed with their content, unsafe URLs dropped, 1×1
@@ -13,76 +14,95 @@ public struct HTMLSanitizer: Sendable {
 
     /// The sanitized fragment; relative URLs are resolved against `baseURL` when given.
     public func sanitize(_ html: String, baseURL: String? = nil) -> String {
-        let bytes = Array(html.utf8)
-        guard bytes.contains(UInt8(ascii: "<")) else { return html }
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
+        var html = html
+        // Clean HTML, the usual case, comes back as the same String: nothing is copied.
+        let edited = html.withUTF8 { bytes in sanitized(bytes, baseURL: baseURL) }
+        return edited.map { String(decoding: $0, as: UTF8.self) } ?? html
+    }
+
+    /// The sanitized bytes, or nil when they are the input unchanged.
+    private func sanitized(_ bytes: UnsafeBufferPointer<UInt8>, baseURL: String?) -> [UInt8]? {
+        guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "<")), bytes.count) != nil else { return nil }
+        var edit = ByteEdit(bytes)
         var index = 0
         while index < bytes.count {
-            let byte = bytes[index]
-            guard byte == UInt8(ascii: "<"), index + 1 < bytes.count else {
-                output.append(byte)
-                index += 1
-                continue
-            }
+            // Text between tags is kept as it is: jump to the next `<`.
+            guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { break }
+            index = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            // A `<` that ends the text stays.
+            guard index + 1 < bytes.count else { break }
             let next = bytes[index + 1]
             if next == UInt8(ascii: "!") || next == UInt8(ascii: "?") {
                 // Comments, doctypes and processing instructions are dropped.
-                index = skipMarkupDeclaration(bytes, from: index)
+                let end = skipMarkupDeclaration(bytes, from: index)
+                edit.replace(index..<end)
+                index = end
                 continue
             }
             guard let tag = HTMLTag.parse(bytes, at: index) else {
                 // A tag cut off by the end of the text (a truncated summary) is
                 // dropped, as browsers drop it.
-                if HTMLTag.startsTag(bytes, at: index), !bytes[index...].contains(UInt8(ascii: ">")) { break }
-                output.append(contentsOf: "&lt;".utf8)
+                if HTMLTag.startsTag(bytes, at: index),
+                   memchr(base + index, Int32(UInt8(ascii: ">")), bytes.count - index) == nil {
+                    edit.replace(index..<bytes.count)
+                    break
+                }
+                edit.replace(index..<index + 1, with: "&lt;")
                 index += 1
                 continue
             }
-            if tag.isTruncated { break }
+            if tag.isTruncated {
+                edit.replace(index..<bytes.count)
+                break
+            }
             let name = tag.name
-            if Self.droppedWithContent.contains(name) {
-                if tag.isEnd || tag.selfClosing {
-                    index = tag.end
-                } else if let after = skipElement(named: name, in: bytes, from: tag.end) {
-                    index = after
-                } else {
-                    // Never closed: script-like elements take the rest with them;
-                    // for the others only the stray tag goes.
-                    if Self.unsafeToTheEnd.contains(name) { break }
-                    index = tag.end
+            let rule = Self.elementRules[name]
+            if rule == .dropped || rule == .droppedToTheEnd {
+                var end = tag.end
+                if !tag.isEnd, !tag.selfClosing {
+                    if let after = skipElement(named: name, in: bytes, from: tag.end) {
+                        end = after
+                    } else if rule == .droppedToTheEnd {
+                        // Never closed: script-like elements take the rest with them;
+                        // for the others only the stray tag goes.
+                        end = bytes.count
+                    }
                 }
+                edit.replace(index..<end)
+                index = end
                 continue
             }
-            guard Self.allowedElements.contains(name) else {
+            guard rule == .allowed else {
+                edit.replace(index..<tag.end)
                 index = tag.end
                 continue
             }
             if tag.isEnd {
-                output.append(contentsOf: bytes[index..<tag.end])
+                // Kept as written.
                 index = tag.end
                 continue
             }
             if name == "img", isTrackingPixel(tag) {
+                edit.replace(index..<tag.end)
                 index = tag.end
                 continue
             }
             let (attributes, changed) = cleanAttributes(tag, baseURL: baseURL)
             if changed {
-                output.append(contentsOf: "<\(name)".utf8)
+                var rebuilt = "<\(name)"
                 for (attribute, value) in attributes {
-                    output.append(contentsOf: " \(attribute)=\"\(HTMLText.escape(value))\"".utf8)
+                    rebuilt += " \(attribute)=\"\(HTMLText.escape(value))\""
                 }
-                output.append(contentsOf: (tag.selfClosing ? " />" : ">").utf8)
-            } else {
-                output.append(contentsOf: bytes[index..<tag.end])
+                rebuilt += tag.selfClosing ? " />" : ">"
+                edit.replace(index..<tag.end, with: rebuilt)
             }
             index = tag.end
         }
-        return String(decoding: output, as: UTF8.self)
+        return edit.result()
     }
 
     private func cleanAttributes(_ tag: HTMLTag, baseURL: String?) -> (attributes: [(String, String)], changed: Bool) {
+        guard !tag.attributes.isEmpty else { return ([], false) }
         var kept: [(String, String)] = []
         var changed = false
         let allowed = Self.allowedAttributes[tag.name] ?? []
@@ -121,14 +141,14 @@ public struct HTMLSanitizer: Sendable {
     }
 
     private func isTrackingPixel(_ tag: HTMLTag) -> Bool {
-        let width = tag.attributes.first(where: { $0.0 == "width" })?.1.trimmingCharacters(in: .whitespaces)
-        let height = tag.attributes.first(where: { $0.0 == "height" })?.1.trimmingCharacters(in: .whitespaces)
+        let width = tag.attributes.first(where: { $0.0 == "width" }).map { UnicodeWhitespace.trimmed($0.1, newlines: false) }
+        let height = tag.attributes.first(where: { $0.0 == "height" }).map { UnicodeWhitespace.trimmed($0.1, newlines: false) }
         let tiny: Set<String?> = ["0", "1", "0px", "1px"]
         return tiny.contains(width) && tiny.contains(height)
     }
 
-    private func skipMarkupDeclaration(_ bytes: [UInt8], from start: Int) -> Int {
-        if bytes[start...].starts(with: Array("<!--".utf8)) {
+    private func skipMarkupDeclaration(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        if bytes[start...].starts(with: "<!--".utf8) {
             var index = start + 4
             while index + 2 < bytes.count {
                 if bytes[index] == UInt8(ascii: "-"), bytes[index + 1] == UInt8(ascii: "-"),
@@ -143,7 +163,7 @@ public struct HTMLSanitizer: Sendable {
     }
 
     /// The index just after `</name>` (case-insensitive), or nil when it never comes.
-    private func skipElement(named name: String, in bytes: [UInt8], from start: Int) -> Int? {
+    private func skipElement(named name: String, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let closing = Array("</\(name)".utf8)
         var index = start
         while index + closing.count <= bytes.count {
@@ -155,6 +175,23 @@ public struct HTMLSanitizer: Sendable {
         }
         return nil
     }
+
+    /// What becomes of an element, by name: one lookup per tag. An element in
+    /// none of the lists below is dropped, its content kept.
+    private enum ElementRule {
+        case allowed
+        /// Dropped with its content.
+        case dropped
+        /// Dropped with its content, and when never closed with everything after it.
+        case droppedToTheEnd
+    }
+
+    private static let elementRules: [String: ElementRule] = {
+        var rules: [String: ElementRule] = [:]
+        for name in allowedElements { rules[name] = .allowed }
+        for name in droppedWithContent { rules[name] = unsafeToTheEnd.contains(name) ? .droppedToTheEnd : .dropped }
+        return rules
+    }()
 
     static let droppedWithContent: Set<String> = [
         "script", "style", "template", "iframe", "object", "embed", "applet", "noembed", "noframes",
@@ -211,6 +248,38 @@ private func lowerASCII(_ byte: UInt8) -> UInt8 {
     byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte
 }
 
+/// A copy of some bytes with ranges replaced, made only once a first range is:
+/// bytes that need no change are never copied.
+struct ByteEdit {
+    private let input: UnsafeBufferPointer<UInt8>
+    private var output: [UInt8] = []
+    private var edited = false
+    /// `input[..<done]` is in `output` or was replaced.
+    private var done = 0
+
+    init(_ input: UnsafeBufferPointer<UInt8>) {
+        self.input = input
+    }
+
+    /// Replaces `range` (which starts at or after every range replaced before) with `replacement`.
+    mutating func replace(_ range: Range<Int>, with replacement: String = "") {
+        if !edited {
+            edited = true
+            output.reserveCapacity(input.count)
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: input[done..<range.lowerBound]))
+        output.append(contentsOf: replacement.utf8)
+        done = range.upperBound
+    }
+
+    /// The edited bytes, or nil when nothing was replaced.
+    mutating func result() -> [UInt8]? {
+        guard edited else { return nil }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: input[done...]))
+        return output
+    }
+}
+
 /// One tag as written: name (lowercased), attributes in order, and where it ends.
 struct HTMLTag {
     var name: String
@@ -224,7 +293,9 @@ struct HTMLTag {
     var isTruncated = false
 
     /// Parses the tag starting at `start` (a `<`); nil when no tag starts there.
-    static func parse(_ bytes: [UInt8], at start: Int) -> HTMLTag? {
+    /// Without `keepingAttributes` the tag is read the same way but its
+    /// attributes are not collected.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, keepingAttributes: Bool = true) -> HTMLTag? {
         var index = start + 1
         var isEnd = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "/") {
@@ -234,7 +305,7 @@ struct HTMLTag {
         let nameStart = index
         while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
         guard index > nameStart, isLetter(bytes[nameStart]) else { return nil }
-        let name = String(decoding: bytes[nameStart..<index].map(lowerASCII), as: UTF8.self)
+        let name = lowercasedString(bytes, nameStart..<index)
         var attributes: [(String, String)] = []
         var selfClosing = false
         while index < bytes.count {
@@ -253,9 +324,9 @@ struct HTMLTag {
                   bytes[index] != UInt8(ascii: ">"), bytes[index] != UInt8(ascii: "/") || index == attributeStart {
                 index += 1
             }
-            let attributeName = String(decoding: bytes[attributeStart..<index].map(lowerASCII), as: UTF8.self)
+            let attributeName = attributeStart..<index
             while index < bytes.count, isASCIIWhitespaceByte(bytes[index]) { index += 1 }
-            var value = ""
+            var value = index..<index
             if index < bytes.count, bytes[index] == UInt8(ascii: "=") {
                 index += 1
                 while index < bytes.count, isASCIIWhitespaceByte(bytes[index]) { index += 1 }
@@ -266,26 +337,38 @@ struct HTMLTag {
                         return HTMLTag(name: name, isEnd: isEnd, selfClosing: false, attributes: attributes,
                                        end: bytes.count, isTruncated: true)
                     }
-                    value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
+                    value = valueStart..<valueEnd
                     index = valueEnd + 1
                 } else {
                     let valueStart = index
                     while index < bytes.count, !isASCIIWhitespaceByte(bytes[index]), bytes[index] != UInt8(ascii: ">") {
                         index += 1
                     }
-                    value = String(decoding: bytes[valueStart..<index], as: UTF8.self)
+                    value = valueStart..<index
                 }
             }
-            if !attributeName.isEmpty { attributes.append((attributeName, value)) }
+            if keepingAttributes, !attributeName.isEmpty {
+                attributes.append((
+                    lowercasedString(bytes, attributeName),
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self)))
+            }
         }
         return nil
     }
 
     /// Whether a start or end tag begins at `start` (a `<` followed by a letter or `/`+letter).
-    static func startsTag(_ bytes: [UInt8], at start: Int) -> Bool {
+    static func startsTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Bool {
         var index = start + 1
         if index < bytes.count, bytes[index] == UInt8(ascii: "/") { index += 1 }
         return index < bytes.count && isLetter(bytes[index])
+    }
+
+    /// The bytes in `range` as a String, ASCII letters lowercased.
+    private static func lowercasedString(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[range])
+        // Names are usually written in lowercase already: then no copy is lowered.
+        guard slice.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return String(decoding: slice, as: UTF8.self) }
+        return String(decoding: slice.map(lowerASCII), as: UTF8.self)
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool {

@@ -37,6 +37,10 @@ public struct InfoCode: Hashable, Sendable, CustomStringConvertible, Comparable 
     /// Rule 1: the value of an `infoCode` query parameter (name matched without regard
     /// to case) in `url`, when it is a valid infoCode.
     public static func fromQueryParameter(in url: String) -> InfoCode? {
+        var url = url
+        // Links are ASCII almost always; then each byte is a character and the
+        // bytes can be searched without making Substrings.
+        if url.withUTF8({ $0.allSatisfy { $0 < 0x80 } }) { return url.withUTF8(fromASCIIQuery) }
         guard let question = url.firstIndex(of: "?") else { return nil }
         var query = url[url.index(after: question)...]
         if let hash = query.firstIndex(of: "#") { query = query[..<hash] }
@@ -44,6 +48,24 @@ public struct InfoCode: Hashable, Sendable, CustomStringConvertible, Comparable 
             guard let equals = pair.firstIndex(of: "=") else { continue }
             guard pair[..<equals].lowercased() == "infocode" else { continue }
             if let code = InfoCode(String(pair[pair.index(after: equals)...])) { return code }
+        }
+        return nil
+    }
+
+    /// ``fromQueryParameter(in:)`` for an ASCII link, on its bytes.
+    private static func fromASCIIQuery(_ url: UnsafeBufferPointer<UInt8>) -> InfoCode? {
+        guard var start = url.firstIndex(of: UInt8(ascii: "?")).map({ $0 + 1 }) else { return nil }
+        let end = url[start...].firstIndex(of: UInt8(ascii: "#")) ?? url.count
+        let name = "infocode".utf8
+        while start < end {
+            let pairEnd = url[start..<end].firstIndex(of: UInt8(ascii: "&")) ?? end
+            // Each letter of the name matched in either case, as `lowercased()` does for ASCII.
+            if let equals = url[start..<pairEnd].firstIndex(of: UInt8(ascii: "=")), equals - start == name.count,
+               zip(url[start..<equals], name).allSatisfy({ $0 | 0x20 == $1 }),
+               let code = InfoCode(String(decoding: UnsafeBufferPointer(rebasing: url[(equals + 1)..<pairEnd]), as: UTF8.self)) {
+                return code
+            }
+            start = pairEnd + 1
         }
         return nil
     }
@@ -110,7 +132,7 @@ public struct InfoCodeAssigner: Sendable {
     /// Rule 3's input: the id (scoped by feed unless it is a URL or URN), else the
     /// normalized link, else feed name, title and date.
     private func hashIdentity(_ entry: FeedEntry) -> String {
-        if let id = entry.id?.trimmingCharacters(in: .whitespacesAndNewlines), !id.isEmpty {
+        if let id = entry.id.map({ UnicodeWhitespace.trimmed($0, newlines: true) }), !id.isEmpty {
             let lower = id.lowercased()
             let global = lower.hasPrefix("urn:") || lower.hasPrefix("http://") || lower.hasPrefix("https://")
                 || lower.hasPrefix("tag:")
@@ -123,7 +145,7 @@ public struct InfoCodeAssigner: Sendable {
 
     /// The link with scheme and host lowercased, the fragment and `utm_*` parameters dropped.
     public static func normalizedLink(_ link: String) -> String {
-        var text = link.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = UnicodeWhitespace.trimmed(link, newlines: true)
         if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
         var query: Substring?
         if let question = text.firstIndex(of: "?") {

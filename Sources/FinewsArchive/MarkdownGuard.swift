@@ -1,3 +1,5 @@
+import Glibc
+
 /// Keeps Markdown from being read into a post's HTML body.
 ///
 /// Jekyll renders a post's body with kramdown, which leaves the content of a
@@ -13,12 +15,23 @@ enum MarkdownGuard {
 
     /// Whether text or an inline element stands outside every block element.
     static func needsWrapper(_ html: String) -> Bool {
-        let bytes = Array(html.utf8)
+        var html = html
+        return html.withUTF8(needsWrapper)
+    }
+
+    private static func needsWrapper(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
         var depth = 0
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "<"), let tag = HTMLTag.parse(bytes, at: index) {
+            if depth > 0, byte != UInt8(ascii: "<") {
+                // Inside a block only tags matter: jump to the next `<`.
+                guard let next = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { return false }
+                index = UnsafePointer(next.assumingMemoryBound(to: UInt8.self)) - base
+                continue
+            }
+            if byte == UInt8(ascii: "<"), let tag = HTMLTag.parse(bytes, at: index, keepingAttributes: false) {
                 if blockElements.contains(tag.name) {
                     if tag.isEnd {
                         depth = max(0, depth - 1)

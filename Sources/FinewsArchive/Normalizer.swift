@@ -48,7 +48,7 @@ public struct Normalizer: Sendable {
         if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
         return Post(
             infoCode: infoCode, title: title, date: date, category: filing.category, tag: filing.tag,
-            body: body, link: entry.link?.trimmingCharacters(in: .whitespacesAndNewlines))
+            body: body, link: entry.link.map { UnicodeWhitespace.trimmed($0, newlines: true) })
     }
 
     /// The richest text of the entry as safe HTML: content over summary; plain text
@@ -60,24 +60,51 @@ public struct Normalizer: Sendable {
             return Self.paragraphs(fromPlainText: text.value)
         case .html:
             let base = entry.baseURL ?? entry.link
-            return sanitizer.sanitize(text.value, baseURL: base).trimmingCharacters(in: .whitespacesAndNewlines)
+            return UnicodeWhitespace.trimmed(sanitizer.sanitize(text.value, baseURL: base), newlines: true)
         }
     }
 
     /// The text without the C0 control characters that neither XML nor HTML allow
     /// (tab, line feed and carriage return stay). Feeds carry them by accident.
     static func withoutControlCharacters(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.filter {
-            $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r"
-        }))
+        var text = text
+        // In UTF-8 these characters are exactly the bytes below 0x20, which never
+        // occur inside a longer sequence, so the bytes can be filtered directly.
+        return text.withUTF8 { utf8 -> String? in
+            guard hasDroppedControl(utf8) else { return nil }
+            return String(decoding: utf8.filter { !isDroppedControl($0) }, as: UTF8.self)
+        } ?? text
+    }
+
+    /// Whether `utf8` holds a byte to drop. Bodies are long and almost never
+    /// hold one: eight bytes are tested at a time for a byte below 0x20 (the
+    /// borrow trick: a byte's high bit survives `word - 0x20…` and `~word`
+    /// only when the byte is below 0x20), and only such words byte by byte.
+    private static func hasDroppedControl(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        if let base = UnsafeRawPointer(utf8.baseAddress) {
+            while index + 8 <= utf8.count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080 != 0,
+                   utf8[index..<index + 8].contains(where: isDroppedControl) {
+                    return true
+                }
+                index += 8
+            }
+        }
+        return utf8[index...].contains(where: isDroppedControl)
+    }
+
+    @inline(__always)
+    private static func isDroppedControl(_ byte: UInt8) -> Bool {
+        byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D
     }
 
     /// Plain text as HTML: escaped, one `<p>` per paragraph (paragraphs are separated by blank lines).
     static func paragraphs(fromPlainText text: String) -> String {
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
         return normalized.components(separatedBy: "\n\n")
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .map { UnicodeWhitespace.trimmed($0, newlines: true) }
             .filter { !$0.isEmpty }
             .map { "<p>" + HTMLText.escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
             .joined(separator: "\n")

@@ -24,6 +24,9 @@ public struct SlugRegistry: Sendable {
     private var taken: Set<String>
     /// Assignments made or changed since the registry was created, in order, for the state database.
     public private(set) var changes: [(text: String, slug: String)] = []
+    /// ``key(_:)`` of each text met so far: a cycle meets the same few outlet
+    /// names in every entry of a feed, and the key costs a Unicode normalization.
+    private var keys: [String: String] = [:]
 
     /// Creates a registry.
     /// - Parameters:
@@ -43,7 +46,7 @@ public struct SlugRegistry: Sendable {
 
     /// The slug of `text` (see the rules above); empty when `text` has no letter or digit to keep.
     public mutating func slug(for text: String) -> String {
-        let key = Self.key(text)
+        let key = self.key(text)
         if let override = overrides[key] {
             if assigned[key] != override { record(key, override) }
             return override
@@ -65,6 +68,16 @@ public struct SlugRegistry: Sendable {
         assigned[key] = slug
         taken.insert(slug.lowercased())
         changes.append((key, slug))
+    }
+
+    /// ``key(_:)`` of `text`, remembered for the registry's lifetime. Strings that
+    /// are equal in Swift (canonically equivalent) have the same key, so one
+    /// remembered key serves them all.
+    mutating func key(_ text: String) -> String {
+        if let known = keys[text] { return known }
+        let key = Self.key(text)
+        keys[text] = key
+        return key
     }
 
     /// The form in which an outlet's name is stored and matched against `[slugs]`:

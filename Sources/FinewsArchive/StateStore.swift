@@ -292,18 +292,23 @@ public final class StateStore: Sendable {
     /// The stored posts among `codes`.
     public func posts(for codes: [InfoCode]) async throws(ArchiveError) -> [InfoCode: StoredPost] {
         guard !codes.isEmpty else { return [:] }
-        return try await read { db in
+        return try await lookUp { db in
             var result: [InfoCode: StoredPost] = [:]
-            for chunk in stride(from: 0, to: codes.count, by: 500).map({ Array(codes[$0..<min($0 + 500, codes.count)]) }) {
-                let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let rows = try Row.fetchAll(
-                    db,
+            for start in stride(from: 0, to: codes.count, by: Self.lookupChunk) {
+                let chunk = codes[start..<min(start + Self.lookupChunk, codes.count)].map(\.value)
+                // A cycle looks up every feed's codes as the feed arrives. The IN list
+                // is padded (by repeating a code) to one of a few sizes, so that a
+                // handful of prepared statements serve every lookup instead of SQLite
+                // parsing a new statement per feed.
+                let size = Self.lookupSizes.first { $0 >= chunk.count } ?? Self.lookupChunk
+                let padded = chunk + Array(repeating: chunk[chunk.count - 1], count: size - chunk.count)
+                let placeholders = Array(repeating: "?", count: size).joined(separator: ",")
+                let statement = try db.cachedStatement(
                     sql: """
                         SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures
                         FROM post WHERE infoCode IN (\(placeholders))
-                        """,
-                    arguments: StatementArguments(chunk.map(\.value)))
-                for row in rows {
+                        """)
+                for row in try Row.fetchAll(statement, arguments: StatementArguments(padded)) {
                     guard let code = InfoCode(row["infoCode"]) else { continue }
                     result[code] = StoredPost(
                         path: row["path"], contentHash: row["contentHash"],
@@ -314,6 +319,11 @@ public final class StateStore: Sendable {
             return result
         }
     }
+
+    /// The most codes looked up by one statement, and the sizes a shorter IN list
+    /// is padded to.
+    private static let lookupChunk = 500
+    private static let lookupSizes = [8, 16, 32, 64, 128, 256, lookupChunk]
 
     /// Every written post whose file is under `folder` (such as `_posts`), by infoCode.
     public func posts(under folder: String) async throws(ArchiveError) -> [(infoCode: InfoCode, path: String)] {
@@ -416,54 +426,71 @@ public final class StateStore: Sendable {
     public func commit(_ batch: StateBatch) async throws(ArchiveError) {
         do {
             try await database.write { db in
+                // Each statement is prepared once and run for every row: parsing the
+                // SQL again for each of thousands of posts was most of the commit's time.
+                let insertPost = try db.cachedStatement(sql: """
+                    INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText, fullTextFailures)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
+                        category = excluded.category, fullText = excluded.fullText,
+                        fullTextFailures = excluded.fullTextFailures
+                    """)
                 for item in batch.posts {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText,
-                                fullTextFailures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                            ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
-                                category = excluded.category, fullText = excluded.fullText,
-                                fullTextFailures = excluded.fullTextFailures
-                            """,
-                        arguments: [item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
-                                    item.post.firstSeen.timeIntervalSince1970, item.post.category,
-                                    item.post.fullText.storedValue, item.post.fullText.failures])
+                    try insertPost.execute(arguments: [
+                        item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
+                        item.post.firstSeen.timeIntervalSince1970, item.post.category,
+                        item.post.fullText.storedValue, item.post.fullText.failures,
+                    ])
                 }
+                let updateCategory = try db.cachedStatement(sql: "UPDATE post SET category = ? WHERE infoCode = ?")
                 for item in batch.postCategories {
-                    try db.execute(sql: "UPDATE post SET category = ? WHERE infoCode = ?",
-                                   arguments: [item.category, item.infoCode.value])
+                    try updateCategory.execute(arguments: [item.category, item.infoCode.value])
                 }
+                let insertCategory = try db.cachedStatement(sql: """
+                    INSERT INTO category (slug, outlet, tag) VALUES (?, ?, ?)
+                    ON CONFLICT(slug) DO UPDATE SET outlet = coalesce(category.outlet, excluded.outlet),
+                        tag = coalesce(category.tag, excluded.tag)
+                    """)
                 for category in batch.categories {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO category (slug, outlet, tag) VALUES (?, ?, ?)
-                            ON CONFLICT(slug) DO UPDATE SET outlet = coalesce(category.outlet, excluded.outlet),
-                                tag = coalesce(category.tag, excluded.tag)
-                            """,
-                        arguments: [category.slug, category.outlet, category.tag])
+                    try insertCategory.execute(arguments: [category.slug, category.outlet, category.tag])
                 }
+                let insertSlug = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)")
                 for item in batch.slugs {
-                    try db.execute(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)",
-                                   arguments: [item.text, item.slug])
+                    try insertSlug.execute(arguments: [item.text, item.slug])
                 }
+                let insertFeed = try db.cachedStatement(sql: """
+                    INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
+                        consecutiveErrors, entryCount, lastResult, lastStatus, retryAfter, postsWritten,
+                        hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
                 for (name, state) in batch.feeds {
-                    try db.execute(
-                        sql: """
-                            INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
-                                consecutiveErrors, entryCount, lastResult, lastStatus, retryAfter, postsWritten,
-                                hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
-                                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [name, state.etag, state.lastModified, state.bodyHash,
-                                    state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
-                                    state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
-                                    state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
-                                    state.nextCheck?.timeIntervalSince1970, state.intervalSeconds,
-                                    state.intervalReason])
+                    try insertFeed.execute(arguments: [
+                        name, state.etag, state.lastModified, state.bodyHash,
+                        state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
+                        state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
+                        state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
+                        state.nextCheck?.timeIntervalSince1970, state.intervalSeconds, state.intervalReason,
+                    ])
                 }
             }
         } catch {
             throw ArchiveError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+        }
+    }
+
+    /// Runs SELECT statements that need no transaction: one statement, or several
+    /// whose results may come from different moments (lookups by key).
+    ///
+    /// GRDB's `read` on a `DatabaseQueue` sets `PRAGMA query_only` around the
+    /// block, and SQLite expires every prepared statement when a flag pragma
+    /// changes: each lookup was compiled again. Here cached statements stay
+    /// prepared. Writes still happen only in ``commit(_:)`` and ``movePosts(_:)``.
+    private func lookUp<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ArchiveError) -> T {
+        do {
+            return try await database.unsafeRead(body)
+        } catch {
+            throw ArchiveError(.state, "cannot read the state database: \(error)", underlying: error)
         }
     }
 

@@ -35,7 +35,8 @@ struct ArchiveStorageTests {
     }
 
     @Test("Paths that leave the site or enter dot-folders are refused", arguments: [
-        "../escape.md", "/etc/passwd", "_posts/../../x", ".finews/state.sqlite", "a//b",
+        "../escape.md", "/etc/passwd", "_posts/../../x", ".finews/state.sqlite", "a//b", "", "a/", "_posts/.x.md",
+        "a\0b", "新闻/../x", "新闻//x",
     ])
     func unsafePaths(path: String) throws {
         let folder = try TemporaryFolder()

@@ -10,6 +10,13 @@ struct InfoCodeTests {
         ("http://x/a.html?infocode=", nil),
         ("http://x/a.html?infocode=has%20space", nil),
         ("http://x/a.html?info=NW1", nil),
+        ("http://x/a.html?&&InFoCoDe=X1&infocode=X2", "X1"),
+        ("http://x/a.html?infocode=bad!&infoCode=X3", "X3"),
+        ("http://x/a.html?infoCodes=X4", nil),
+        ("http://x/a.html#?infoCode=X5", "X5"),
+        ("http://x/a.html?q#infoCode=X6", nil),
+        ("http://新闻.example/a.html?标题=新&infoCode=X7", "X7"),
+        ("http://x/a.html?infoCode=X8\u{301}", nil),
     ] as [(String, String?)])
     func queryParameter(url: String, expected: String?) {
         #expect(InfoCode.fromQueryParameter(in: url)?.value == expected)

@@ -45,6 +45,10 @@ struct PostRendererTests {
         ("tab\there", #""tab\there""#),
         ("bell\u{07}", #""bell\x07""#),
         ("line\u{2028}sep", #""line\Lsep""#),
+        ("para\u{2029}", #""para\P""#),
+        ("\u{85}\u{A0}\u{9F}\u{7F}\u{0}", #""\N\_\x9F\x7F\0""#),
+        ("\u{FEFF}标题\u{FFFE}\u{FFEF}", #""标题\uFFFE\#u{FFEF}""#),
+        ("é中\u{1F600}", #""é中\#u{1F600}""#),
     ])
     func yamlTitles(title: String, expected: String) {
         #expect(YAML.doubleQuoted(title) == expected)
@@ -136,8 +140,34 @@ struct MarkdownGuardTests {
         #expect(MarkdownGuard.guarded(html) == (wraps ? "<div>\n" + html + "\n</div>" : html))
     }
 
-    @Test("Footer link text escapes Markdown")
-    func footer() {
-        #expect(PostRenderer.markdownLinkText("a*b_c[d]`e") == #"a\*b\_c\[d\]\`e"#)
+    @Test("Footer link text escapes Markdown", arguments: [
+        ("a*b_c[d]`e", #"a\*b\_c\[d\]\`e"#),
+        ("新闻 feed0001", "新闻 feed0001"),
+        ("新闻<b>", #"新闻\<b\>"#),
+        // A mark with a combining accent is another character; U+1FEF is the grave accent.
+        ("*\u{301}x", "*\u{301}x"),
+        ("a\u{1FEF}", "a\\\u{1FEF}"),
+    ])
+    func footer(text: String, expected: String) {
+        #expect(PostRenderer.markdownLinkText(text) == expected)
+    }
+
+    @Test("The bytes to write are the rendered text's")
+    func renderedBytes() {
+        let renderer = PostRenderer(baseURL: "//site.example/", timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        let post = Post(
+            infoCode: InfoCode("A1")!, title: "标题 \"q\"", date: Date(timeIntervalSince1970: 1_646_179_725),
+            category: "cat", tag: "新闻 *x*", body: "text {{ x }} <b>b</b>", link: " http://x/<1> ")
+        #expect(renderer.renderedBytes(post) == Array(renderer.render(post).utf8))
+        #expect(renderer.render(post).hasSuffix("""
+            ---
+            <div>
+            text &#123;{ x }} <b>b</b>
+            </div>
+
+            <%20http://x/%3C1%3E%20>
+
+            [返回新闻 \\*x\\*](//site.example/category/cat.html)｜[返回首页](//site.example/)
+            """))
     }
 }
