@@ -295,6 +295,15 @@ public final class ArchiveBatch {
         try committer.finish()
     }
 
+    /// ``commit()`` without blocking the calling thread: the wait for the groups and
+    /// the folder flushes happen on the batch's queue. For callers on Swift's
+    /// cooperative pool, where a `syncfs` on a busy disk would hold a thread for seconds.
+    public func commit() async throws(ArchiveError) {
+        committed = true
+        handOver()
+        try await committer.finishAsynchronously()
+    }
+
     private func handOver() {
         guard !group.isEmpty, let groupFolder else { return }
         committer.submit(group, folder: groupFolder)
@@ -352,6 +361,25 @@ private final class GroupCommitter: Sendable {
     /// Waits for every group handed over, then flushes the changed folders.
     func finish() throws(ArchiveError) {
         queue.sync {}
+        try flushChangedDirectories()
+    }
+
+    /// ``finish()`` run on the queue, after the groups, while the caller is suspended.
+    func finishAsynchronously() async throws(ArchiveError) {
+        let failure: ArchiveError? = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                do throws(ArchiveError) {
+                    try flushChangedDirectories()
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func flushChangedDirectories() throws(ArchiveError) {
         let (failure, directories) = state.withLock { ($0.failure, $0.changedDirectories) }
         if let failure { throw failure }
         try writer.syncDirectories(directories.sorted())

@@ -294,20 +294,16 @@ public struct RefreshCycle: Sendable {
                                         options: options)
 
         var summary = RefreshSummary()
-        var candidates: [Candidate] = []
+        // Each feed's candidates, in configuration order, moved out of its read (not
+        // copied), so that each entry's body is freed as soon as its post is staged.
+        var candidateLists: [[Candidate]] = []
         for feed in feeds {
-            if case .success(let outcome) = collected.reads[feed.name] { candidates += outcome.candidates }
+            guard case .success(var outcome) = collected.reads[feed.name] else { continue }
+            candidateLists.append(outcome.candidates)
+            outcome.candidates = []
+            collected.reads[feed.name] = .success(outcome)
         }
-        // The reads' candidates are copied out; drop the originals so each entry's
-        // body can be freed as soon as its post is staged.
-        collected.reads = collected.reads.mapValues { read in
-            read.map { outcome in
-                var light = outcome
-                light.candidates = []
-                return light
-            }
-        }
-        let fullTexts = try await fetchFullTexts(for: candidates, feeds: feeds, stored: collected.stored,
+        let fullTexts = try await fetchFullTexts(for: candidateLists.joined(), feeds: feeds, stored: collected.stored,
                                                  fetcher: fetcher, now: cycleTime, options: options)
         options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
                                           postsNew: collected.postsNewSoFar))
@@ -335,17 +331,14 @@ public struct RefreshCycle: Sendable {
         var newCategories: [StoredCategory] = []
         var newByFeed: [String: Int] = [:]
         var updatedByFeed: [String: Int] = [:]
-        for index in candidates.indices {
-            let candidate = candidates[index]
-            // The entry (and its body) is not needed once its post is decided.
-            candidates[index].entry = FeedEntry()
+        for (candidate, taken) in CandidateDrain(candidateLists) {
+            var entry = taken
             guard codesThisCycle.insert(candidate.infoCode).inserted else {
                 summary.duplicates += 1
                 continue
             }
             let previous = collected.stored[candidate.infoCode]
             let firstSeen = previous?.firstSeen ?? cycleTime
-            var entry = candidate.entry
             var fullText = previous?.fullText ?? .notRequested
             switch fullTexts[candidate.infoCode] {
             case .fetched(let html, let pageURL)?:
@@ -375,7 +368,7 @@ public struct RefreshCycle: Sendable {
                 knownCategories[post.category] = known
                 batch.categories.append(known)
             }
-            let contents = Array(renderer.render(post).utf8)
+            let contents = renderer.renderedBytes(post)
             let hash = ContentHash.of(contents)
             if let previous, previous.contentHash == hash {
                 if previous.fullText != fullText {
@@ -443,7 +436,7 @@ public struct RefreshCycle: Sendable {
         }
 
         do {
-            try files.commit()
+            try await files.commit()
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
@@ -547,7 +540,7 @@ public struct RefreshCycle: Sendable {
     /// Fetches the full text of the stories that need it (``FullTextFetching``),
     /// racing the fetch against a stop request like the feeds' fetch.
     private func fetchFullTexts(
-        for candidates: [Candidate], feeds: [Config.Feed], stored: [InfoCode: StoredPost], fetcher: FeedFetcher,
+        for candidates: some Collection<Candidate>, feeds: [Config.Feed], stored: [InfoCode: StoredPost], fetcher: FeedFetcher,
         now: Date, options: Options
     ) async throws(RefreshError) -> [InfoCode: FullTextOutcome] {
         guard feeds.contains(where: { $0.fullText != nil }) else { return [:] }
@@ -628,6 +621,34 @@ public struct RefreshCycle: Sendable {
     }
 
     // MARK: Reading
+
+    /// Hands out candidates list by list, each with its entry moved out of the
+    /// list (never copied), and lets each list go once it is done: the parsed
+    /// bodies are freed as the posts are written.
+    struct CandidateDrain: Sequence, IteratorProtocol {
+        private var lists: [[Candidate]]
+        private var current: [Candidate] = []
+        private var listIndex = 0
+        private var index = 0
+
+        init(_ lists: [[Candidate]]) {
+            self.lists = lists
+        }
+
+        mutating func next() -> (Candidate, FeedEntry)? {
+            while index >= current.count {
+                guard listIndex < lists.count else { return nil }
+                current = []
+                swap(&current, &lists[listIndex])
+                listIndex += 1
+                index = 0
+            }
+            var entry = FeedEntry()
+            swap(&entry, &current[index].entry)
+            defer { index += 1 }
+            return (current[index], entry)
+        }
+    }
 
     /// An entry that may become a post, with what is needed to render it.
     struct Candidate: Sendable {
