@@ -63,6 +63,16 @@ final class TOMLTable {
         indexByKey[key].map { entries[$0] }
     }
 
+    /// Appends `item` to the array at `key` in place. The array is taken out of the
+    /// entry while it grows, so that it is never copied: a config with a thousand
+    /// `[[feed]]` tables would otherwise copy the array a thousand times.
+    func append(_ item: TOMLValue, toArrayAt key: String) {
+        guard let index = indexByKey[key], case .array(var items) = entries[index].value.kind else { return }
+        entries[index].value.kind = .boolean(false)
+        items.append(item)
+        entries[index].value.kind = .array(items)
+    }
+
     func set(_ key: String, _ value: TOMLValue, keyLine: Int) {
         if let index = indexByKey[key] {
             entries[index] = Entry(key: key, value: value, keyLine: keyLine)
@@ -134,11 +144,10 @@ struct TOMLParser {
         guard let last = keys.last else { throw error("empty table name") }
         if isArray {
             let newTable = TOMLTable(line: headerLine, isExplicit: true)
-            if let existing = table[last] {
-                guard case .array(var items) = existing.kind, items.allSatisfy({ if case .table = $0.kind { true } else { false } })
-                else { throw TOMLError(line: headerLine, message: "'\(last)' is already defined as \(existing.typeName) on line \(existing.line)") }
-                items.append(TOMLValue(kind: .table(newTable), line: headerLine))
-                table.set(last, TOMLValue(kind: .array(items), line: existing.line), keyLine: table.entry(last)?.keyLine ?? headerLine)
+            if let problem = Self.problemAppendingTable(to: table, at: last) {
+                throw TOMLError(line: headerLine, message: problem)
+            } else if table.entry(last) != nil {
+                table.append(TOMLValue(kind: .table(newTable), line: headerLine), toArrayAt: last)
             } else {
                 table.set(last, TOMLValue(kind: .array([TOMLValue(kind: .table(newTable), line: headerLine)]), line: headerLine),
                           keyLine: headerLine)
@@ -157,6 +166,18 @@ struct TOMLParser {
                 current = newTable
             }
         }
+    }
+
+    /// Why `[[key]]` cannot add a table to what `table` holds at `key`, if it cannot:
+    /// only an array made by `[[...]]` headers takes more. (A separate function, so
+    /// that no copy of the array is alive while it grows.)
+    private static func problemAppendingTable(to table: TOMLTable, at key: String) -> String? {
+        guard let existing = table[key] else { return nil }
+        if case .array(let items) = existing.kind, let first = items.first, case .table(let firstTable) = first.kind,
+           firstTable.isExplicit, !firstTable.isInline {
+            return nil
+        }
+        return "'\(key)' is already defined as \(existing.typeName) on line \(existing.line)"
     }
 
     /// The table at `key` in `table` (the last element, for an array of tables), created if absent.

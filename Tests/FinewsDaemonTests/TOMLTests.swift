@@ -48,6 +48,23 @@ struct TOMLTests {
         #expect(second.entry("name")?.keyLine == 23)
     }
 
+    @Test("A thousand [[feed]] tables, in order, each with its line")
+    func manyArrayTables() throws {
+        let text = (0..<1_000).map { "[[feed]]\nname = \"f\($0)\"\n" }.joined()
+        let root = try TOMLParser.parse(text)
+        guard case .array(let feeds)? = root["feed"]?.kind else {
+            Issue.record("no array of tables")
+            return
+        }
+        #expect(feeds.count == 1_000)
+        guard case .table(let last)? = feeds.last?.kind, case .string(let name)? = last["name"]?.kind else {
+            Issue.record("the last feed is not a table with a name")
+            return
+        }
+        #expect(name == "f999")
+        #expect(last.line == 1_999)
+    }
+
     @Test("Syntax errors carry the line", arguments: [
         ("a = 1\nb = \n", 2),
         ("a = 1\na = 2\n", 2),
@@ -56,6 +73,10 @@ struct TOMLTests {
         ("x = bare\n", 1),
         ("x = 1 y = 2\n", 1),
         ("\n\nlist = [1, 2\n", 3),
+        // A statically defined array takes no [[...]] table, even one of tables.
+        ("feed = [{ name = \"a\" }]\n[[feed]]\n", 2),
+        ("feed = []\n\n[[feed]]\n", 3),
+        ("feed = 1\n[[feed]]\n", 2),
     ])
     func errors(text: String, line: Int) {
         #expect { try TOMLParser.parse(text) } throws: { error in
