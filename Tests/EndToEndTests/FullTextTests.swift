@@ -1,5 +1,4 @@
 import FlyingFox
-import FlyingSocks
 import Foundation
 import Synchronization
 import Testing
@@ -80,22 +79,7 @@ final class ArticleServer: Sendable {
 
     /// Runs the server for the duration of `body`, which gets its base URL.
     func run(_ body: (_ baseURL: String) async throws -> Void) async throws {
-        let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
-        await server.appendRoute("GET *") { [self] request in await self.respond(request) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            try await server.waitUntilListening()
-            guard case .ip4(_, let port)? = await server.listeningAddress else { throw CocoaError(.featureUnsupported) }
-            do {
-                try await body("http://127.0.0.1:\(port)")
-            } catch {
-                await server.stop(timeout: 1)
-                group.cancelAll()
-                throw error
-            }
-            await server.stop(timeout: 1)
-            group.cancelAll()
-        }
+        try await serveLocally({ [self] request in await self.respond(request) }, during: body)
     }
 
     /// An RSS feed of digests: one item per link, with a short description.
