@@ -119,7 +119,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "ParseFuzzer",
-            dependencies: ["FinewsParse", "FinewsArchive"],
+            dependencies: ["FinewsParse", "FinewsArchive", "FinewsExtract"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -2,20 +2,31 @@
 //
 // Built with `-D FUZZING -sanitize=fuzzer` (scripts/fuzz-parser does this), the
 // target is libFuzzer's: it feeds mutated documents to FeedParser, and to the HTML
-// sanitizer with what the parser returns. Built normally, it is a small program
+// sanitizer with what the parser returns, and the same bytes, as an article page
+// or a JSON answer, to the full-text extractor (readability, an XPath, a key
+// path) and the sanitizer. Built normally, it is a small program
 // that parses each file named on the command line once, so that crash inputs
 // found by fuzzing can be replayed (Tests/FinewsParseTests/Fixtures/fuzz runs them
 // in the test suite too).
 
 import FinewsArchive
+import FinewsExtract
 import FinewsParse
 import Foundation
 
-/// One input through everything that reads untrusted feed bytes.
+/// The full-text rules tried on every input.
+let extractionRules: [ExtractionRule] = [.readability, .xpath("//div[@id='ContentBody']"), .json("data.content")]
+
+/// One input through everything that reads untrusted feed bytes and article pages.
 func exercise(_ bytes: [UInt8]) {
+    let sanitizer = HTMLSanitizer()
+    for rule in extractionRules {
+        if let article = try? ArticleExtractor(rule: rule).extract(bytes, charset: nil) {
+            _ = sanitizer.sanitize(article.html, baseURL: "https://example.com/a/b.html")
+        }
+    }
     let parser = FeedParser()
     guard let feed = try? parser.parse(bytes) else { return }
-    let sanitizer = HTMLSanitizer()
     let codes = InfoCodeAssigner(feedName: "fuzz").assign(feed.entries)
     for (entry, code) in zip(feed.entries, codes) {
         if let text = entry.content ?? entry.summary, text.kind == .html {
