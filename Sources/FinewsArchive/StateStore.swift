@@ -412,6 +412,17 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Posts still waiting for their full text (feeds with `fulltext_url`), counted by feed.
+    public func postsAwaitingFullText() async throws(ArchiveError) -> [String: Int] {
+        try await read { db in
+            var result: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT feed, COUNT(*) FROM post WHERE fullText = 'pending' GROUP BY feed") {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
+    }
+
     /// Posts written, counted by category and feed.
     public func categoryCounts() async throws(ArchiveError) -> [CategoryCount] {
         try await read { db in

@@ -25,6 +25,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// Nil until the feed is first checked: it is then due at once.
         public var nextCheck: Date?
         public var postsWritten: Int
+        /// For a feed with `fulltext_url`: its posts that still hold the feed's
+        /// summary because fetching their full text failed. Nil for other feeds.
+        public var fullTextMissing: Int? = nil
     }
 
     /// Sums over all feeds.
@@ -60,22 +63,26 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var states: [String: FeedState] = [:]
         var categories: [String: StoredCategory] = [:]
         var counts: [CategoryCount] = []
+        var awaitingFullText: [String: Int] = [:]
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
                 categories = try await store.categories()
                 counts = try await store.categoryCounts()
+                awaitingFullText = try await store.postsAwaitingFullText()
             }
         } catch {
             throw RefreshError(.state, error.message)
         }
-        return make(config: config, states: states, categories: categories, counts: counts)
+        return make(config: config, states: states, categories: categories, counts: counts,
+                    awaitingFullText: awaitingFullText)
     }
 
-    /// The report for `config` given the stored `states`, categories and post counts.
+    /// The report for `config` given the stored `states`, categories, post counts
+    /// and posts waiting for their full text.
     static func make(
         config: Config, states: [String: FeedState], categories: [String: StoredCategory] = [:],
-        counts: [CategoryCount] = []
+        counts: [CategoryCount] = [], awaitingFullText: [String: Int] = [:]
     ) -> StatusReport {
         var feeds: [Feed] = []
         for feed in config.feeds {
@@ -93,7 +100,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 httpStatus: state?.lastStatus, consecutiveErrors: state?.consecutiveErrors ?? 0,
                 lastError: state?.lastError, retryAfter: state?.retryAfter,
                 nextCheck: state.flatMap { config.dueTime(of: feed, state: $0) },
-                postsWritten: state?.postsWritten ?? 0))
+                postsWritten: state?.postsWritten ?? 0,
+                fullTextMissing: feed.fullText == nil ? nil : awaitingFullText[feed.name] ?? 0))
         }
         let neverChecked = feeds.filter { $0.lastCheck == nil }.count
         let totals = Totals(
@@ -164,6 +172,10 @@ public struct StatusReport: Sendable, Codable, Hashable {
         for feed in feeds {
             if let error = feed.lastError, feed.consecutiveErrors > 0 {
                 lines.append("\(feed.name): \(error)")
+            }
+            if let missing = feed.fullTextMissing, missing > 0 {
+                lines.append("\(feed.name): \(missing) post\(missing == 1 ? "" : "s") still without full text "
+                    + "(finews retries for three days; the log names each failure)")
             }
         }
         var total = "\(totals.feeds) feed\(totals.feeds == 1 ? "" : "s"): \(totals.ok) ok, \(totals.failing) failing, "
@@ -251,7 +263,7 @@ private struct JSONForm: Encodable {
     enum Keys: String, CodingKey {
         case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
-             retryAfter, nextCheck, postsWritten, ok, failing, neverChecked
+             retryAfter, nextCheck, postsWritten, fullTextMissing, ok, failing, neverChecked
         case slug, outlet, tag, posts
     }
 
@@ -272,6 +284,7 @@ private struct JSONForm: Encodable {
             try item.encode(feed.retryAfter, forKey: .retryAfter)
             try item.encode(feed.nextCheck, forKey: .nextCheck)
             try item.encode(feed.postsWritten, forKey: .postsWritten)
+            try item.encode(feed.fullTextMissing, forKey: .fullTextMissing)
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)

@@ -203,6 +203,8 @@ struct FullTextTests {
             #expect(first.status == 0, "stderr: \(first.stderr)")
             #expect(first.stdout.contains("2 new posts, 0 updated"), "stdout: \(first.stdout)")
             #expect(first.stdout.contains("2 full texts missing"), "stdout: \(first.stdout)")
+            let status = try await runFinews(["status", "--config", "fulltext.conf"], in: site.folder)
+            #expect(status.stdout.contains("news: 2 posts still without full text"), "status: \(status.stdout)")
             let digests = try posts(in: site)
             #expect(digests.count == 2)
             #expect(digests.values.allSatisfy { $0.contains("只有一句话") && !$0.contains("全市经济工作会议，总结") })
@@ -216,6 +218,8 @@ struct FullTextTests {
             #expect(Set(filled.keys) == Set(digests.keys), "rewritten in place, no second post")
             #expect(filled.values.allSatisfy { $0.contains("全市经济工作会议，总结去年工作") && !$0.contains("只有一句话") })
             #expect(site.publishedFiles().count == 3, "two posts and one category page: \(site.publishedFiles())")
+            let after = try await runFinews(["status", "--config", "fulltext.conf", "--json"], in: site.folder)
+            #expect(after.stdout.contains("\"fullTextMissing\" : 0"), "status: \(after.stdout)")
 
             // Now nothing waits: the feed answers 304 and no article is fetched again.
             let third = try await runFinews(["refresh", "--config", "fulltext.conf"], in: site.folder)

@@ -68,11 +68,40 @@ struct StatusReportTests {
         #expect(feeds.count == 3)
         #expect(Set(feeds[0].keys) == [
             "name", "url", "interval", "intervalReason", "lastCheck", "result", "httpStatus", "consecutiveErrors",
-            "lastError", "retryAfter", "nextCheck", "postsWritten",
+            "lastError", "retryAfter", "nextCheck", "postsWritten", "fullTextMissing",
         ])
         #expect(feeds[0]["lastCheck"] is NSNull)
+        #expect(feeds[0]["fullTextMissing"] is NSNull, "not a full-text feed")
         #expect(feeds[2]["nextCheck"] as? String == "2023-11-15T00:12:50Z")
         #expect(feeds[2]["retryAfter"] as? Int == 7200)
+    }
+
+    @Test("A full-text feed shows its posts still without full text, in the table and in JSON")
+    func fullTextMissing() throws {
+        let config = try Config.parse("""
+            [[feed]]
+            name = "digests"
+            url = "https://d.example/rss"
+            fulltext_url = "link"
+
+            [[feed]]
+            name = "complete"
+            url = "https://e.example/rss"
+            fulltext_url = "link"
+
+            [[feed]]
+            name = "plain"
+            url = "https://f.example/rss"
+            """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        let report = StatusReport.make(config: config, states: [:], awaitingFullText: ["digests": 2, "plain": 1])
+        #expect(report.feeds.map(\.fullTextMissing) == [2, 0, nil])
+        let lines = report.table(now: Self.now).split(separator: "\n").map(String.init)
+        #expect(lines.contains(
+            "digests: 2 posts still without full text (finews retries for three days; the log names each failure)"))
+        #expect(!lines.contains { $0.hasPrefix("complete:") || $0.hasPrefix("plain:") })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let feeds = try #require(object["feeds"] as? [[String: Any]])
+        #expect(feeds.map { $0["fullTextMissing"] as? Int } == [2, 0, nil])
     }
 
     static let aggregated: Config = {
