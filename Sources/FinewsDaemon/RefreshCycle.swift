@@ -24,8 +24,6 @@ public struct RefreshSummary: Sendable {
     public var feeds: [FeedReport] = []
     /// Posts moved into the archive folder at the end of the cycle.
     public var postsArchived = 0
-    /// Stories whose full text was fetched from the publisher (feeds with `fulltext_url`).
-    public var fullTextsFetched = 0
     /// Stories whose full text could not be fetched; their posts keep the feed's
     /// content and the next cycle tries again.
     public var fullTextsMissing = 0
@@ -345,7 +343,6 @@ public struct RefreshCycle: Sendable {
                 entry.content = FeedText(html, kind: .html)
                 entry.baseURL = pageURL
                 fullText = .fetched
-                summary.fullTextsFetched += 1
             case .failed?:
                 fullText = .pending(failures: fullText.failures + 1)
                 summary.fullTextsMissing += 1
