@@ -68,14 +68,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Entry → post: infoCode and aliases, filing (categories, slugs), the sanitizer.
         .target(
-            name: "FinewsArchive",
+            name: "FinewsNormalize",
             dependencies: [
                 "FinewsParse",
-                "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Dedupe + render + durable group commit + state, behind one publish call.
+        .target(
+            name: "FinewsStore",
+            dependencies: [
+                "FinewsParse",
+                "FinewsNormalize",
+                "CSystemShims",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // feeds.conf (TOML with line numbers), OPML in and out, validation.
+        .target(
+            name: "FinewsConfig",
+            dependencies: ["CLibXML2", "FinewsParse", "FinewsNormalize", "FinewsExtract"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -84,7 +100,9 @@ let package = Package(
                 "CLibXML2",
                 "FinewsParse",
                 "FinewsFetch",
-                "FinewsArchive",
+                "FinewsConfig",
+                "FinewsNormalize",
+                "FinewsStore",
                 "FinewsExtract",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +114,9 @@ let package = Package(
             name: "finews",
             dependencies: [
                 "FinewsParse",
-                "FinewsArchive",
+                "FinewsConfig",
+                "FinewsNormalize",
+                "FinewsStore",
                 "FinewsDaemon",
                 "FinewsExtract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -114,12 +134,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "WriteBenchmark",
-            dependencies: ["FinewsArchive"],
+            dependencies: ["FinewsStore", "FinewsNormalize"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "ParseFuzzer",
-            dependencies: ["FinewsParse", "FinewsArchive", "FinewsExtract"],
+            dependencies: ["FinewsParse", "FinewsNormalize", "FinewsExtract"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -155,15 +175,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FinewsArchiveTests",
-            dependencies: ["FinewsArchive", "FinewsParse", .product(name: "Yams", package: "Yams")],
+            name: "FinewsNormalizeTests",
+            dependencies: ["FinewsNormalize", "FinewsParse"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FinewsStoreTests",
+            dependencies: ["FinewsStore", "FinewsNormalize", "FinewsParse", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FinewsConfigTests",
+            dependencies: ["FinewsConfig", "FinewsNormalize", "FinewsExtract", "FinewsParse"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FinewsDaemonTests",
             dependencies: [
                 "FinewsDaemon",
-                "FinewsArchive",
+                "FinewsConfig",
+                "FinewsNormalize",
+                "FinewsStore",
                 "FinewsExtract",
                 "FinewsParse",
                 "TestSupport",

@@ -1,3 +1,4 @@
+public import FinewsConfig
 public import Foundation
 public import Logging
 public import ServiceLifecycle

@@ -1,4 +1,6 @@
-import FinewsArchive
+import FinewsConfig
+import FinewsStore
+import FinewsNormalize
 import FinewsExtract
 import FinewsFetch
 import FinewsParse

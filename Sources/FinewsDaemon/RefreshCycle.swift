@@ -1,6 +1,8 @@
+public import FinewsConfig
 public import Foundation
 public import Logging
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
 
@@ -182,7 +184,7 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.state, error.message)
         }
-        let feedStates = try await stateCall { () async throws(ArchiveError) in try await state.feedStates() }
+        let feedStates = try await stateCall { () async throws(StoreError) in try await state.feedStates() }
         if let dueBy = options.dueBy {
             feeds = feeds.filter { feed in
                 let stored = feedStates[feed.name]
@@ -223,7 +225,7 @@ public struct RefreshCycle: Sendable {
     private func rotatePosts(state: StateStore) async throws(RefreshError) -> Int {
         let age = config.site.archiveAfter
         guard age > 0 else { return 0 }
-        let posts = try await stateCall { () async throws(ArchiveError) in try await state.posts(under: "_posts") }
+        let posts = try await stateCall { () async throws(StoreError) in try await state.posts(under: "_posts") }
         let moves = Rotation.moves(
             for: posts, archiveDir: config.site.archiveDir, olderThan: age, now: now(), timeZone: config.site.timeZone)
         guard !moves.isEmpty else { return 0 }
@@ -244,7 +246,7 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.write, "\(error.message); the next cycle finishes the rotation")
         }
-        try await stateCall { () async throws(ArchiveError) in try await state.movePosts(recorded) }
+        try await stateCall { () async throws(StoreError) in try await state.movePosts(recorded) }
         return toMove.count
     }
 
@@ -270,7 +272,7 @@ public struct RefreshCycle: Sendable {
         var readStates = feedStates
         let fullTextFeeds = Set(feeds.filter { $0.fullText != nil }.map(\.name))
         if !fullTextFeeds.isEmpty {
-            let awaiting = try await stateCall { () async throws(ArchiveError) in
+            let awaiting = try await stateCall { () async throws(StoreError) in
                 try await state.feedsAwaitingFullText(
                     maximumFailures: FullTextFetching.maximumFailures,
                     since: cycleTime.addingTimeInterval(-FullTextFetching.retryWindow))
@@ -305,7 +307,7 @@ public struct RefreshCycle: Sendable {
                                                  fetcher: fetcher, now: cycleTime, options: options)
         options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
                                           postsNew: collected.postsNewSoFar))
-        var knownCategories = try await stateCall { () async throws(ArchiveError) in try await state.categories() }
+        var knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
         var slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
         let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
         var batch = StateBatch()
@@ -437,7 +439,7 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
-        try await stateCall { () async throws(ArchiveError) in try await state.commit(batch) }
+        try await stateCall { () async throws(StoreError) in try await state.commit(batch) }
         return summary
     }
 
@@ -447,7 +449,7 @@ public struct RefreshCycle: Sendable {
     private func slugRegistry(
         state: StateStore, knownCategories: some Sequence<String>
     ) async throws(RefreshError) -> SlugRegistry {
-        let stored = try await stateCall { () async throws(ArchiveError) in try await state.slugs() }
+        let stored = try await stateCall { () async throws(StoreError) in try await state.slugs() }
         var reserved = Set(knownCategories)
         for feed in config.feeds {
             reserved.insert(feed.categoryTemplate.plainText ?? feed.name)
@@ -718,7 +720,7 @@ public struct RefreshCycle: Sendable {
                 periodSeconds: parsed.updatePeriod?.seconds, frequency: parsed.updateFrequency)))
     }
 
-    private func stateCall<T>(_ body: () async throws(ArchiveError) -> T) async throws(RefreshError) -> T {
+    private func stateCall<T>(_ body: () async throws(StoreError) -> T) async throws(RefreshError) -> T {
         do {
             return try await body()
         } catch {

@@ -1,4 +1,5 @@
 public import Foundation
+public import FinewsConfig
 
 /// Why a feed's next check is as far away as it is, for `finews status`.
 public enum IntervalReason: String, Sendable, Hashable, CaseIterable {
@@ -77,7 +78,7 @@ public struct ScheduledInterval: Sendable, Hashable {
 /// under 1 means +10%.
 public enum SchedulePolicy {
     /// The longest interval that hints or a configured interval can lead to: a day.
-    public static let maximumInterval = 24 * 3600
+    public static let maximumInterval = Config.Schedule.maximumInterval
     /// The jitter, as a fraction of the interval either way.
     public static let jitterFraction = 0.1
 
@@ -171,5 +172,14 @@ public enum SchedulePolicy {
 
     private static func clamp(_ seconds: Int, settings: Settings) -> Int {
         min(max(seconds, settings.minInterval), max(maximumInterval, settings.minInterval))
+    }
+}
+
+extension Config {
+    /// The scheduling settings of `feed`: its own interval and hint setting over the `[schedule]` ones.
+    public func scheduleSettings(for feed: Feed) -> SchedulePolicy.Settings {
+        SchedulePolicy.Settings(
+            interval: feed.interval ?? schedule.interval, minInterval: schedule.minInterval,
+            maxBackoff: schedule.maxBackoff, respectHints: feed.respectHints ?? schedule.respectHints)
     }
 }

@@ -1,6 +1,8 @@
+public import FinewsConfig
 public import Foundation
 public import Logging
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
 import FinewsFetch
 
 /// What the scheduler reports as it goes, for sd_notify, the watchdog and tests.

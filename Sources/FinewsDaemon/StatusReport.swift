@@ -1,5 +1,7 @@
+public import FinewsConfig
 public import Foundation
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
 
 /// What `finews status` shows: per feed, its effective interval and why, the last
 /// check and its result, errors in a row, the next check and the posts written; then

@@ -9,7 +9,7 @@
 // found by fuzzing can be replayed (Tests/FinewsParseTests/Fixtures/fuzz runs them
 // in the test suite too).
 
-import FinewsArchive
+import FinewsNormalize
 import FinewsExtract
 import FinewsParse
 import Foundation

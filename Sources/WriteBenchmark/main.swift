@@ -12,7 +12,8 @@
 // posts per second for both and the durable path's share of the plain one's rate,
 // per round and as the median.
 
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
 import Foundation
 
 var count = 50_000

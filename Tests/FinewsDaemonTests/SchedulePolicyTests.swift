@@ -1,4 +1,5 @@
 @testable import FinewsDaemon
+@testable import FinewsConfig
 import Foundation
 import Testing
 

@@ -1,5 +1,7 @@
 @testable import FinewsDaemon
-import FinewsArchive
+@testable import FinewsConfig
+import FinewsStore
+import FinewsNormalize
 import Foundation
 import Logging
 import Testing

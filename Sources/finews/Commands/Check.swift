@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinewsConfig
 import FinewsDaemon
 
 /// `finews check`: validate the configuration.

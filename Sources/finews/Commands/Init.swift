@@ -1,5 +1,6 @@
 import ArgumentParser
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
 import Foundation
 
 /// `finews init`: write a starter Jekyll site and its feeds.conf.

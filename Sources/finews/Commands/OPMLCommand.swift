@@ -1,3 +1,4 @@
+import FinewsConfig
 import ArgumentParser
 import FinewsDaemon
 import Foundation

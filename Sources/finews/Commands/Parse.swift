@@ -1,5 +1,7 @@
 import ArgumentParser
-import FinewsArchive
+import FinewsStore
+import FinewsNormalize
+import FinewsConfig
 import FinewsDaemon
 import FinewsExtract
 import FinewsFetch

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FinewsConfig
 import FinewsDaemon
 
 /// `finews status`: per-feed schedule and results, from the state database.

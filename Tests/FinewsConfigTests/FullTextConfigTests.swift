@@ -1,5 +1,5 @@
-import FinewsArchive
-@testable import FinewsDaemon
+import FinewsNormalize
+@testable import FinewsConfig
 import FinewsExtract
 import FinewsParse
 import Foundation

@@ -1,4 +1,4 @@
-@testable import FinewsDaemon
+@testable import FinewsConfig
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-@testable import FinewsArchive
+@testable import FinewsNormalize
 import Foundation
 import Testing
 

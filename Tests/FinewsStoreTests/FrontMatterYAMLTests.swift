@@ -1,4 +1,5 @@
-@testable import FinewsArchive
+@testable import FinewsStore
+import FinewsNormalize
 import Foundation
 import Testing
 import Yams

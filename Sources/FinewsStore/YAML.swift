@@ -1,3 +1,4 @@
+import FinewsNormalize
 import Glibc
 
 /// Writes YAML scalars for front matter so that any string reads back as itself.

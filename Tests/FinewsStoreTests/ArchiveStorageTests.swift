@@ -1,4 +1,5 @@
-@testable import FinewsArchive
+@testable import FinewsStore
+import FinewsNormalize
 import Foundation
 import Testing
 
@@ -42,7 +43,7 @@ struct ArchiveStorageTests {
         let folder = try TemporaryFolder()
         let writer = ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews"))
         #expect { try writer.write([ArchiveFile(relativePath: path, contents: [])]) } throws: {
-            ($0 as? ArchiveError)?.code == .unsafePath
+            ($0 as? StoreError)?.code == .unsafePath
         }
     }
 
@@ -53,7 +54,7 @@ struct ArchiveStorageTests {
         try Data("not a folder".utf8).write(to: blocker)
         let writer = ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews"))
         #expect { try writer.write([ArchiveFile(relativePath: "_posts/x.md", contents: [1])]) } throws: {
-            ($0 as? ArchiveError)?.code == .io
+            ($0 as? StoreError)?.code == .io
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent(".finews/tmp").path).isEmpty)
     }
@@ -77,7 +78,7 @@ struct ArchiveStorageTests {
         // reports it, and the groups after it are removed, not renamed.
         try Data("not a folder".utf8).write(to: folder.url.appendingPathComponent("blocked"))
         let batch = try writer.begin()
-        var failure: ArchiveError?
+        var failure: StoreError?
         do {
             for index in 0..<(3 * 4 + 2) {
                 let path = index / 4 == 2 ? "blocked/N\(index).md" : "later/N\(index).md"

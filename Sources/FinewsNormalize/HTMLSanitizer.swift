@@ -281,13 +281,13 @@ struct ByteEdit {
 }
 
 /// One tag as written: name (lowercased), attributes in order, and where it ends.
-struct HTMLTag {
-    var name: String
-    var isEnd: Bool
-    var selfClosing: Bool
+package struct HTMLTag {
+    package var name: String
+    package var isEnd: Bool
+    package var selfClosing: Bool
     var attributes: [(String, String)]
     /// The index just after the closing `>`.
-    var end: Int
+    package var end: Int
     /// A quoted attribute value that never closes: as in a browser, the tag runs
     /// to the end of the text.
     var isTruncated = false
@@ -295,7 +295,7 @@ struct HTMLTag {
     /// Parses the tag starting at `start` (a `<`); nil when no tag starts there.
     /// Without `keepingAttributes` the tag is read the same way but its
     /// attributes are not collected.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, keepingAttributes: Bool = true) -> HTMLTag? {
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, keepingAttributes: Bool = true) -> HTMLTag? {
         var index = start + 1
         var isEnd = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "/") {

@@ -1,3 +1,4 @@
+public import FinewsNormalize
 public import Foundation
 import FinewsParse
 

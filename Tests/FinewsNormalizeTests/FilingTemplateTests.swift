@@ -1,4 +1,4 @@
-import FinewsArchive
+import FinewsNormalize
 import FinewsParse
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import FinewsNormalize
 public import Foundation
 import CSystemShims
 import Glibc
@@ -56,10 +57,10 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Writes `files` durably, as one batch.
-    /// - Throws: ``ArchiveError`` naming the file that could not be written. No file
+    /// - Throws: ``StoreError`` naming the file that could not be written. No file
     ///   is renamed into place before it is on disk; files renamed before a later
     ///   failure stay (each is complete).
-    public func write(_ files: [ArchiveFile]) throws(ArchiveError) {
+    public func write(_ files: [ArchiveFile]) throws(StoreError) {
         guard !files.isEmpty else { return }
         let batch = try begin()
         for file in files { try batch.stage(file) }
@@ -68,7 +69,7 @@ public struct ArchiveWriter: Sendable {
 
     /// Starts a batch whose files are staged one at a time, so that a large cycle
     /// never holds all of its posts in memory.
-    public func begin() throws(ArchiveError) -> ArchiveBatch {
+    public func begin() throws(StoreError) -> ArchiveBatch {
         try makeDirectory(temporaryDirectory)
         removeStaleTemporaryFiles()
         return ArchiveBatch(writer: self, temporaryDirectory: temporaryDirectory.path)
@@ -78,7 +79,7 @@ public struct ArchiveWriter: Sendable {
     /// renames in `renamed`. `madeDirectories` holds the folders already created.
     fileprivate func commit(
         _ group: [StagedFile], renamed: inout Int, madeDirectories: inout Set<String>
-    ) throws(ArchiveError) {
+    ) throws(StoreError) {
         guard !group.isEmpty else { return }
         try flushFileSystem(holding: temporaryDirectory.path, files: group.map(\.temporary))
         for item in group {
@@ -86,20 +87,20 @@ public struct ArchiveWriter: Sendable {
                 try makeDirectory(URL(fileURLWithPath: item.directory, isDirectory: true))
             }
             guard rename(item.temporary, item.final) == 0 else {
-                throw ArchiveError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
+                throw StoreError(.io, "cannot move a new file into place at \(item.final): \(errorText())")
             }
             renamed += 1
         }
     }
 
     /// Flushes folders whose entries changed, so that renames survive a crash.
-    fileprivate func syncDirectories(_ directories: some Sequence<String>) throws(ArchiveError) {
+    fileprivate func syncDirectories(_ directories: some Sequence<String>) throws(StoreError) {
         for directory in directories { try syncDirectory(directory) }
     }
 
     /// Moves files already in the site (posts into the archive folder, say) with the
     /// same guarantees: each move is a rename, and the folders are flushed after.
-    public func move(_ moves: [(from: String, to: String)]) throws(ArchiveError) {
+    public func move(_ moves: [(from: String, to: String)]) throws(StoreError) {
         guard !moves.isEmpty else { return }
         var changedDirectories: Set<String> = []
         for move in moves {
@@ -108,7 +109,7 @@ public struct ArchiveWriter: Sendable {
             let targetDirectory = target.deletingLastPathComponent()
             try makeDirectory(targetDirectory)
             guard rename(source.path, target.path) == 0 else {
-                throw ArchiveError(.io, "cannot move \(move.from) to \(move.to): \(errorText())")
+                throw StoreError(.io, "cannot move \(move.from) to \(move.to): \(errorText())")
             }
             changedDirectories.insert(source.deletingLastPathComponent().path)
             changedDirectories.insert(targetDirectory.path)
@@ -118,23 +119,23 @@ public struct ArchiveWriter: Sendable {
 
     /// The absolute destination of a relative path, refusing anything that would
     /// leave the site root or write into a dot-folder.
-    func destination(of relativePath: String) throws(ArchiveError) -> URL {
+    func destination(of relativePath: String) throws(StoreError) -> URL {
         try checkSafe(relativePath)
         return root.appendingPathComponent(relativePath)
     }
 
     /// ``destination(of:)`` as a file system path, made without a URL: the same
     /// path, since a safe relative path has no empty, `.` or `..` component.
-    func destinationPath(of relativePath: String) throws(ArchiveError) -> String {
+    func destinationPath(of relativePath: String) throws(StoreError) -> String {
         try checkSafe(relativePath)
         return rootPath.hasSuffix("/") ? rootPath + relativePath : rootPath + "/" + relativePath
     }
 
     /// Refuses a path that is absolute, has an empty component, a component that
     /// starts with a dot (`..`, a dot-folder) or a NUL.
-    private func checkSafe(_ relativePath: String) throws(ArchiveError) {
+    private func checkSafe(_ relativePath: String) throws(StoreError) {
         guard Self.isSafe(relativePath) else {
-            throw ArchiveError(.unsafePath, "refusing to write '\(relativePath)': not a safe path inside the site")
+            throw StoreError(.unsafePath, "refusing to write '\(relativePath)': not a safe path inside the site")
         }
     }
 
@@ -158,10 +159,10 @@ public struct ArchiveWriter: Sendable {
     }
 
     /// Writes a temporary file completely; it is flushed with the rest of the batch.
-    fileprivate func writeFile(_ contents: [UInt8], to path: String, naming name: String) throws(ArchiveError) {
+    fileprivate func writeFile(_ contents: [UInt8], to path: String, naming name: String) throws(StoreError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw ArchiveError(.io, "cannot create a temporary file for \(name) at \(path): \(errorText())")
+            throw StoreError(.io, "cannot create a temporary file for \(name) at \(path): \(errorText())")
         }
         var failure: String?
         contents.withUnsafeBytes { buffer in
@@ -180,37 +181,37 @@ public struct ArchiveWriter: Sendable {
         if close(descriptor) != 0, failure == nil { failure = errorText() }
         if let failure {
             unlink(path)
-            throw ArchiveError(.io, "cannot write \(name): \(failure)")
+            throw StoreError(.io, "cannot write \(name): \(failure)")
         }
     }
 
     /// One flush for the whole batch: `syncfs` on the file system that holds the
     /// temporary files. Where the kernel refuses it, each file is flushed instead.
-    private func flushFileSystem(holding directory: String, files: [String]) throws(ArchiveError) {
+    private func flushFileSystem(holding directory: String, files: [String]) throws(StoreError) {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError(.io, "cannot open \(directory) to flush it: \(errorText())") }
+        guard descriptor >= 0 else { throw StoreError(.io, "cannot open \(directory) to flush it: \(errorText())") }
         defer { close(descriptor) }
         if finews_syncfs(descriptor) == 0 { return }
         for file in files {
             let fileDescriptor = open(file, O_RDONLY | O_CLOEXEC)
-            guard fileDescriptor >= 0 else { throw ArchiveError(.io, "cannot open \(file) to flush it: \(errorText())") }
+            guard fileDescriptor >= 0 else { throw StoreError(.io, "cannot open \(file) to flush it: \(errorText())") }
             defer { close(fileDescriptor) }
-            guard fsync(fileDescriptor) == 0 else { throw ArchiveError(.io, "cannot flush \(file): \(errorText())") }
+            guard fsync(fileDescriptor) == 0 else { throw StoreError(.io, "cannot flush \(file): \(errorText())") }
         }
     }
 
-    private func syncDirectory(_ path: String) throws(ArchiveError) {
+    private func syncDirectory(_ path: String) throws(StoreError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArchiveError(.io, "cannot open folder \(path) to sync it: \(errorText())") }
+        guard descriptor >= 0 else { throw StoreError(.io, "cannot open folder \(path) to sync it: \(errorText())") }
         defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw ArchiveError(.io, "cannot sync folder \(path): \(errorText())") }
+        guard fsync(descriptor) == 0 else { throw StoreError(.io, "cannot sync folder \(path): \(errorText())") }
     }
 
-    fileprivate func makeDirectory(_ url: URL) throws(ArchiveError) {
+    fileprivate func makeDirectory(_ url: URL) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw ArchiveError(.io, "cannot create folder \(url.path): \(error.localizedDescription)")
+            throw StoreError(.io, "cannot create folder \(url.path): \(error.localizedDescription)")
         }
     }
 
@@ -262,9 +263,9 @@ public final class ArchiveBatch {
     public var count: Int { stagedCount }
 
     /// Writes `file` to its temporary file.
-    /// - Throws: ``ArchiveError`` when the file cannot be written, or when a group
+    /// - Throws: ``StoreError`` when the file cannot be written, or when a group
     ///   handed over earlier could not be committed.
-    public func stage(_ file: ArchiveFile) throws(ArchiveError) {
+    public func stage(_ file: ArchiveFile) throws(StoreError) {
         try committer.throwIfFailed()
         let final = try writer.destinationPath(of: file.relativePath)
         let folder: String
@@ -273,7 +274,7 @@ public final class ArchiveBatch {
         } else {
             folder = temporaryDirectory + "/\(getpid())-\(groupCount)"
             guard mkdir(folder, 0o755) == 0 else {
-                throw ArchiveError(.io, "cannot create the temporary folder \(folder): \(errorText())")
+                throw StoreError(.io, "cannot create the temporary folder \(folder): \(errorText())")
             }
             groupFolder = folder
         }
@@ -287,9 +288,9 @@ public final class ArchiveBatch {
 
     /// Commits every group and flushes the folders that changed. Only after this
     /// returns may the files be recorded as written.
-    /// - Throws: ``ArchiveError`` for the first failure. Files already renamed into
+    /// - Throws: ``StoreError`` for the first failure. Files already renamed into
     ///   place stay (each is complete); the other temporary files are removed.
-    public func commit() throws(ArchiveError) {
+    public func commit() throws(StoreError) {
         committed = true
         handOver()
         try committer.finish()
@@ -298,7 +299,7 @@ public final class ArchiveBatch {
     /// ``commit()`` without blocking the calling thread: the wait for the groups and
     /// the folder flushes happen on the batch's queue. For callers on Swift's
     /// cooperative pool, where a `syncfs` on a busy disk would hold a thread for seconds.
-    public func commit() async throws(ArchiveError) {
+    public func commit() async throws(StoreError) {
         committed = true
         handOver()
         try await committer.finishAsynchronously()
@@ -319,7 +320,7 @@ public final class ArchiveBatch {
 /// cleaned up.
 private final class GroupCommitter: Sendable {
     private struct State {
-        var failure: ArchiveError?
+        var failure: StoreError?
         /// Folders that received files, to be flushed at the end.
         var changedDirectories: Set<String> = []
         var madeDirectories: Set<String> = []
@@ -333,7 +334,7 @@ private final class GroupCommitter: Sendable {
         self.writer = writer
     }
 
-    func throwIfFailed() throws(ArchiveError) {
+    func throwIfFailed() throws(StoreError) {
         if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
@@ -342,7 +343,7 @@ private final class GroupCommitter: Sendable {
             var renamed = 0
             var made = state.withLock { $0.failure == nil ? $0.madeDirectories : nil }
             if var directories = made {
-                do throws(ArchiveError) {
+                do throws(StoreError) {
                     try writer.commit(group, renamed: &renamed, madeDirectories: &directories)
                 } catch {
                     state.withLock { if $0.failure == nil { $0.failure = error } }
@@ -359,16 +360,16 @@ private final class GroupCommitter: Sendable {
     }
 
     /// Waits for every group handed over, then flushes the changed folders.
-    func finish() throws(ArchiveError) {
+    func finish() throws(StoreError) {
         queue.sync {}
         try flushChangedDirectories()
     }
 
     /// ``finish()`` run on the queue, after the groups, while the caller is suspended.
-    func finishAsynchronously() async throws(ArchiveError) {
-        let failure: ArchiveError? = await withCheckedContinuation { continuation in
+    func finishAsynchronously() async throws(StoreError) {
+        let failure: StoreError? = await withCheckedContinuation { continuation in
             queue.async { [self] in
-                do throws(ArchiveError) {
+                do throws(StoreError) {
                     try flushChangedDirectories()
                     continuation.resume(returning: nil)
                 } catch {
@@ -379,7 +380,7 @@ private final class GroupCommitter: Sendable {
         if let failure { throw failure }
     }
 
-    private func flushChangedDirectories() throws(ArchiveError) {
+    private func flushChangedDirectories() throws(StoreError) {
         let (failure, directories) = state.withLock { ($0.failure, $0.changedDirectories) }
         if let failure { throw failure }
         try writer.syncDirectories(directories.sorted())
@@ -389,7 +390,7 @@ private final class GroupCommitter: Sendable {
     /// instead of renamed into place, and this waits until they are.
     func abandon() {
         state.withLock { state in
-            if state.failure == nil { state.failure = ArchiveError(.io, "the batch was abandoned before its commit") }
+            if state.failure == nil { state.failure = StoreError(.io, "the batch was abandoned before its commit") }
         }
         queue.sync {}
     }

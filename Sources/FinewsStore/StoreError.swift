@@ -1,5 +1,5 @@
 /// Why writing the archive or its state failed.
-public struct ArchiveError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The class of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: String, Hashable, Sendable {

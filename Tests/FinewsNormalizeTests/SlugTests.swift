@@ -1,4 +1,4 @@
-import FinewsArchive
+import FinewsNormalize
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import FinewsNormalize
 import Glibc
 
 /// Keeps Markdown from being read into a post's HTML body.

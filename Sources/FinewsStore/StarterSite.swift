@@ -1,3 +1,4 @@
+import FinewsNormalize
 public import Foundation
 
 /// The starter Jekyll site that `finews init` writes: a configuration, layouts for
@@ -19,7 +20,7 @@ public enum StarterSite {
     /// Writes the starter files into `folder` (created if needed). Files that exist
     /// are left alone and reported, so `init` never overwrites a user's work.
     /// - Returns: the paths written and the paths skipped.
-    public static func write(into folder: URL, title: String, timeZone: String) throws(ArchiveError)
+    public static func write(into folder: URL, title: String, timeZone: String) throws(StoreError)
         -> (written: [String], skipped: [String]) {
         var written: [String] = []
         var skipped: [String] = []
@@ -34,7 +35,7 @@ public enum StarterSite {
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(contents.utf8).write(to: url, options: .atomic)
             } catch {
-                throw ArchiveError(.io, "cannot write \(url.path): \(error.localizedDescription)")
+                throw StoreError(.io, "cannot write \(url.path): \(error.localizedDescription)")
             }
             written.append(path)
         }

@@ -1,3 +1,4 @@
+public import FinewsNormalize
 public import Foundation
 import GRDB
 
@@ -183,8 +184,8 @@ public final class StateStore: Sendable {
     private let database: DatabaseQueue
 
     /// Opens (creating if needed) `state.sqlite` in `directory` and brings its schema up to date.
-    /// - Throws: ``ArchiveError`` with code `.state` when the database cannot be opened.
-    public init(directory: URL) throws(ArchiveError) {
+    /// - Throws: ``StoreError`` with code `.state` when the database cannot be opened.
+    public init(directory: URL) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             var configuration = Configuration()
@@ -193,15 +194,15 @@ public final class StateStore: Sendable {
                 path: directory.appendingPathComponent("state.sqlite").path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
-            throw ArchiveError(.state, "cannot open the state database in \(directory.path): \(error)", underlying: error)
+            throw StoreError(.state, "cannot open the state database in \(directory.path): \(error)", underlying: error)
         }
     }
 
     /// Opens an existing `state.sqlite` in `directory` for reading only (`finews status`):
     /// nothing is created or migrated. Nil when there is no database yet.
-    /// - Throws: ``ArchiveError`` with code `.state` when the database cannot be opened
+    /// - Throws: ``StoreError`` with code `.state` when the database cannot be opened
     ///   or was written by an older finews and needs a refresh to be upgraded.
-    public init?(readingFrom directory: URL) throws(ArchiveError) {
+    public init?(readingFrom directory: URL) throws(StoreError) {
         let path = directory.appendingPathComponent("state.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
@@ -210,16 +211,16 @@ public final class StateStore: Sendable {
             configuration.readonly = true
             database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw ArchiveError(.state, "cannot open the state database \(path): \(error)", underlying: error)
+            throw StoreError(.state, "cannot open the state database \(path): \(error)", underlying: error)
         }
         let upToDate: Bool
         do {
             upToDate = try database.read { db in try Self.migrator.hasCompletedMigrations(db) }
         } catch {
-            throw ArchiveError(.state, "cannot read the state database \(path): \(error)", underlying: error)
+            throw StoreError(.state, "cannot read the state database \(path): \(error)", underlying: error)
         }
         guard upToDate else {
-            throw ArchiveError(.state, "the state database \(path) comes from an older finews; run `finews refresh` once to upgrade it")
+            throw StoreError(.state, "the state database \(path) comes from an older finews; run `finews refresh` once to upgrade it")
         }
     }
 
@@ -290,7 +291,7 @@ public final class StateStore: Sendable {
     }
 
     /// The stored posts among `codes`.
-    public func posts(for codes: [InfoCode]) async throws(ArchiveError) -> [InfoCode: StoredPost] {
+    public func posts(for codes: [InfoCode]) async throws(StoreError) -> [InfoCode: StoredPost] {
         guard !codes.isEmpty else { return [:] }
         return try await lookUp { db in
             var result: [InfoCode: StoredPost] = [:]
@@ -326,7 +327,7 @@ public final class StateStore: Sendable {
     private static let lookupSizes = [8, 16, 32, 64, 128, 256, lookupChunk]
 
     /// Every written post whose file is under `folder` (such as `_posts`), by infoCode.
-    public func posts(under folder: String) async throws(ArchiveError) -> [(infoCode: InfoCode, path: String)] {
+    public func posts(under folder: String) async throws(StoreError) -> [(infoCode: InfoCode, path: String)] {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
         let rows = try await read { db in
             try Row.fetchAll(db, sql: "SELECT infoCode, path FROM post WHERE substr(path, 1, ?) = ?",
@@ -337,7 +338,7 @@ public final class StateStore: Sendable {
     }
 
     /// Records that posts now live at new paths (after rotation), in one transaction.
-    public func movePosts(_ moves: [(infoCode: InfoCode, path: String)]) async throws(ArchiveError) {
+    public func movePosts(_ moves: [(infoCode: InfoCode, path: String)]) async throws(StoreError) {
         guard !moves.isEmpty else { return }
         do {
             try await database.write { db in
@@ -346,19 +347,19 @@ public final class StateStore: Sendable {
                 }
             }
         } catch {
-            throw ArchiveError(.state, "cannot record moved posts in the state database: \(error)", underlying: error)
+            throw StoreError(.state, "cannot record moved posts in the state database: \(error)", underlying: error)
         }
     }
 
     /// The number of infoCodes recorded as seen.
-    public func seenCount() async throws(ArchiveError) -> Int {
+    public func seenCount() async throws(StoreError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0 }
     }
 
     /// The feeds with posts first seen after `since` that still wait for their full
     /// text after fewer than `maximumFailures` failed fetches. Such a feed is parsed
     /// again even when its body has not changed, so that the missing texts are tried again.
-    public func feedsAwaitingFullText(maximumFailures: Int, since: Date) async throws(ArchiveError) -> Set<String> {
+    public func feedsAwaitingFullText(maximumFailures: Int, since: Date) async throws(StoreError) -> Set<String> {
         try await read { db in
             Set(try String.fetchAll(
                 db, sql: """
@@ -370,7 +371,7 @@ public final class StateStore: Sendable {
     }
 
     /// Every feed's stored state, by feed name.
-    public func feedStates() async throws(ArchiveError) -> [String: FeedState] {
+    public func feedStates() async throws(StoreError) -> [String: FeedState] {
         try await lookUp { db in
             var result: [String: FeedState] = [:]
             // Columns by position: looking each one up by name for every row was
@@ -396,12 +397,12 @@ public final class StateStore: Sendable {
     }
 
     /// Categories whose page has been written.
-    public func knownCategories() async throws(ArchiveError) -> Set<String> {
+    public func knownCategories() async throws(StoreError) -> Set<String> {
         try await read { db in Set(try String.fetchAll(db, sql: "SELECT slug FROM category")) }
     }
 
     /// Every category whose page has been written, by slug.
-    public func categories() async throws(ArchiveError) -> [String: StoredCategory] {
+    public func categories() async throws(StoreError) -> [String: StoredCategory] {
         try await read { db in
             var result: [String: StoredCategory] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT slug, outlet, tag FROM category") {
@@ -413,7 +414,7 @@ public final class StateStore: Sendable {
     }
 
     /// Posts still waiting for their full text (feeds with `fulltext_url`), counted by feed.
-    public func postsAwaitingFullText() async throws(ArchiveError) -> [String: Int] {
+    public func postsAwaitingFullText() async throws(StoreError) -> [String: Int] {
         try await read { db in
             var result: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT feed, COUNT(*) FROM post WHERE fullText = 'pending' GROUP BY feed") {
@@ -424,7 +425,7 @@ public final class StateStore: Sendable {
     }
 
     /// Posts written, counted by category and feed.
-    public func categoryCounts() async throws(ArchiveError) -> [CategoryCount] {
+    public func categoryCounts() async throws(StoreError) -> [CategoryCount] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT category, feed, COUNT(*) AS posts FROM post GROUP BY category, feed")
                 .map { row in CategoryCount(category: row["category"], feed: row["feed"], posts: row["posts"]) }
@@ -432,7 +433,7 @@ public final class StateStore: Sendable {
     }
 
     /// The stored slug of every outlet, by its normalized name (``SlugRegistry/key(_:)``).
-    public func slugs() async throws(ArchiveError) -> [String: String] {
+    public func slugs() async throws(StoreError) -> [String: String] {
         try await read { db in
             var result: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT text, slug FROM slug") { result[row["text"]] = row["slug"] }
@@ -441,7 +442,7 @@ public final class StateStore: Sendable {
     }
 
     /// Records a cycle's results in one transaction.
-    public func commit(_ batch: StateBatch) async throws(ArchiveError) {
+    public func commit(_ batch: StateBatch) async throws(StoreError) {
         do {
             try await database.write { db in
                 // Each statement is prepared once and run for every row: parsing the
@@ -493,7 +494,7 @@ public final class StateStore: Sendable {
                 }
             }
         } catch {
-            throw ArchiveError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+            throw StoreError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
         }
     }
 
@@ -504,19 +505,19 @@ public final class StateStore: Sendable {
     /// block, and SQLite expires every prepared statement when a flag pragma
     /// changes: each lookup was compiled again. Here cached statements stay
     /// prepared. Writes still happen only in ``commit(_:)`` and ``movePosts(_:)``.
-    private func lookUp<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ArchiveError) -> T {
+    private func lookUp<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await database.unsafeRead(body)
         } catch {
-            throw ArchiveError(.state, "cannot read the state database: \(error)", underlying: error)
+            throw StoreError(.state, "cannot read the state database: \(error)", underlying: error)
         }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(ArchiveError) -> T {
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await database.read(body)
         } catch {
-            throw ArchiveError(.state, "cannot read the state database: \(error)", underlying: error)
+            throw StoreError(.state, "cannot read the state database: \(error)", underlying: error)
         }
     }
 }

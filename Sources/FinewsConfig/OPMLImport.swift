@@ -1,5 +1,5 @@
 public import Foundation
-import FinewsArchive
+import FinewsNormalize
 import Glibc
 
 /// Adds the feeds of an OPML list to feeds.conf as `[[feed]]` tables, appended to

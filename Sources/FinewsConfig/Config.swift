@@ -1,5 +1,5 @@
 public import Foundation
-public import FinewsArchive
+public import FinewsNormalize
 import FinewsExtract
 
 /// The validated contents of feeds.conf (DESIGN.md §4).
@@ -39,6 +39,8 @@ public struct Config: Sendable {
         /// Whether feed hints (`ttl`, `sy:updatePeriod`, `Cache-Control: max-age`)
         /// may lengthen a feed's interval.
         public var respectHints = true
+        /// The longest interval any hint may set, in seconds (a day).
+        public static let maximumInterval = 24 * 3600
     }
 
     /// One `[[feed]]` entry.
@@ -83,12 +85,6 @@ public struct Config: Sendable {
     /// The `[slugs]` table: an outlet's name (normalized with ``SlugRegistry/key(_:)``)
     /// to the slug it must have, so that existing URLs are kept.
     public var slugOverrides: [String: String] = [:]
-    /// The scheduling settings of `feed`: its own interval and hint setting over the `[schedule]` ones.
-    public func scheduleSettings(for feed: Feed) -> SchedulePolicy.Settings {
-        SchedulePolicy.Settings(
-            interval: feed.interval ?? schedule.interval, minInterval: schedule.minInterval,
-            maxBackoff: schedule.maxBackoff, respectHints: feed.respectHints ?? schedule.respectHints)
-    }
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
@@ -222,7 +218,7 @@ private struct ConfigReader {
 
         var schedule = Config.Schedule()
         if let minInterval = duration(scheduleTable, "min_interval") {
-            if minInterval < 1 || minInterval > SchedulePolicy.maximumInterval {
+            if minInterval < 1 || minInterval > Config.Schedule.maximumInterval {
                 problem(scheduleTable?.entry("min_interval")?.keyLine ?? 0,
                         "'min_interval' must be from 1s to 24h")
             } else {
@@ -534,7 +530,7 @@ private struct ConfigReader {
         if seconds < minInterval {
             problem(line, "'interval' \(context) is shorter than min_interval (\(ConfigValues.format(minInterval))); "
                 + "lower [schedule] min_interval to allow it")
-        } else if seconds > SchedulePolicy.maximumInterval {
+        } else if seconds > Config.Schedule.maximumInterval {
             problem(line, "'interval' \(context) must be at most 24h")
         }
     }

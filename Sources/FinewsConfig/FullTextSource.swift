@@ -1,4 +1,4 @@
-public import FinewsArchive
+public import FinewsNormalize
 public import FinewsExtract
 public import FinewsParse
 import Foundation
