@@ -260,6 +260,17 @@ public struct RefreshCycle: Sendable {
         return config.feeds.filter { wanted.contains($0.name) }
     }
 
+    /// The documents' bytes that may wait, parsed, for an earlier feed (in
+    /// feeds.conf order) to finish before later ones are taken out of order.
+    static let reorderBudget = 16 << 20
+
+    /// Streams the feeds through the pipeline: each feed is parsed (and its full
+    /// texts fetched) as soon as its fetch ends, then published in feeds.conf order —
+    /// so that a story carried by two feeds is always taken from the one listed first
+    /// — while later feeds are still being fetched. Only the feeds that arrived ahead
+    /// of an earlier one wait, parsed, up to ``reorderBudget`` bytes; past that the
+    /// earliest of them go ahead. Every post is freed once it is staged; every group
+    /// of posts is recorded once it is on disk (``Publisher``).
     private func process(
         _ feeds: [Config.Feed], feedStates: [String: FeedState], state: StateStore, options: Options
     ) async throws(RefreshError) -> RefreshSummary {
@@ -290,133 +301,59 @@ public struct RefreshCycle: Sendable {
                 timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
         }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
-        var collected = try await fetch(requests, with: fetcher, feeds: feeds, feedStates: readStates, state: state,
-                                        options: options)
-
-        var summary = RefreshSummary()
-        // Each feed's candidates, in configuration order, moved out of its read (not
-        // copied), so that each entry's body is freed as soon as its post is staged.
-        var candidateLists: [[Candidate]] = []
-        for feed in feeds {
-            guard case .success(var outcome) = collected.reads[feed.name] else { continue }
-            candidateLists.append(outcome.candidates)
-            outcome.candidates = []
-            collected.reads[feed.name] = .success(outcome)
-        }
-        let fullTexts = try await fetchFullTexts(for: candidateLists.joined(), feeds: feeds, stored: collected.stored,
-                                                 fetcher: fetcher, now: cycleTime, options: options)
-        options.progress?(RefreshProgress(phase: .writing, feedsDone: feeds.count, feedsTotal: feeds.count,
-                                          postsNew: collected.postsNewSoFar))
-        var knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
-        var slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
+        let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
+        let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
         let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
-        var batch = StateBatch()
-        // Posts are staged (written to temporary files) one by one, so the cycle
-        // never holds every rendered post in memory; the commit follows below.
-        let writer = ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory)
-        let files: ArchiveBatch
+        let publisher: Publisher
         do {
-            files = try writer.begin()
+            publisher = try Publisher(
+                state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
+                renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories)
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
-        func stage(_ file: ArchiveFile) throws(RefreshError) {
-            do {
-                try files.stage(file)
-            } catch {
-                throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
-            }
-        }
-        var codesThisCycle: Set<InfoCode> = []
-        var newCategories: [StoredCategory] = []
-        var newByFeed: [String: Int] = [:]
-        var updatedByFeed: [String: Int] = [:]
-        for (candidate, taken) in CandidateDrain(candidateLists) {
-            var entry = taken
-            guard codesThisCycle.insert(candidate.infoCode).inserted else {
-                summary.duplicates += 1
-                continue
-            }
-            let previous = collected.stored[candidate.infoCode]
-            let firstSeen = previous?.firstSeen ?? cycleTime
-            var fullText = previous?.fullText ?? .notRequested
-            switch fullTexts[candidate.infoCode] {
-            case .fetched(let html, let pageURL)?:
-                entry.content = FeedText(html, kind: .html)
-                entry.baseURL = pageURL
-                fullText = .fetched
-            case .failed?:
-                fullText = .pending(failures: fullText.failures + 1)
-                summary.fullTextsMissing += 1
-            case nil:
-                // A post holding the publisher's full text is never rewritten from the feed's digest.
-                if fullText == .fetched {
-                    summary.duplicates += 1
-                    continue
-                }
-            }
-            let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
-            let post = candidate.normalizer.post(
-                for: entry, infoCode: candidate.infoCode, firstSeen: firstSeen, now: cycleTime,
-                filedAs: filed.settings)
-            // Categories recorded before finews kept outlets and tags learn them from their posts.
-            if var known = knownCategories[post.category],
-               known.tag == nil || (known.outlet == nil && filed.outlet != nil) {
-                known.tag = known.tag ?? post.tag
-                known.outlet = known.outlet ?? filed.outlet
-                knownCategories[post.category] = known
-                batch.categories.append(known)
-            }
-            let contents = renderer.renderedBytes(post)
-            let hash = ContentHash.of(contents)
-            if let previous, previous.contentHash == hash {
-                if previous.fullText != fullText {
-                    // Another failed try at the full text: the file stays as it is.
-                    var record = previous
-                    record.fullText = fullText
-                    record.category = post.category
-                    batch.posts.append((candidate.infoCode, candidate.feed, record))
-                } else if previous.category != post.category {
-                    batch.postCategories.append((candidate.infoCode, post.category))
-                }
-                summary.duplicates += 1
-                continue
-            }
-            let path = previous?.path ?? renderer.relativePath(for: post)
-            if previous == nil {
-                summary.postsNew += 1
-                newByFeed[candidate.feed, default: 0] += 1
-            } else {
-                summary.postsUpdated += 1
-                updatedByFeed[candidate.feed, default: 0] += 1
-            }
-            try stage(ArchiveFile(relativePath: path, contents: contents))
-            batch.posts.append((candidate.infoCode, candidate.feed,
-                                StoredPost(path: path, contentHash: hash, firstSeen: firstSeen, category: post.category,
-                                           fullText: fullText)))
-            if knownCategories[post.category] == nil {
-                // The first post of a new category gives its page's title.
-                let category = StoredCategory(slug: post.category, outlet: filed.outlet, tag: post.tag)
-                knownCategories[post.category] = category
-                newCategories.append(category)
-            }
-        }
-        for category in newCategories {
-            let path = renderer.categoryPagePath(for: category.slug)
-            batch.categories.append(category)
-            // A page the user made or edited is never overwritten.
-            if FileManager.default.fileExists(atPath: config.site.output.appendingPathComponent(path).path) { continue }
-            try stage(ArchiveFile(
-                relativePath: path,
-                contents: Array(renderer.renderCategoryPage(category: category.slug, tag: category.tag ?? category.slug).utf8)))
-        }
-        batch.slugs = slugs.changes
 
-        for feed in feeds {
+        let (arrivals, delivery) = AsyncStream<ReadFeed>.makeStream()
+        let reading = Task {
+            await self.read(feeds, requests: requests, with: fetcher, feedStates: readStates, state: state,
+                            cycleTime: cycleTime, into: delivery)
+        }
+        // A stop cancels the fetching; what was read until then is still published.
+        let stopWatch = Task {
+            await options.stop?.wait()
+            if options.stop?.isRequested == true { reading.cancel() }
+        }
+        defer {
+            reading.cancel()
+            stopWatch.cancel()
+        }
+
+        var summary = RefreshSummary()
+        var reports: [Int: FeedReport] = [:]
+        var waiting: [Int: ReadFeed] = [:]
+        var waitingBytes = 0
+        var nextIndex = 0
+        var done = 0
+        func take(_ read: ReadFeed) async throws(RefreshError) {
+            let feed = feeds[read.index]
+            var published = PublishResult()
+            var outcome = read.outcome
+            if case .success(var fetched) = outcome {
+                do {
+                    published = try await publisher.publish(fetched.candidates)
+                } catch {
+                    throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
+                }
+                fetched.candidates = []
+                outcome = .success(fetched)
+            }
+            summary.postsNew += published.new
+            summary.postsUpdated += published.updated
+            summary.duplicates += published.duplicates
+            summary.fullTextsMissing += published.fullTextsMissing
             let (feedState, report) = record(
-                feed, read: collected.reads[feed.name] ?? .failure(FeedFailure("the fetch was cancelled")),
-                previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
-                postsNew: newByFeed[feed.name] ?? 0, postsUpdated: updatedByFeed[feed.name] ?? 0)
+                feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
+                postsNew: published.new, postsUpdated: published.updated)
             switch report.result {
             case .failed:
                 let message = report.message ?? "failed"
@@ -430,16 +367,43 @@ public struct RefreshCycle: Sendable {
             case .fetched:
                 summary.feedsOK += 1
             }
-            summary.feeds.append(report)
-            batch.feeds.append((feed.name, feedState))
+            reports[read.index] = report
+            publisher.record(feed: feed.name, state: feedState)
+            done += 1
+            options.progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
+                                              postsNew: summary.postsNew))
         }
-
+        for await read in arrivals {
+            waiting[read.index] = read
+            waitingBytes += read.weight
+            while let head = waiting.removeValue(forKey: nextIndex) {
+                waitingBytes -= head.weight
+                nextIndex += 1
+                try await take(head)
+            }
+            // An earlier feed is slow: past the budget, the earliest of those that
+            // wait for it go ahead.
+            while waitingBytes > Self.reorderBudget, let earliest = waiting.keys.min(),
+                  let ahead = waiting.removeValue(forKey: earliest) {
+                waitingBytes -= ahead.weight
+                try await take(ahead)
+            }
+        }
+        for index in waiting.keys.sorted() {
+            if let read = waiting.removeValue(forKey: index) { try await take(read) }
+        }
+        let stopped = options.stop?.isRequested == true || Task.isCancelled
+        options.progress?(RefreshProgress(phase: .writing, feedsDone: done, feedsTotal: feeds.count,
+                                          postsNew: summary.postsNew))
         do {
-            try await files.commit()
+            try await publisher.finish()
         } catch {
-            throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
+            throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
         }
-        try await stateCall { () async throws(StoreError) in try await state.commit(batch) }
+        if stopped {
+            throw RefreshError(.cancelled, "the refresh was stopped; the \(done) feeds read so far were recorded, the others are checked next time")
+        }
+        summary.feeds = reports.keys.sorted().compactMap { reports[$0] }
         return summary
     }
 
@@ -510,162 +474,103 @@ public struct RefreshCycle: Sendable {
         return (feedState, report)
     }
 
-    // MARK: Fetching
+    // MARK: Fetching and reading
 
-    /// What the fetch phase gathered: each feed's outcome, and the stored posts of
-    /// every candidate (looked up as results arrive, to count new stories live).
-    private struct Collected: Sendable {
-        var reads: [String: Result<FeedOutcome, FeedFailure>] = [:]
-        var stored: [InfoCode: StoredPost] = [:]
-        var postsNewSoFar = 0
-        var error: RefreshError?
+    /// A feed whose fetch has ended, read into candidates (its full texts fetched),
+    /// waiting for its turn to be published.
+    private struct ReadFeed: Sendable {
+        /// The feed's position in the cycle's list.
+        var index: Int
+        var outcome: Result<FeedOutcome, FeedFailure>
+        /// The document's size: what holding it costs, roughly.
+        var weight: Int
     }
 
-    /// Fetches and reads every feed. With a stop request, races the fetch against it:
-    /// a stop cancels the transfers still running and the cycle ends without writing.
-    private func fetch(
-        _ requests: [FetchRequest], with fetcher: FeedFetcher, feeds: [Config.Feed], feedStates: [String: FeedState],
-        state: StateStore, options: Options
-    ) async throws(RefreshError) -> Collected {
-        let stream = fetcher.fetch(requests)
+    /// Fetches every feed and reads each as its fetch ends, delivering it to the
+    /// publishing loop; a feed of a full-text source is delivered once its stories'
+    /// texts are fetched, without holding up the others. Cancelling the task cancels
+    /// the transfers; the feeds read by then are delivered.
+    private func read(
+        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, feedStates: [String: FeedState],
+        state: StateStore, cycleTime: Date, into delivery: AsyncStream<ReadFeed>.Continuation
+    ) async {
+        var indexes: [String: Int] = [:]
+        for (index, feed) in feeds.enumerated() where indexes[feed.name] == nil { indexes[feed.name] = index }
         let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let collected = try await unlessStopped(options.stop) {
-            await self.collect(stream, feeds: byName, feedStates: feedStates, state: state, progress: options.progress)
+        await withTaskGroup(of: Void.self) { group in
+            var delivered: Set<Int> = []
+            for await result in fetcher.fetch(requests) {
+                guard let index = indexes[result.key], delivered.insert(index).inserted else { continue }
+                let feed = feeds[index]
+                if let moved = result.permanentRedirect {
+                    logger.notice("feed moved permanently; update its url in feeds.conf",
+                                  metadata: ["feed": "\(result.key)", "url": "\(result.url)", "new_url": "\(moved)"])
+                }
+                // Parsed, a document takes about twice its bytes.
+                var weight = 0
+                if case .success(.fetched(let document)) = result.outcome { weight = 2 * document.body.count }
+                let outcome = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
+                if case .success(let fetched) = outcome, feed.fullText != nil, !fetched.candidates.isEmpty {
+                    group.addTask {
+                        let withTexts = await self.fetchFullTexts(
+                            of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
+                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight))
+                    }
+                } else {
+                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight))
+                }
+                if case .success(let fetched) = outcome {
+                    logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])
+                }
+            }
+            await group.waitForAll()
         }
-        if let error = collected.error { throw error }
-        return collected
+        delivery.finish()
     }
 
-    /// Fetches the full text of the stories that need it (``FullTextFetching``),
-    /// racing the fetch against a stop request like the feeds' fetch.
+    /// The feed's candidates with their full text (``FullTextFetching``): for the
+    /// stories not written yet, or whose text is still missing. A state that cannot
+    /// be read fails the feed, which is checked again next cycle.
     private func fetchFullTexts(
-        for candidates: some Collection<Candidate>, feeds: [Config.Feed], stored: [InfoCode: StoredPost], fetcher: FeedFetcher,
-        now: Date, options: Options
-    ) async throws(RefreshError) -> [InfoCode: FullTextOutcome] {
-        guard feeds.contains(where: { $0.fullText != nil }) else { return [:] }
-        let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        of outcome: FeedOutcome, feeds: [String: Config.Feed], state: StateStore, fetcher: FeedFetcher, cycleTime: Date
+    ) async -> Result<FeedOutcome, FeedFailure> {
+        var outcome = outcome
+        let found: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
+        do {
+            found = try await state.stories(
+                codes: outcome.candidates.map(\.infoCode), aliases: outcome.candidates.flatMap(\.aliases))
+        } catch {
+            return .failure(FeedFailure("cannot read the state: \(error.message)"))
+        }
+        var stored: [InfoCode: StoredPost] = [:]
+        for candidate in outcome.candidates {
+            let code = found.posts[candidate.infoCode] != nil
+                ? candidate.infoCode : candidate.aliases.lazy.compactMap { found.aliases[$0] }.first
+            if let code, let post = found.posts[code] { stored[candidate.infoCode] = post }
+        }
         let jobs = FullTextFetching.jobs(
-            for: candidates.lazy.map { ($0.infoCode, $0.feed, $0.entry) }, feeds: byName, stored: stored, now: now)
-        guard !jobs.isEmpty else { return [:] }
-        let fetching = FullTextFetching(logger: logger)
-        let settings = config.fetch
-        return try await unlessStopped(options.stop) {
-            await fetching.run(jobs, with: fetcher, feeds: byName, fetch: settings)
-        }
-    }
-
-    /// Runs `work`, or ends early when `stop` is requested first (the work's task is
-    /// then cancelled, which cancels its transfers).
-    /// - Throws: `.cancelled` when stopped: nothing has been written or recorded yet.
-    private func unlessStopped<T: Sendable>(
-        _ stop: StopRequest?, _ work: @escaping @Sendable () async -> T
-    ) async throws(RefreshError) -> T {
-        let result: T?
-        if let stop {
-            result = await withTaskGroup(of: T?.self) { group in
-                group.addTask { await work() }
-                group.addTask {
-                    await stop.wait()
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
+            for: outcome.candidates.lazy.map { ($0.infoCode, $0.feed, $0.entry) }, feeds: feeds, stored: stored,
+            now: cycleTime)
+        guard !jobs.isEmpty else { return .success(outcome) }
+        let texts = await FullTextFetching(logger: logger).run(jobs, with: fetcher, feeds: feeds, fetch: config.fetch)
+        for index in outcome.candidates.indices {
+            switch texts[outcome.candidates[index].infoCode] {
+            case .fetched(let html, let pageURL)?:
+                outcome.candidates[index].fullText = .fetched(html: html, pageURL: pageURL)
+            case .failed?:
+                outcome.candidates[index].fullText = .failed
+            case nil:
+                break
             }
-        } else {
-            result = await work()
         }
-        if stop?.isRequested == true || Task.isCancelled {
-            throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
-        }
-        guard let result else {
-            throw RefreshError(.cancelled, "the refresh was stopped before writing; nothing was recorded")
-        }
-        return result
-    }
-
-    private func collect(
-        _ stream: AsyncStream<FetchResult>, feeds: [String: Config.Feed], feedStates: [String: FeedState],
-        state: StateStore, progress: (@Sendable (RefreshProgress) -> Void)?
-    ) async -> Collected {
-        var collected = Collected()
-        var done = 0
-        var newCodes: Set<InfoCode> = []
-        for await result in stream {
-            guard let feed = feeds[result.key], collected.reads[feed.name] == nil else { continue }
-            done += 1
-            if let moved = result.permanentRedirect {
-                logger.notice("feed moved permanently; update its url in feeds.conf",
-                              metadata: ["feed": "\(result.key)", "url": "\(result.url)", "new_url": "\(moved)"])
-            }
-            let read = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
-            collected.reads[feed.name] = read
-            if case .success(let outcome) = read, !outcome.candidates.isEmpty {
-                let codes = outcome.candidates.map(\.infoCode)
-                do {
-                    let found = try await state.posts(for: codes)
-                    collected.stored.merge(found) { first, _ in first }
-                } catch {
-                    collected.error = RefreshError(.state, error.message)
-                    return collected
-                }
-                for code in codes where collected.stored[code] == nil { newCodes.insert(code) }
-                collected.postsNewSoFar = newCodes.count
-                logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(codes.count)"])
-            }
-            progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
-                                      postsNew: collected.postsNewSoFar))
-        }
-        return collected
-    }
-
-    // MARK: Reading
-
-    /// Hands out candidates list by list, each with its entry moved out of the
-    /// list (never copied), and lets each list go once it is done: the parsed
-    /// bodies are freed as the posts are written.
-    struct CandidateDrain: Sequence, IteratorProtocol {
-        private var lists: [[Candidate]]
-        private var current: [Candidate] = []
-        private var listIndex = 0
-        private var index = 0
-
-        init(_ lists: [[Candidate]]) {
-            self.lists = lists
-        }
-
-        mutating func next() -> (Candidate, FeedEntry)? {
-            while index >= current.count {
-                guard listIndex < lists.count else { return nil }
-                current = []
-                swap(&current, &lists[listIndex])
-                listIndex += 1
-                index = 0
-            }
-            var entry = FeedEntry()
-            swap(&entry, &current[index].entry)
-            defer { index += 1 }
-            return (current[index], entry)
-        }
-    }
-
-    /// An entry that may become a post, with what is needed to render it.
-    struct Candidate: Sendable {
-        var feed: String
-        var infoCode: InfoCode
-        var entry: FeedEntry
-        var normalizer: Normalizer
-        /// The feed's category and tag templates.
-        var filing: FeedFiling
-        /// The feed document's title, for `{source}` when an entry names no outlet.
-        var feedTitle: String?
+        return .success(outcome)
     }
 
     private struct FeedOutcome: Sendable {
         var result: FeedReport.Result
         var validators: Validators
         var bodyHash: String?
-        var candidates: [Candidate]
+        var candidates: [StoryCandidate]
         /// How many entries the body held (kept when the candidates are handed on).
         var entryCount = 0
         var httpStatus: Int?
@@ -708,9 +613,13 @@ public struct RefreshCycle: Sendable {
         let filing = feed.filing
         // Each entry's category and tag come from `filing`; these are only the feed's defaults.
         let normalizer = Normalizer(settings: .init(category: feed.name, tag: feed.name))
-        let candidates = zip(entries, codes).map { entry, code in
-            Candidate(feed: feed.name, infoCode: code, entry: entry, normalizer: normalizer, filing: filing,
-                      feedTitle: parsed.title)
+        let aliases = StoryKeys.aliases(for: entries, feedLink: parsed.link, feedURL: document.finalURL)
+        var candidates: [StoryCandidate] = []
+        candidates.reserveCapacity(entries.count)
+        for ((entry, code), keys) in zip(zip(entries, codes), aliases) {
+            candidates.append(StoryCandidate(
+                feed: feed.name, infoCode: code, aliases: keys, entry: entry, normalizer: normalizer, filing: filing,
+                feedTitle: parsed.title))
         }
         return .success(FeedOutcome(
             result: .fetched, validators: document.validators, bodyHash: bodyHash, candidates: candidates,

@@ -262,11 +262,19 @@ public final class ArchiveBatch {
     /// The number of files staged so far.
     public var count: Int { stagedCount }
 
+    /// Whether the group being staged has reached its size: the caller hands it over
+    /// (``handOver(then:)``) with what to record once it is on disk. A full group left
+    /// as it is is handed over by the next ``stage(_:)``, with nothing to record.
+    public var isGroupFull: Bool {
+        group.count >= writer.groupSize || groupBytes >= ArchiveWriter.groupBytes
+    }
+
     /// Writes `file` to its temporary file.
     /// - Throws: ``StoreError`` when the file cannot be written, or when a group
     ///   handed over earlier could not be committed.
     public func stage(_ file: ArchiveFile) throws(StoreError) {
         try committer.throwIfFailed()
+        if isGroupFull { handOver() }
         let final = try writer.destinationPath(of: file.relativePath)
         let folder: String
         if let groupFolder {
@@ -283,7 +291,6 @@ public final class ArchiveBatch {
         group.append(StagedFile(temporary: temporary, final: final))
         groupBytes += file.contents.count
         stagedCount += 1
-        if group.count >= writer.groupSize || groupBytes >= ArchiveWriter.groupBytes { handOver() }
     }
 
     /// Commits every group and flushes the folders that changed. Only after this
@@ -294,6 +301,27 @@ public final class ArchiveBatch {
         committed = true
         handOver()
         try committer.finish()
+    }
+
+    /// Hands the files staged since the last group to the background queue, which
+    /// flushes them, renames them into place, flushes their folders and then calls
+    /// `record` — so that what `record` writes (a state transaction) is on disk only
+    /// after the files it speaks of. Groups are committed in the order they are
+    /// handed over; a group with no files only runs `record`, after the groups before it.
+    /// A `record` that throws fails the batch like a file that cannot be written.
+    public func handOver(then record: @escaping @Sendable () throws(StoreError) -> Void) {
+        committer.submit(group, folder: groupFolder, then: record)
+        group = []
+        groupBytes = 0
+        groupFolder = nil
+        groupCount += 1
+    }
+
+    /// ``commit()`` with a last `record`, run once every file is in place.
+    public func commit(then record: @escaping @Sendable () throws(StoreError) -> Void) async throws(StoreError) {
+        committed = true
+        handOver(then: record)
+        try await committer.finishAsynchronously()
     }
 
     /// ``commit()`` without blocking the calling thread: the wait for the groups and
@@ -307,7 +335,7 @@ public final class ArchiveBatch {
 
     private func handOver() {
         guard !group.isEmpty, let groupFolder else { return }
-        committer.submit(group, folder: groupFolder)
+        committer.submit(group, folder: groupFolder, then: nil)
         group = []
         groupBytes = 0
         self.groupFolder = nil
@@ -338,7 +366,9 @@ private final class GroupCommitter: Sendable {
         if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
-    func submit(_ group: [StagedFile], folder: String) {
+    /// Commits `group` on the queue: flush, renames, then — when `record` is given —
+    /// the group's folders are flushed and `record` runs, unless an earlier group failed.
+    func submit(_ group: [StagedFile], folder: String?, then record: (@Sendable () throws(StoreError) -> Void)?) {
         queue.async { [self] in
             var renamed = 0
             var made = state.withLock { $0.failure == nil ? $0.madeDirectories : nil }
@@ -350,12 +380,23 @@ private final class GroupCommitter: Sendable {
                 }
                 made = directories
             }
-            state.withLock { state in
+            let changed = state.withLock { state -> Set<String>? in
                 if let made { state.madeDirectories = made }
                 for item in group[..<renamed] { state.changedDirectories.insert(item.directory) }
+                guard record != nil, state.failure == nil else { return nil }
+                // The folders are flushed now, before the record of the group.
+                defer { state.changedDirectories = [] }
+                return state.changedDirectories
             }
             for item in group[renamed...] { unlink(item.temporary) }
-            rmdir(folder)
+            if let folder { rmdir(folder) }
+            guard let record, let changed else { return }
+            do throws(StoreError) {
+                try writer.syncDirectories(changed.sorted())
+                try record()
+            } catch {
+                state.withLock { if $0.failure == nil { $0.failure = error } }
+            }
         }
     }
 

@@ -15,17 +15,21 @@ public struct StoredPost: Sendable, Hashable {
     public var category: String?
     /// Whether the post holds the publisher's full text (feeds with `fulltext_url`).
     public var fullText: FullTextStatus
+    /// The cycle (by its start time) that last took the story from a feed, written or
+    /// not: a later feed of the same cycle carrying it again is a duplicate.
+    public var lastCycle: Date?
 
     /// Creates a record.
     public init(
         path: String, contentHash: String, firstSeen: Date, category: String? = nil,
-        fullText: FullTextStatus = .notRequested
+        fullText: FullTextStatus = .notRequested, lastCycle: Date? = nil
     ) {
         self.path = path
         self.contentHash = contentHash
         self.firstSeen = firstSeen
         self.category = category
         self.fullText = fullText
+        self.lastCycle = lastCycle
     }
 }
 
@@ -164,6 +168,12 @@ public struct FeedState: Sendable, Hashable {
 public struct StateBatch: Sendable {
     /// Posts written (new or rewritten), by infoCode.
     public var posts: [(infoCode: InfoCode, feed: String, post: StoredPost)] = []
+    /// Other keys of stories (``StoryKeys``), each pointing at the infoCode of the
+    /// story's post. A key already recorded keeps its story.
+    public var aliases: [(key: String, infoCode: InfoCode)] = []
+    /// Stories taken again this cycle whose post did not change: their
+    /// ``StoredPost/lastCycle`` is set to the cycle's time.
+    public var touched: [(infoCode: InfoCode, cycle: Date)] = []
     /// Categories whose page now exists, and known categories whose missing
     /// outlet or tag is now known (stored fields are never replaced).
     public var categories: [StoredCategory] = []
@@ -176,22 +186,57 @@ public struct StateBatch: Sendable {
 
     /// Creates an empty batch.
     public init() {}
+
+    /// How many rows the batch holds, to bound a batch that writes no file.
+    public var rowCount: Int {
+        posts.count + aliases.count + touched.count + categories.count + slugs.count + postCategories.count + feeds.count
+    }
+
+    /// Whether the batch records nothing.
+    public var isEmpty: Bool { rowCount == 0 }
+
+    /// Appends every row of `other`.
+    public mutating func append(contentsOf other: StateBatch) {
+        posts += other.posts
+        aliases += other.aliases
+        touched += other.touched
+        categories += other.categories
+        slugs += other.slugs
+        postCategories += other.postCategories
+        feeds += other.feeds
+    }
 }
 
-/// The SQLite database under `.finews/` (DESIGN.md §3): seen infoCodes, feed
-/// validators, categories and outlet slugs. Seen codes outlive the deletion of post files.
+/// The SQLite database under `.finews/` (DESIGN.md §3): seen infoCodes and their
+/// aliases, feed validators, categories and outlet slugs. Seen codes outlive the
+/// deletion of post files.
+///
+/// The database runs in WAL mode with `synchronous = FULL`: a cycle commits one
+/// transaction per group of posts from a background queue while it keeps looking
+/// stories up, and readers (`finews status`, a backup) never wait for it.
 public final class StateStore: Sendable {
-    private let database: DatabaseQueue
+    private let database: DatabasePool
+
+    /// The connection settings shared by the writer and the read-only opener.
+    private static func configuration(readonly: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.readonly = readonly
+        configuration.prepareDatabase { db in
+            // A commit is on disk when it returns: a post's record is never lost
+            // after its file was written, even on a power cut.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
 
     /// Opens (creating if needed) `state.sqlite` in `directory` and brings its schema up to date.
     /// - Throws: ``StoreError`` with code `.state` when the database cannot be opened.
     public init(directory: URL) throws(StoreError) {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            database = try DatabaseQueue(
-                path: directory.appendingPathComponent("state.sqlite").path, configuration: configuration)
+            database = try DatabasePool(
+                path: directory.appendingPathComponent("state.sqlite").path, configuration: Self.configuration(readonly: false))
             try Self.migrator.migrate(database)
         } catch {
             throw StoreError(.state, "cannot open the state database in \(directory.path): \(error)", underlying: error)
@@ -206,10 +251,7 @@ public final class StateStore: Sendable {
         let path = directory.appendingPathComponent("state.sqlite").path
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(10)
-            configuration.readonly = true
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            database = try DatabasePool(path: path, configuration: Self.configuration(readonly: true))
         } catch {
             throw StoreError(.state, "cannot open the state database \(path): \(error)", underlying: error)
         }
@@ -287,37 +329,78 @@ public final class StateStore: Sendable {
                 table.add(column: "fullTextFailures", .integer).notNull().defaults(to: 0)
             }
         }
+        // Streaming cycles and aliases: each story's other keys (its link, its global
+        // id), and the cycle that last took each story, so that a later feed of the
+        // same cycle carrying it again is a duplicate.
+        migrator.registerMigration("v5") { db in
+            try db.create(table: "alias") { table in
+                table.primaryKey("key", .text)
+                table.column("infoCode", .text).notNull()
+            }
+            try db.alter(table: "post") { table in
+                table.add(column: "lastCycle", .double)
+            }
+        }
         return migrator
+    }
+
+    /// The stored stories known by any of `codes` or `aliases`: the posts by infoCode,
+    /// and for each alias found, the infoCode of its story (whose post is among the
+    /// posts returned).
+    public func stories(
+        codes: [InfoCode], aliases: [String]
+    ) async throws(StoreError) -> (posts: [InfoCode: StoredPost], aliases: [String: InfoCode]) {
+        try await lookUp { db in
+            var targets: [String: InfoCode] = [:]
+            try Self.forChunks(of: aliases) { chunk, placeholders in
+                let statement = try db.cachedStatement(sql: "SELECT key, infoCode FROM alias WHERE key IN (\(placeholders))")
+                for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk)) {
+                    if let code = InfoCode(row[1]) { targets[row[0]] = code }
+                }
+            }
+            var wanted = codes.map(\.value)
+            wanted += targets.values.map(\.value)
+            let posts = try Self.posts(in: db, for: wanted)
+            return (posts, targets)
+        }
     }
 
     /// The stored posts among `codes`.
     public func posts(for codes: [InfoCode]) async throws(StoreError) -> [InfoCode: StoredPost] {
         guard !codes.isEmpty else { return [:] }
-        return try await lookUp { db in
-            var result: [InfoCode: StoredPost] = [:]
-            for start in stride(from: 0, to: codes.count, by: Self.lookupChunk) {
-                let chunk = codes[start..<min(start + Self.lookupChunk, codes.count)].map(\.value)
-                // A cycle looks up every feed's codes as the feed arrives. The IN list
-                // is padded (by repeating a code) to one of a few sizes, so that a
-                // handful of prepared statements serve every lookup instead of SQLite
-                // parsing a new statement per feed.
-                let size = Self.lookupSizes.first { $0 >= chunk.count } ?? Self.lookupChunk
-                let padded = chunk + Array(repeating: chunk[chunk.count - 1], count: size - chunk.count)
-                let placeholders = Array(repeating: "?", count: size).joined(separator: ",")
-                let statement = try db.cachedStatement(
-                    sql: """
-                        SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures
-                        FROM post WHERE infoCode IN (\(placeholders))
-                        """)
-                for row in try Row.fetchAll(statement, arguments: StatementArguments(padded)) {
-                    guard let code = InfoCode(row["infoCode"]) else { continue }
-                    result[code] = StoredPost(
-                        path: row["path"], contentHash: row["contentHash"],
-                        firstSeen: Date(timeIntervalSince1970: row["firstSeen"]), category: row["category"],
-                        fullText: FullTextStatus(storedValue: row["fullText"], failures: row["fullTextFailures"]))
-                }
+        return try await lookUp { db in try Self.posts(in: db, for: codes.map(\.value)) }
+    }
+
+    private static func posts(in db: Database, for codes: [String]) throws -> [InfoCode: StoredPost] {
+        var result: [InfoCode: StoredPost] = [:]
+        try forChunks(of: codes) { chunk, placeholders in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures, lastCycle
+                    FROM post WHERE infoCode IN (\(placeholders))
+                    """)
+            for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk)) {
+                guard let code = InfoCode(row[0]) else { continue }
+                result[code] = StoredPost(
+                    path: row[1], contentHash: row[2], firstSeen: Date(timeIntervalSince1970: row[3]), category: row[4],
+                    fullText: FullTextStatus(storedValue: row[5], failures: row[6]),
+                    lastCycle: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)))
             }
-            return result
+        }
+        return result
+    }
+
+    /// Calls `body` for each chunk of `keys` with the placeholders of its IN list.
+    /// A cycle looks keys up as each feed arrives: the list is padded (by repeating a
+    /// key) to one of a few sizes, so that a handful of prepared statements serve
+    /// every lookup instead of SQLite parsing a new statement per feed.
+    private static func forChunks(of keys: [String], _ body: ([String], String) throws -> Void) throws {
+        for start in stride(from: 0, to: keys.count, by: lookupChunk) {
+            let chunk = Array(keys[start..<min(start + lookupChunk, keys.count)])
+            guard let last = chunk.last else { continue }
+            let size = lookupSizes.first { $0 >= chunk.count } ?? lookupChunk
+            let padded = chunk + Array(repeating: last, count: size - chunk.count)
+            try body(padded, Array(repeating: "?", count: size).joined(separator: ","))
         }
     }
 
@@ -444,57 +527,80 @@ public final class StateStore: Sendable {
     /// Records a cycle's results in one transaction.
     public func commit(_ batch: StateBatch) async throws(StoreError) {
         do {
-            try await database.write { db in
-                // Each statement is prepared once and run for every row: parsing the
-                // SQL again for each of thousands of posts was most of the commit's time.
-                let insertPost = try db.cachedStatement(sql: """
-                    INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText, fullTextFailures)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
-                        category = excluded.category, fullText = excluded.fullText,
-                        fullTextFailures = excluded.fullTextFailures
-                    """)
-                for item in batch.posts {
-                    try insertPost.execute(arguments: [
-                        item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
-                        item.post.firstSeen.timeIntervalSince1970, item.post.category,
-                        item.post.fullText.storedValue, item.post.fullText.failures,
-                    ])
-                }
-                let updateCategory = try db.cachedStatement(sql: "UPDATE post SET category = ? WHERE infoCode = ?")
-                for item in batch.postCategories {
-                    try updateCategory.execute(arguments: [item.category, item.infoCode.value])
-                }
-                let insertCategory = try db.cachedStatement(sql: """
-                    INSERT INTO category (slug, outlet, tag) VALUES (?, ?, ?)
-                    ON CONFLICT(slug) DO UPDATE SET outlet = coalesce(category.outlet, excluded.outlet),
-                        tag = coalesce(category.tag, excluded.tag)
-                    """)
-                for category in batch.categories {
-                    try insertCategory.execute(arguments: [category.slug, category.outlet, category.tag])
-                }
-                let insertSlug = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)")
-                for item in batch.slugs {
-                    try insertSlug.execute(arguments: [item.text, item.slug])
-                }
-                let insertFeed = try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
-                        consecutiveErrors, entryCount, lastResult, lastStatus, retryAfter, postsWritten,
-                        hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for (name, state) in batch.feeds {
-                    try insertFeed.execute(arguments: [
-                        name, state.etag, state.lastModified, state.bodyHash,
-                        state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
-                        state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
-                        state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
-                        state.nextCheck?.timeIntervalSince1970, state.intervalSeconds, state.intervalReason,
-                    ])
-                }
-            }
+            try await database.write { db in try Self.record(batch, in: db) }
         } catch {
             throw StoreError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+        }
+    }
+
+    /// ``commit(_:)`` on the calling thread, for the background queue that commits
+    /// a cycle's groups: it returns once the transaction is on disk.
+    public func commitNow(_ batch: StateBatch) throws(StoreError) {
+        guard !batch.isEmpty else { return }
+        do {
+            try database.write { db in try Self.record(batch, in: db) }
+        } catch {
+            throw StoreError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+        }
+    }
+
+    private static func record(_ batch: StateBatch, in db: Database) throws {
+        // Each statement is prepared once and run for every row: parsing the
+        // SQL again for each of thousands of posts was most of the commit's time.
+        let insertPost = try db.cachedStatement(sql: """
+            INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText, fullTextFailures,
+                lastCycle)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
+                category = excluded.category, fullText = excluded.fullText,
+                fullTextFailures = excluded.fullTextFailures, lastCycle = excluded.lastCycle
+            """)
+        for item in batch.posts {
+            try insertPost.execute(arguments: [
+                item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
+                item.post.firstSeen.timeIntervalSince1970, item.post.category,
+                item.post.fullText.storedValue, item.post.fullText.failures,
+                item.post.lastCycle?.timeIntervalSince1970,
+            ])
+        }
+        let insertAlias = try db.cachedStatement(sql: "INSERT OR IGNORE INTO alias (key, infoCode) VALUES (?, ?)")
+        for item in batch.aliases {
+            try insertAlias.execute(arguments: [item.key, item.infoCode.value])
+        }
+        let touch = try db.cachedStatement(sql: "UPDATE post SET lastCycle = ? WHERE infoCode = ?")
+        for item in batch.touched {
+            try touch.execute(arguments: [item.cycle.timeIntervalSince1970, item.infoCode.value])
+        }
+        let updateCategory = try db.cachedStatement(sql: "UPDATE post SET category = ? WHERE infoCode = ?")
+        for item in batch.postCategories {
+            try updateCategory.execute(arguments: [item.category, item.infoCode.value])
+        }
+        let insertCategory = try db.cachedStatement(sql: """
+            INSERT INTO category (slug, outlet, tag) VALUES (?, ?, ?)
+            ON CONFLICT(slug) DO UPDATE SET outlet = coalesce(category.outlet, excluded.outlet),
+                tag = coalesce(category.tag, excluded.tag)
+            """)
+        for category in batch.categories {
+            try insertCategory.execute(arguments: [category.slug, category.outlet, category.tag])
+        }
+        let insertSlug = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)")
+        for item in batch.slugs {
+            try insertSlug.execute(arguments: [item.text, item.slug])
+        }
+        let insertFeed = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
+                consecutiveErrors, entryCount, lastResult, lastStatus, retryAfter, postsWritten,
+                hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (name, state) in batch.feeds {
+            try insertFeed.execute(arguments: [
+                name, state.etag, state.lastModified, state.bodyHash,
+                state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
+                state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
+                state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
+                state.nextCheck?.timeIntervalSince1970, state.intervalSeconds, state.intervalReason,
+            ])
         }
     }
 

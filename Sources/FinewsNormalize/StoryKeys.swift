@@ -1,0 +1,68 @@
+public import FinewsParse
+
+/// The other keys a story is known by besides its infoCode: its link and its
+/// global id. The same story often reaches finews under two infoCodes — an RSS 1.0
+/// feed names it by its link, an RSS 2.0 feed by a `urn:uuid` guid — and these keys
+/// let the store see that both are one story (DESIGN.md §2, aliases).
+///
+/// A key is given only where it names one story:
+/// - a link, unless it is a site's home page, the feed's own link or URL, or a link
+///   that several entries of the same document share (then the id decides);
+/// - an id, when it is global (`urn:`, `tag:`, `http(s)://`) and no other entry of
+///   the document has it.
+public enum StoryKeys {
+    /// The alias keys of each entry of one document, in order. `feedLink` and
+    /// `feedURL` are the document's own link and the URL it was fetched from.
+    public static func aliases(for entries: [FeedEntry], feedLink: String?, feedURL: String?) -> [[String]] {
+        let links = entries.map { $0.link.flatMap(linkKey) }
+        let ids = entries.map { $0.id.flatMap(idKey) }
+        var linkCounts: [String: Int] = [:]
+        for case let link? in links { linkCounts[link, default: 0] += 1 }
+        var idCounts: [String: Int] = [:]
+        for case let id? in ids { idCounts[id, default: 0] += 1 }
+        let excluded = Set([feedLink, feedURL].compactMap { $0.flatMap(linkKey) })
+        return zip(links, ids).map { link, id in
+            var keys: [String] = []
+            if let link, linkCounts[link] == 1, !excluded.contains(link) { keys.append(link) }
+            if let id, idCounts[id] == 1, id != link { keys.append(id) }
+            return keys
+        }
+    }
+
+    /// `link:` and the normalized link without its scheme (http and https name the
+    /// same story), or nil for a link that is not an http(s) URL with a path: a
+    /// site's home page names no story.
+    public static func linkKey(_ link: String) -> String? {
+        let normalized = InfoCodeAssigner.normalizedLink(link)
+        let rest: Substring
+        if normalized.hasPrefix("https://") {
+            rest = normalized.dropFirst(8)
+        } else if normalized.hasPrefix("http://") {
+            rest = normalized.dropFirst(7)
+        } else {
+            return nil
+        }
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let afterHost = rest[rest.index(after: slash)...]
+        // `/`, `/?`, `/index.html` and the like: the home page.
+        let path = afterHost.prefix { $0 != "?" }
+        if path.isEmpty || ["index.html", "index.htm", "index.php", "index.shtml"].contains(path.lowercased()) {
+            guard afterHost.contains("?") else { return nil }
+        }
+        guard !rest[..<slash].isEmpty else { return nil }
+        return "link:" + rest
+    }
+
+    /// `id:` and the id, when it is global; nil for ids that only mean something
+    /// inside their feed (the infoCode already scopes those).
+    public static func idKey(_ id: String) -> String? {
+        let trimmed = UnicodeWhitespace.trimmed(id, newlines: true)
+        let lower = trimmed.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            // A URL id is the same key as the link it names.
+            return linkKey(trimmed)
+        }
+        guard lower.hasPrefix("urn:") || lower.hasPrefix("tag:"), trimmed.utf8.count > 8 else { return nil }
+        return "id:" + trimmed
+    }
+}

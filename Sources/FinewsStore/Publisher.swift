@@ -1,0 +1,326 @@
+public import FinewsNormalize
+public import FinewsParse
+public import Foundation
+import Synchronization
+
+/// A story taken from a feed that may become a post, with what is needed to
+/// render it.
+public struct StoryCandidate: Sendable {
+    /// The feed it came from.
+    public var feed: String
+    /// The infoCode the entry was given (``InfoCodeAssigner``).
+    public var infoCode: InfoCode
+    /// The entry's other keys (``StoryKeys``).
+    public var aliases: [String]
+    public var entry: FeedEntry
+    public var normalizer: Normalizer
+    /// The feed's category and tag templates.
+    public var filing: FeedFiling
+    /// The feed document's title, for `{source}` when an entry names no outlet.
+    public var feedTitle: String?
+    /// What fetching the story's full text gave this cycle; nil when it was not tried.
+    public var fullText: FullTextResult?
+
+    /// Creates a candidate.
+    public init(
+        feed: String, infoCode: InfoCode, aliases: [String], entry: FeedEntry, normalizer: Normalizer,
+        filing: FeedFiling, feedTitle: String?, fullText: FullTextResult? = nil
+    ) {
+        self.feed = feed
+        self.infoCode = infoCode
+        self.aliases = aliases
+        self.entry = entry
+        self.normalizer = normalizer
+        self.filing = filing
+        self.feedTitle = feedTitle
+        self.fullText = fullText
+    }
+}
+
+/// What fetching a story's full text gave.
+public enum FullTextResult: Sendable {
+    /// The article's HTML (not yet sanitized) and the page relative URLs resolve against.
+    case fetched(html: String, pageURL: String)
+    /// It failed; the post keeps the feed's content and a later cycle tries again.
+    case failed
+}
+
+/// What ``Publisher/publish(_:)`` did with one feed's candidates.
+public struct PublishResult: Sendable, Hashable {
+    /// Stories written for the first time.
+    public var new = 0
+    /// Posts rewritten in place because the story changed.
+    public var updated = 0
+    /// Candidates whose story was already written (before, or earlier this cycle).
+    public var duplicates = 0
+    /// Stories whose full text could not be fetched this time.
+    public var fullTextsMissing = 0
+
+    /// Creates a result.
+    public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
+        self.new = new
+        self.updated = updated
+        self.duplicates = duplicates
+        self.fullTextsMissing = fullTextsMissing
+    }
+}
+
+/// The part of the state the publisher needs: the SQLite ``StateStore``, or another
+/// database behind the same calls.
+public protocol StoryStateStore: Sendable {
+    /// The stored stories known by any of `codes` (as infoCodes) or `aliases`; for
+    /// each alias found, the infoCode of its story.
+    func stories(
+        codes: [InfoCode], aliases: [String]
+    ) async throws(StoreError) -> (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
+    /// Records `batch` in one transaction, on the calling thread; on disk when it returns.
+    func commitNow(_ batch: StateBatch) throws(StoreError)
+}
+
+extension StateStore: StoryStateStore {}
+
+/// One cycle's writer (DESIGN.md §3): each feed's candidates go through one call,
+/// ``publish(_:)``, which deduplicates them against the state and against what the
+/// cycle already took (by infoCode and by every alias), renders the posts and
+/// stages their files. Files are committed in groups on a background queue; each
+/// group's state — its posts, their aliases, the feeds recorded after them — is
+/// recorded in one transaction only once the group's files and folders are on
+/// disk. A crash therefore leaves every recorded story written, and a story that was
+/// written but not recorded is written again, byte for byte, by the next cycle.
+///
+/// Used from one task at a time; the background queue never touches its state.
+public final class Publisher {
+    private let state: any StoryStateStore
+    private let renderer: PostRenderer
+    private let siteRoot: URL
+    private let cycleTime: Date
+    private let files: ArchiveBatch
+    private let maximumRows: Int
+    private var slugs: SlugRegistry
+    private var slugChangesRecorded = 0
+    private var knownCategories: [String: StoredCategory]
+    /// What the group being staged will record once its files are on disk.
+    private var batch = StateBatch()
+    /// The keys (`code:` + infoCode, and aliases) of every story taken by groups not
+    /// yet recorded: until its transaction commits, the state cannot answer for them.
+    private let unrecorded = UnrecordedKeys()
+    private var groupKeys: Set<String> = []
+    private var groupNumber = 0
+
+    /// The keys of the groups handed over and not yet recorded, by group, shared
+    /// with the background queue that removes a group's keys once it is recorded.
+    private final class UnrecordedKeys: Sendable {
+        private let byGroup = Mutex<[Int: Set<String>]>([:])
+
+        func add(_ keys: Set<String>, group: Int) {
+            byGroup.withLock { $0[group] = keys }
+        }
+
+        func remove(group: Int) {
+            byGroup.withLock { _ = $0.removeValue(forKey: group) }
+        }
+
+        /// Those of `keys` that some unrecorded group holds.
+        func hits(among keys: [String]) -> Set<String> {
+            byGroup.withLock { groups in
+                Set(keys.filter { key in groups.values.contains { $0.contains(key) } })
+            }
+        }
+    }
+
+    /// Starts a cycle's writing.
+    /// - Parameters:
+    ///   - slugs: the outlets' slugs as stored, with the overrides and reserved names.
+    ///   - categories: the categories whose page exists, by slug.
+    ///   - maximumRows: state rows a group records at most, so that a cycle that takes
+    ///     many stories but writes few files still records as it goes.
+    /// - Throws: ``StoreError`` when the temporary folder cannot be made.
+    public init(
+        state: any StoryStateStore, writer: ArchiveWriter, renderer: PostRenderer, cycleTime: Date,
+        slugs: SlugRegistry, categories: [String: StoredCategory], maximumRows: Int = 4096
+    ) throws(StoreError) {
+        self.state = state
+        self.renderer = renderer
+        self.siteRoot = writer.root
+        self.cycleTime = cycleTime
+        self.files = try writer.begin()
+        self.slugs = slugs
+        self.knownCategories = categories
+        self.maximumRows = max(1, maximumRows)
+    }
+
+    /// Publishes one feed's candidates, in order: a story already taken (this cycle,
+    /// or written before with the same bytes) is a duplicate; a changed one is
+    /// rewritten at its path; a new one is written. The first candidate of a story
+    /// wins; the post keeps the infoCode and path it was first written with, whichever
+    /// of its keys matched.
+    /// - Throws: ``StoreError`` when the state cannot be read, a file cannot be
+    ///   staged, or an earlier group could not be committed.
+    public func publish(_ candidates: consuming [StoryCandidate]) async throws(StoreError) -> PublishResult {
+        var result = PublishResult()
+        guard !candidates.isEmpty else { return result }
+        // Keys of groups not yet recorded first, then the state: a group recorded in
+        // between is seen by the lookup, which starts after.
+        let lookupKeys = candidates.flatMap { candidate in candidate.aliases + ["code:" + candidate.infoCode.value] }
+        let unrecordedHits = unrecorded.hits(among: lookupKeys)
+        let stored = try await state.stories(codes: candidates.map(\.infoCode), aliases: lookupKeys)
+
+        // Keys taken by this call: its groups may be handed over on the way.
+        var taken: Set<String> = []
+        var index = 0
+        while index < candidates.count {
+            var candidate = candidates[index]
+            // The entry is moved out, so that its body is freed once its post is staged.
+            candidates[index].entry = FeedEntry()
+            index += 1
+            let ownKeys = candidate.aliases + ["code:" + candidate.infoCode.value]
+            if ownKeys.contains(where: { taken.contains($0) || groupKeys.contains($0) || unrecordedHits.contains($0) }) {
+                result.duplicates += 1
+                continue
+            }
+            let code = stored.posts[candidate.infoCode] != nil
+                ? candidate.infoCode
+                : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil } ?? candidate.infoCode
+            let previous = stored.posts[code]
+            if let lastCycle = previous?.lastCycle, lastCycle == cycleTime {
+                // Taken earlier this cycle, in a group already recorded.
+                result.duplicates += 1
+                continue
+            }
+            groupKeys.formUnion(ownKeys)
+            groupKeys.insert("code:" + code.value)
+            taken.formUnion(ownKeys)
+            taken.insert("code:" + code.value)
+            for key in ownKeys where stored.aliases[key] == nil && key != "code:" + code.value {
+                batch.aliases.append((key, code))
+            }
+            try stage(&candidate, as: code, previous: previous, result: &result)
+            if files.isGroupFull || batch.rowCount >= maximumRows { handOverGroup() }
+        }
+        return result
+    }
+
+    private func stage(
+        _ candidate: inout StoryCandidate, as code: InfoCode, previous: StoredPost?, result: inout PublishResult
+    ) throws(StoreError) {
+        var entry = FeedEntry()
+        swap(&entry, &candidate.entry)
+        let firstSeen = previous?.firstSeen ?? cycleTime
+        var fullText = previous?.fullText ?? .notRequested
+        switch candidate.fullText {
+        case .fetched(let html, let pageURL)?:
+            entry.content = FeedText(html, kind: .html)
+            entry.baseURL = pageURL
+            fullText = .fetched
+        case .failed?:
+            fullText = .pending(failures: fullText.failures + 1)
+            result.fullTextsMissing += 1
+        case nil:
+            // A post holding the publisher's full text is never rewritten from the feed's digest.
+            if fullText == .fetched {
+                result.duplicates += 1
+                batch.touched.append((code, cycleTime))
+                return
+            }
+        }
+        let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
+        let post = candidate.normalizer.post(
+            for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings)
+        // Categories recorded before finews kept outlets and tags learn them from their posts.
+        if var known = knownCategories[post.category],
+           known.tag == nil || (known.outlet == nil && filed.outlet != nil) {
+            known.tag = known.tag ?? post.tag
+            known.outlet = known.outlet ?? filed.outlet
+            knownCategories[post.category] = known
+            batch.categories.append(known)
+        }
+        let contents = renderer.renderedBytes(post)
+        let hash = ContentHash.of(contents)
+        if let previous, previous.contentHash == hash {
+            var record = previous
+            record.lastCycle = cycleTime
+            if previous.fullText != fullText || previous.category != post.category {
+                // Another failed try at the full text, or a category learned: the file stays as it is.
+                record.fullText = fullText
+                record.category = post.category
+                batch.posts.append((code, candidate.feed, record))
+            } else {
+                batch.touched.append((code, cycleTime))
+            }
+            result.duplicates += 1
+            return
+        }
+        let path = previous?.path ?? renderer.relativePath(for: post)
+        if previous == nil { result.new += 1 } else { result.updated += 1 }
+        try files.stage(ArchiveFile(relativePath: path, contents: contents))
+        batch.posts.append((code, candidate.feed, StoredPost(
+            path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
+            lastCycle: cycleTime)))
+        if knownCategories[post.category] == nil {
+            // The first post of a new category gives its page's title; the page goes
+            // in the same group as the post, so a crash never leaves one without the other.
+            let category = StoredCategory(slug: post.category, outlet: filed.outlet, tag: post.tag)
+            knownCategories[post.category] = category
+            batch.categories.append(category)
+            let page = renderer.categoryPagePath(for: category.slug)
+            // A page the user made or edited is never overwritten.
+            if !FileManager.default.fileExists(atPath: siteRoot.appendingPathComponent(page).path) {
+                try files.stage(ArchiveFile(
+                    relativePath: page,
+                    contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
+            }
+        }
+    }
+
+    /// Records a feed's state with the group being staged, that is after every story
+    /// the feed gave: a crash can never leave a feed's validators recorded while
+    /// its stories are not (the next cycle would get a 304 and lose them).
+    public func record(feed name: String, state feedState: FeedState) {
+        batch.feeds.append((name, feedState))
+    }
+
+    /// Stages nothing more, commits the last group and waits for every group to be
+    /// on disk and recorded.
+    /// - Throws: ``StoreError`` for the first group that failed; the groups before
+    ///   it are written and recorded.
+    public func finish() async throws(StoreError) {
+        let (last, group) = takeGroup()
+        let state = self.state
+        let unrecorded = self.unrecorded
+        try await files.commit { () throws(StoreError) in
+            try state.commitNow(last)
+            unrecorded.remove(group: group)
+        }
+    }
+
+    private func handOverGroup() {
+        let (recorded, group) = takeGroup()
+        let state = self.state
+        let unrecorded = self.unrecorded
+        files.handOver { () throws(StoreError) in
+            try state.commitNow(recorded)
+            unrecorded.remove(group: group)
+        }
+    }
+
+    /// The group's state to record, with the slugs assigned since the last group; its
+    /// keys move to the unrecorded set until the record commits.
+    private func takeGroup() -> (StateBatch, Int) {
+        var recorded = StateBatch()
+        swap(&recorded, &batch)
+        let changes = slugs.changes
+        if changes.count > slugChangesRecorded {
+            recorded.slugs = Array(changes[slugChangesRecorded...])
+            slugChangesRecorded = changes.count
+        }
+        let group = groupNumber
+        groupNumber += 1
+        let keys = groupKeys
+        groupKeys = []
+        unrecorded.add(keys, group: group)
+        return (recorded, group)
+    }
+}
+
+@available(*, unavailable)
+extension Publisher: Sendable {}
