@@ -308,7 +308,8 @@ public struct RefreshCycle: Sendable {
         do {
             publisher = try Publisher(
                 state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
-                renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories)
+                renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
+                feeds: Set(config.feeds.map(\.name)))
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }

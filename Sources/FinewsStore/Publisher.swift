@@ -96,6 +96,8 @@ public final class Publisher {
     private let cycleTime: Date
     private let files: ArchiveBatch
     private let maximumRows: Int
+    /// The feeds of the configuration: a post whose feed is among them is updated only from it.
+    private let feedNames: Set<String>
     private var slugs: SlugRegistry
     private var slugChangesRecorded = 0
     private var knownCategories: [String: StoredCategory]
@@ -132,13 +134,17 @@ public final class Publisher {
     /// - Parameters:
     ///   - slugs: the outlets' slugs as stored, with the overrides and reserved names.
     ///   - categories: the categories whose page exists, by slug.
+    ///   - feeds: the names of the configured feeds. A post is updated in place only
+    ///     from the feed that wrote it; copies of the story in other feeds are
+    ///     duplicates, unless that feed is gone from the configuration.
     ///   - maximumRows: state rows a group records at most, so that a cycle that takes
     ///     many stories but writes few files still records as it goes.
     /// - Throws: ``StoreError`` when the temporary folder cannot be made.
     public init(
         state: any StoryStateStore, writer: ArchiveWriter, renderer: PostRenderer, cycleTime: Date,
-        slugs: SlugRegistry, categories: [String: StoredCategory], maximumRows: Int = 4096
+        slugs: SlugRegistry, categories: [String: StoredCategory], feeds: Set<String>, maximumRows: Int = 4096
     ) throws(StoreError) {
+        self.feedNames = feeds
         self.state = state
         self.renderer = renderer
         self.siteRoot = writer.root
@@ -182,9 +188,13 @@ public final class Publisher {
                 ? candidate.infoCode
                 : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil } ?? candidate.infoCode
             let previous = stored.posts[code]
-            if let lastCycle = previous?.lastCycle, lastCycle == cycleTime {
-                // Taken earlier this cycle, in a group already recorded.
+            if let previous, previous.lastCycle == cycleTime
+                || (previous.feed.map { $0 != candidate.feed && feedNames.contains($0) } ?? false) {
+                // Taken earlier this cycle (in a group already recorded), or a copy
+                // of a story that another feed wrote and still carries.
                 result.duplicates += 1
+                groupKeys.formUnion(ownKeys)
+                taken.formUnion(ownKeys)
                 continue
             }
             groupKeys.formUnion(ownKeys)

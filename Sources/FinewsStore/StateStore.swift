@@ -18,12 +18,15 @@ public struct StoredPost: Sendable, Hashable {
     /// The cycle (by its start time) that last took the story from a feed, written or
     /// not: a later feed of the same cycle carrying it again is a duplicate.
     public var lastCycle: Date?
+    /// The feed that wrote the post: only it updates the post in place (nil when not read).
+    public var feed: String?
 
     /// Creates a record.
     public init(
         path: String, contentHash: String, firstSeen: Date, category: String? = nil,
-        fullText: FullTextStatus = .notRequested, lastCycle: Date? = nil
+        fullText: FullTextStatus = .notRequested, lastCycle: Date? = nil, feed: String? = nil
     ) {
+        self.feed = feed
         self.path = path
         self.contentHash = contentHash
         self.firstSeen = firstSeen
@@ -376,7 +379,7 @@ public final class StateStore: Sendable {
         try forChunks(of: codes) { chunk, placeholders in
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures, lastCycle
+                    SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures, lastCycle, feed
                     FROM post WHERE infoCode IN (\(placeholders))
                     """)
             for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk)) {
@@ -384,7 +387,7 @@ public final class StateStore: Sendable {
                 result[code] = StoredPost(
                     path: row[1], contentHash: row[2], firstSeen: Date(timeIntervalSince1970: row[3]), category: row[4],
                     fullText: FullTextStatus(storedValue: row[5], failures: row[6]),
-                    lastCycle: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)))
+                    lastCycle: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)), feed: row[8])
             }
         }
         return result

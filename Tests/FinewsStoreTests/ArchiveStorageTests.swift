@@ -123,7 +123,7 @@ struct ArchiveStorageTests {
         }
         let reopened = try StateStore(directory: folder.url)
         let posts = try await reopened.posts(for: [code, try #require(InfoCode("other"))])
-        #expect(posts == [code: StoredPost(path: "_posts/x.md", contentHash: "h", firstSeen: Date(timeIntervalSince1970: 5))])
+        #expect(posts == [code: StoredPost(path: "_posts/x.md", contentHash: "h", firstSeen: Date(timeIntervalSince1970: 5), feed: "feed")])
         #expect(try await reopened.knownCategories() == ["cat"])
         let feed = try #require(try await reopened.feedStates()["feed"])
         #expect(feed.etag == "\"e\"")

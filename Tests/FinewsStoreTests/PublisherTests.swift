@@ -1,0 +1,129 @@
+@testable import FinewsStore
+import FinewsNormalize
+import FinewsParse
+import Foundation
+import Synchronization
+import Testing
+
+/// The real SQLite state, with every transaction checked as it is committed: each
+/// post it records must already be in place on disk.
+private final class CheckingState: StoryStateStore {
+    let store: StateStore
+    let root: URL
+    /// Per transaction: the posts' infoCodes, the feeds recorded, and posts missing on disk.
+    let commits = Mutex<[(posts: [String], feeds: [String], missing: [String])]>([])
+
+    init(store: StateStore, root: URL) {
+        self.store = store
+        self.root = root
+    }
+
+    func stories(
+        codes: [InfoCode], aliases: [String]
+    ) async throws(StoreError) -> (posts: [InfoCode: StoredPost], aliases: [String: InfoCode]) {
+        try await store.stories(codes: codes, aliases: aliases)
+    }
+
+    func commitNow(_ batch: StateBatch) throws(StoreError) {
+        let missing = batch.posts.map(\.post.path).filter {
+            !FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path)
+        }
+        commits.withLock {
+            $0.append((batch.posts.map(\.infoCode.value), batch.feeds.map(\.name), missing))
+        }
+        try store.commitNow(batch)
+    }
+}
+
+@Suite("Publisher: dedupe, render and group-by-group records")
+struct PublisherTests {
+    let cycleTime = Date(timeIntervalSince1970: 1_646_179_725)
+
+    private func candidate(feed: String, code: String, link: String, text: String = "Body") -> StoryCandidate {
+        let entry = FeedEntry(
+            title: "Story \(code)", link: link, published: cycleTime, content: FeedText("<p>\(text)</p>", kind: .html))
+        let aliases = StoryKeys.aliases(for: [entry], feedLink: nil, feedURL: nil)[0]
+        return StoryCandidate(
+            feed: feed, infoCode: InfoCode(code) ?? InfoCode.hashed(code), aliases: aliases, entry: entry,
+            normalizer: Normalizer(settings: .init(category: feed, tag: feed)),
+            filing: FeedFiling(feedName: feed, category: FilingTemplate(plain: feed), tag: FilingTemplate(plain: feed)), feedTitle: nil)
+    }
+
+    private func publisher(_ state: any StoryStateStore, root: URL, groupSize: Int) throws -> Publisher {
+        try Publisher(
+            state: state,
+            writer: ArchiveWriter(root: root, stateDirectory: root.appendingPathComponent(".finews"), groupSize: groupSize),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: cycleTime, slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a", "b"])
+    }
+
+    @Test("Each group is recorded only once its files are on disk, and a feed's state after its last story")
+    func groupOrder() async throws {
+        let folder = try TemporaryFolder()
+        let state = CheckingState(store: try StateStore(directory: folder.url.appendingPathComponent(".finews")),
+                                  root: folder.url)
+        let publisher = try publisher(state, root: folder.url, groupSize: 3)
+        let first = try await publisher.publish((1...5).map {
+            candidate(feed: "a", code: "A\($0)", link: "https://news.example/a/\($0).html")
+        })
+        publisher.record(feed: "a", state: FeedState(etag: "\"a\""))
+        // B carries A's third story under another infoCode: the link says it is the same.
+        let second = try await publisher.publish([
+            candidate(feed: "b", code: "B1", link: "https://news.example/b/1.html"),
+            candidate(feed: "b", code: "B2", link: "http://news.example/a/3.html?utm_source=b"),
+            candidate(feed: "b", code: "B3", link: "https://news.example/b/3.html"),
+        ])
+        publisher.record(feed: "b", state: FeedState(etag: "\"b\""))
+        try await publisher.finish()
+
+        #expect(first == PublishResult(new: 5))
+        #expect(second == PublishResult(new: 2, duplicates: 1))
+        let commits = state.commits.withLock { $0 }
+        #expect(commits.count >= 3, "groups of 3 files (posts and category pages): \(commits.map(\.posts))")
+        for commit in commits { #expect(commit.missing.isEmpty, "recorded before on disk: \(commit.missing)") }
+        let lastOfA = try #require(commits.lastIndex { $0.posts.contains("A5") })
+        let stateOfA = try #require(commits.firstIndex { $0.feeds.contains("a") })
+        #expect(stateOfA >= lastOfA)
+        #expect(try await state.store.seenCount() == 7)
+        #expect(try await state.store.feedStates()["a"]?.etag == "\"a\"")
+    }
+
+    @Test("A story taken this cycle is a duplicate in a later feed, before and after its group is recorded")
+    func duplicatesAcrossGroups() async throws {
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+        let publisher = try publisher(store, root: folder.url, groupSize: 2)
+        let first = try await publisher.publish((1...6).map {
+            candidate(feed: "a", code: "A\($0)", link: "https://news.example/a/\($0).html")
+        })
+        #expect(first.new == 6)
+        // Give the background queue time to record the early groups.
+        try await Task.sleep(for: .milliseconds(200))
+        let again = try await publisher.publish((1...6).map {
+            candidate(feed: "b", code: "A\($0)", link: "https://news.example/other/\($0).html")
+        })
+        #expect(again == PublishResult(duplicates: 6))
+        try await publisher.finish()
+        let posts = try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("_posts").path)
+        #expect(posts.count == 6)
+    }
+
+    @Test("A later cycle finds a story by any of its keys and keeps its first path")
+    func aliasesAcrossCycles() async throws {
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+        let one = try publisher(store, root: folder.url, groupSize: 8)
+        _ = try await one.publish([candidate(feed: "a", code: "FIRST", link: "https://news.example/s.html", text: "v1")])
+        try await one.finish()
+        let two = try Publisher(
+            state: store,
+            writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: cycleTime.addingTimeInterval(600), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"])
+        let result = try await two.publish([candidate(feed: "a", code: "SECOND", link: "https://news.example/s.html", text: "v2")])
+        try await two.finish()
+        #expect(result == PublishResult(updated: 1))
+        let posts = try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("_posts").path)
+        #expect(posts == ["2022-03-02-FIRST.md"])
+    }
+}
