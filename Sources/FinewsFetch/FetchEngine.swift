@@ -135,6 +135,9 @@ private final class TransferDriver {
 
     private let multi: CurlMulti
     private let userAgent: String
+    private let resolve: [String]
+    /// Read once: libcurl reads the proxy variables itself, for every transfer.
+    private let proxied = ConnectGuard.environmentHasProxy
     private var queue: TransferQueue<FetchRequest>
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var batches: [UInt64: Batch] = [:]
@@ -142,6 +145,7 @@ private final class TransferDriver {
     init(multi: CurlMulti, configuration: FeedFetcher.Configuration) {
         self.multi = multi
         self.userAgent = configuration.userAgent
+        self.resolve = configuration.resolve
         self.queue = TransferQueue(concurrency: configuration.concurrency, perHost: configuration.perHost)
     }
 
@@ -169,7 +173,8 @@ private final class TransferDriver {
     func startTransfers() {
         while let job = queue.next() {
             let request = job.item
-            guard let easy = CurlEasy(request: request, defaultUserAgent: userAgent), multi.add(easy) else {
+            guard let easy = CurlEasy(request: request, defaultUserAgent: userAgent, resolve: resolve, proxied: proxied),
+                  multi.add(easy) else {
                 queue.finished(host: job.host)
                 deliver(FetchResult(key: request.key, url: request.url, outcome: .failure(
                     FetchError(.transfer, "\(request.url): libcurl could not start the transfer (out of memory?)"))),
