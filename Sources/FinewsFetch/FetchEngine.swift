@@ -146,7 +146,9 @@ private final class TransferDriver {
         self.multi = multi
         self.userAgent = configuration.userAgent
         self.resolve = configuration.resolve
-        self.queue = TransferQueue(concurrency: configuration.concurrency, perHost: configuration.perHost)
+        self.queue = TransferQueue(
+            concurrency: configuration.concurrency, perHost: configuration.perHost,
+            deadHostLimit: configuration.deadHostLimit)
     }
 
     /// No batch is waiting for results.
@@ -167,6 +169,7 @@ private final class TransferDriver {
             active[handle] = nil
         }
         batches.removeValue(forKey: batch)?.continuation.finish()
+        queue.forget(batch: batch)
     }
 
     /// Starts waiting transfers up to the limits.
@@ -192,10 +195,30 @@ private final class TransferDriver {
             guard let transfer = active.removeValue(forKey: done.handle) else { continue }
             multi.remove(transfer.easy)
             queue.finished(host: transfer.host)
-            deliver(transfer.easy.result(code: done.code, now: Date().timeIntervalSince1970), to: transfer.batch)
+            let result = transfer.easy.result(code: done.code, now: Date().timeIntervalSince1970)
+            let dead = queue.record(Self.ending(of: result), host: transfer.host, batch: transfer.batch)
+            deliver(result, to: transfer.batch)
+            if let dead {
+                for job in dead.jobs {
+                    deliver(FetchResult(key: job.item.key, url: job.item.url, outcome: .failure(.hostDown(
+                        url: job.item.url, host: job.host, timeouts: dead.timeouts, refusals: dead.refusals))),
+                        to: job.batch)
+                }
+            }
             any = true
         }
         return any
+    }
+
+    /// What a result says about its host for the dead-host rule: only a host that never
+    /// answered counts (a refusal by the private-network rule is finews's own doing).
+    private static func ending(of result: FetchResult) -> TransferQueue<FetchRequest>.Ending {
+        guard case .failure(let error) = result.outcome else { return .answered }
+        switch error.code {
+        case .timeout: return .timedOut
+        case .connect: return .connectionRefused
+        default: return .answered
+        }
     }
 
     private func deliver(_ result: FetchResult, to batch: UInt64) {
@@ -206,6 +229,7 @@ private final class TransferDriver {
             batches[batch] = state
         } else {
             batches[batch] = nil
+            queue.forget(batch: batch)
             state.continuation.finish()
         }
     }
