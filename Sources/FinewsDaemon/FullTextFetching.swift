@@ -72,9 +72,12 @@ struct FullTextFetching: Sendable {
         let requests = jobs.map { job in
             byKey[job.infoCode.value] = job
             let feed = feeds[job.feed]
+            // The article's URL comes from the feed: it may reach an internal address
+            // only on the feed's own host, or with allow_private_networks.
             var request = FetchRequest(
                 key: job.infoCode.value, url: job.url, userAgent: feed?.userAgent,
-                timeout: .seconds(feed?.timeout ?? settings.timeout), maxSize: feed?.maxSize ?? settings.maxSize)
+                timeout: .seconds(feed?.timeout ?? settings.timeout), maxSize: feed?.maxSize ?? settings.maxSize,
+                privateNetworks: feed.map { settings.privateNetworks(for: $0) } ?? .refused)
             request.expectsFeed = false
             return request
         }
@@ -112,5 +115,15 @@ struct FullTextFetching: Sendable {
                 return .failed(url: document.finalURL, reason: error.message)
             }
         }
+    }
+}
+
+extension Config.Fetch {
+    /// Which hops of `feed`'s fetches (the feed and its stories' full text) may reach
+    /// loopback, private and other internal addresses: all with
+    /// `allow_private_networks` (the feed's, else `[fetch]`'s), else only those to the
+    /// host of the feed's configured URL.
+    func privateNetworks(for feed: Config.Feed) -> PrivateNetworkAccess {
+        (feed.allowPrivateNetworks ?? allowPrivateNetworks) ? .allowed : .onlyHost(of: feed.url)
     }
 }
