@@ -47,3 +47,46 @@ struct PrivateNetworkConfigTests {
         }
     }
 }
+
+@Suite("Full-text requests and private networks")
+struct FullTextPrivateNetworkTests {
+    private func feed(fulltext: String, allow: String = "") throws -> (Config.Fetch, Config.Feed) {
+        let config = try Config.parse("""
+            [[feed]]
+            name = "a"
+            url = "http://feeds.example/rss"
+            fulltext_url = "\(fulltext)"
+            \(allow)
+            """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        return (config.fetch, try #require(config.feeds.first))
+    }
+
+    @Test("A story's link is trusted only on the feed's host")
+    func link() throws {
+        let (fetch, feed) = try feed(fulltext: "link")
+        #expect(fetch.privateNetworks(forFullTextOf: feed, url: "http://10.0.0.5/admin")
+            == .onlyHost(of: "http://feeds.example/rss"))
+    }
+
+    @Test("A template that writes out its host trusts that host; one with a placeholder in the host does not",
+          arguments: [
+              ("http://10.1.2.3:8080/NewsData/GetNewsText.do?id={infoCode}", true),
+              ("https://api.example/{link}", true),
+              ("https://api.example?u={link}", true),
+              ("https://{infoCode}.example/text", false),
+              ("https://api.example{link}", false),
+              ("https://api.example:{id}/", false),
+          ])
+    func template(text: String, fixed: Bool) throws {
+        let (fetch, feed) = try feed(fulltext: text)
+        let url = "http://story.example/1"
+        let expected: PrivateNetworkAccess = fixed ? .onlyHost(of: url) : .onlyHost(of: "http://feeds.example/rss")
+        #expect(fetch.privateNetworks(forFullTextOf: feed, url: url) == expected)
+    }
+
+    @Test("allow_private_networks allows every full-text request")
+    func allowed() throws {
+        let (fetch, feed) = try feed(fulltext: "link", allow: "allow_private_networks = true")
+        #expect(fetch.privateNetworks(forFullTextOf: feed, url: "http://10.0.0.5/admin") == .allowed)
+    }
+}
