@@ -217,6 +217,7 @@ private final class TransferDriver {
         switch error.code {
         case .timeout: return .timedOut
         case .connect: return .connectionRefused
+        case .refused: return .notCounted
         default: return .answered
         }
     }

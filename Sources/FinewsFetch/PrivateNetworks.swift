@@ -231,12 +231,17 @@ struct ConnectGuard {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Whether libcurl will find a proxy in the environment: `http_proxy` (lowercase
-    /// only, as libcurl reads it), `https_proxy`, `all_proxy`, in either case.
+    /// Whether libcurl may find a proxy in the environment: `http_proxy` (lowercase
+    /// only, as libcurl reads it), `https_proxy`, `all_proxy`, in either case, unless
+    /// `no_proxy` is `*` (no host through a proxy).
     static var environmentHasProxy: Bool {
-        ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"].contains { name in
-            guard let value = getenv(name) else { return false }
-            return value.pointee != 0
+        func value(_ name: String) -> String? {
+            guard let pointer = getenv(name), pointer.pointee != 0 else { return nil }
+            return String(cString: pointer)
         }
+        if (value("no_proxy") ?? value("NO_PROXY")).map({ Substring($0).trimmingCharacters(in: " ") }) == "*" {
+            return false
+        }
+        return ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"].contains { value($0) != nil }
     }
 }

@@ -15,6 +15,8 @@ struct TransferQueue<Item> {
         case timedOut
         /// The connection was refused or the host unreachable.
         case connectionRefused
+        /// Says nothing about the host (finews itself refused the address): the count stays.
+        case notCounted
     }
 
     /// Jobs given up because their host is not answering.
@@ -105,6 +107,8 @@ struct TransferQueue<Item> {
         switch ending {
         case .answered:
             strikes[key] = nil
+            return nil
+        case .notCounted:
             return nil
         case .timedOut: count.timeouts += 1
         case .connectionRefused: count.refusals += 1

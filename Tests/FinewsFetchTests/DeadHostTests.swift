@@ -52,6 +52,21 @@ struct DeadHostTests {
         #expect(start(&queue).map(\.item) == [6])
     }
 
+    @Test("A private-network refusal neither counts nor resets")
+    func policyRefusalIsNeutral() {
+        var queue = TransferQueue<Int>(concurrency: 1, perHost: 1)
+        for item in 0..<6 { queue.enqueue(.init(batch: 1, host: "h", item: item)) }
+        let endings: [TransferQueue<Int>.Ending] = [.timedOut, .notCounted, .timedOut, .notCounted]
+        for ending in endings {
+            _ = queue.next()
+            queue.finished(host: "h")
+            #expect(queue.record(ending, host: "h", batch: 1) == nil)
+        }
+        _ = queue.next()
+        queue.finished(host: "h")
+        #expect(queue.record(.timedOut, host: "h", batch: 1)?.jobs.map(\.item) == [5])
+    }
+
     @Test("The message names the host and what happened")
     func message() {
         let error = FetchError.hostDown(url: "http://dead.test/f1.xml", host: "dead.test", timeouts: 3, refusals: 0)
