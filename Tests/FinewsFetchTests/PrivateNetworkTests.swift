@@ -190,6 +190,22 @@ struct PrivateNetworkFetchTests {
         }
     }
 
+    @Test("Redirects to IPv6 loopback and to an IPv4-mapped loopback address are refused before connecting",
+          arguments: ["http://[::1]:9/feed.xml", "http://[::ffff:127.0.0.2]:9/feed.xml"])
+    func redirectToIPv6Forms(target: String) async throws {
+        try await withLocalServer(routes: { server in
+            await server.appendRoute("GET /feed.xml") { _ in
+                HTTPResponse(statusCode: .found, headers: HTTPHeaders([.location: target]))
+            }
+        }) { base in
+            let result = try await fetch(FetchRequest(key: "feed", url: "\(base)/feed.xml"))
+            let error = try #require(result.error, "\(result.outcome)")
+            #expect(error.code == .refused, "\(error.message)")
+            let address = target.contains("ffff") ? "::ffff:127.0.0.2" : "::1"
+            #expect(error.message.contains("refused: \(address) is a loopback address"), "\(error.message)")
+        }
+    }
+
     @Test("A name that resolves to 127.0.0.1 is caught after DNS; the configured name itself is trusted")
     func nameResolvingToLoopback() async throws {
         try await withLocalServer(routes: { server in
