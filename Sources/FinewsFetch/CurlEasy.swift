@@ -21,7 +21,7 @@ final class CurlEasy {
     /// `CURLOPT_RESOLVE` entries; libcurl reads the list when the transfer starts.
     private var resolveList: UnsafeMutablePointer<curl_slist>?
     private let connectGuard: ConnectGuard
-    /// The first connection the guard refused.
+    /// The connection the guard refused last, unless another address was allowed since.
     private var refusal: PrivateNetworkRefusal?
     /// `CURLOPT_ERRORBUFFER`: libcurl writes into it during the transfer, so it must not
     /// move; allocated here rather than borrowed from an array.
@@ -123,8 +123,13 @@ final class CurlEasy {
     /// Whether the hop being connected may reach `address` (4 or 16 bytes); a refusal is
     /// recorded. Called from `CURLOPT_OPENSOCKETFUNCTION`, before connecting.
     fileprivate func mayConnect(to address: [UInt8]) -> Bool {
-        guard let refused = connectGuard.refusal(connectingTo: address, hopURL: currentURL) else { return true }
-        if refusal == nil { refusal = refused }
+        guard let refused = connectGuard.refusal(connectingTo: address, hopURL: currentURL) else {
+            // Another address of the name is tried: if the transfer fails now, that
+            // failure, not the refusal, is what went wrong.
+            refusal = nil
+            return true
+        }
+        refusal = refused
         return false
     }
 
@@ -141,7 +146,7 @@ final class CurlEasy {
             refused = nil
         }
         guard let refused else { return true }
-        if refusal == nil { refusal = refused }
+        refusal = refused
         return false
     }
 
