@@ -123,7 +123,7 @@ final class CurlEasy {
     /// Whether the hop being connected may reach `address` (4 or 16 bytes); a refusal is
     /// recorded. Called from `CURLOPT_OPENSOCKETFUNCTION`, before connecting.
     fileprivate func mayConnect(to address: [UInt8]) -> Bool {
-        guard let refused = connectGuard.refusal(connectingTo: address, hopURL: currentURL) else {
+        guard let refused = connectGuard.refusal(connectingTo: address, hopURL: { currentURL }) else {
             // Another address of the name is tried: if the transfer fails now, that
             // failure, not the refusal, is what went wrong.
             refusal = nil
@@ -136,12 +136,11 @@ final class CurlEasy {
     /// Whether the request may be sent over the connection to `primaryIP` (libcurl's
     /// text form; empty for `file://`). Called from `CURLOPT_PREREQFUNCTION`.
     fileprivate func maySend(primaryIP: String) -> Bool {
-        let url = currentURL
         let refused: PrivateNetworkRefusal?
         if connectGuard.proxied {
-            refused = connectGuard.refusal(proxiedHopTo: url)
+            refused = connectGuard.refusal(proxiedHopTo: currentURL)
         } else if let address = InternalAddress.parse(primaryIP) {
-            refused = connectGuard.refusal(connectingTo: address, hopURL: url)
+            refused = connectGuard.refusal(connectingTo: address, hopURL: { currentURL })
         } else {
             refused = nil
         }

@@ -168,7 +168,9 @@ struct PrivateNetworkRefusal: Sendable, Hashable {
 struct ConnectGuard {
     private enum Rule {
         case allowed
-        case onlyHost(URLOrigin)
+        /// The trusted host, and the URL it was read from (a hop to that very URL is
+        /// trusted without parsing it again: the common case of a feed without redirects).
+        case onlyHost(URLOrigin, url: String)
         case refused
     }
 
@@ -181,7 +183,7 @@ struct ConnectGuard {
         switch access {
         case .allowed: rule = .allowed
         // A URL libcurl cannot parse makes no transfer, so no host is trusted for it.
-        case .onlyHost(let url): rule = URLOrigin(url).map(Rule.onlyHost) ?? .refused
+        case .onlyHost(let url): rule = URLOrigin(url).map { Rule.onlyHost($0, url: url) } ?? .refused
         case .refused: rule = .refused
         }
         self.proxied = proxied
@@ -193,10 +195,18 @@ struct ConnectGuard {
         return true
     }
 
-    /// Why the hop to `hopURL` may not connect to `address` (4 or 16 bytes); nil when it may.
+    /// Why the hop to `hopURL` may not connect to `address` (4 or 16 bytes); nil when it
+    /// may. `hopURL` is asked for only when the address is internal.
+    func refusal(connectingTo address: [UInt8], hopURL: () -> String) -> PrivateNetworkRefusal? {
+        guard let kind = InternalAddress.classify(address) else { return nil }
+        let url = hopURL()
+        guard !trusts(url) else { return nil }
+        return PrivateNetworkRefusal(address: Self.text(address), kind: kind, url: url)
+    }
+
+    /// ``refusal(connectingTo:hopURL:)`` for a URL at hand.
     func refusal(connectingTo address: [UInt8], hopURL: String) -> PrivateNetworkRefusal? {
-        guard let kind = InternalAddress.classify(address), !trusts(hopURL) else { return nil }
-        return PrivateNetworkRefusal(address: Self.text(address), kind: kind, url: hopURL)
+        refusal(connectingTo: address, hopURL: { hopURL })
     }
 
     /// Behind a proxy, the name is resolved by the proxy: only an IP address or
@@ -216,7 +226,8 @@ struct ConnectGuard {
         switch rule {
         case .allowed: return true
         case .refused: return false
-        case .onlyHost(let trusted): return URLOrigin(hopURL).map { $0.isSameHost(as: trusted) } ?? false
+        case .onlyHost(let trusted, let url):
+            return hopURL == url || (URLOrigin(hopURL).map { $0.isSameHost(as: trusted) } ?? false)
         }
     }
 
