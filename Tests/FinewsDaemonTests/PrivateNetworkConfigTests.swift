@@ -90,3 +90,28 @@ struct FullTextPrivateNetworkTests {
         #expect(fetch.privateNetworks(forFullTextOf: feed, url: "http://10.0.0.5/admin") == .allowed)
     }
 }
+
+@Suite("finews status and refused full texts")
+struct StatusPrivateNetworkTests {
+    @Test("A feed missing full texts is told how to fetch refused links, unless it already allows them")
+    func hint() throws {
+        let config = try Config.parse("""
+            [[feed]]
+            name = "strict"
+            url = "http://a.example/rss"
+            fulltext_url = "link"
+
+            [[feed]]
+            name = "open"
+            url = "http://b.example/rss"
+            fulltext_url = "link"
+            allow_private_networks = true
+            """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        let report = StatusReport.make(config: config, states: [:], awaitingFullText: ["strict": 1, "open": 1])
+        let lines = report.table(now: Date(timeIntervalSince1970: 1_700_000_000)).split(separator: "\n").map(String.init)
+        #expect(lines.contains("strict: where the log says \"refused: ... address\", the story links off the feed's own "
+            + "host to a loopback or private address; allow_private_networks = true fetches it"))
+        #expect(lines.contains { $0.hasPrefix("open: 1 post still without full text") })
+        #expect(!lines.contains { $0.hasPrefix("open: where the log says") })
+    }
+}
