@@ -2,6 +2,9 @@
 #define FINEWS_CCURL_SHIM_H
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
 
 /*
  * curl_easy_setopt, curl_easy_getinfo and curl_multi_setopt are variadic, and
@@ -61,6 +64,44 @@ static inline CURLcode finews_easy_getinfo_pointer(CURL *handle, CURLINFO info, 
 
 static inline CURLMcode finews_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
+}
+
+typedef curl_socket_t (*finews_curl_opensocket_callback)(void *userdata, curlsocktype purpose,
+                                                         struct curl_sockaddr *address);
+typedef int (*finews_curl_prereq_callback)(void *userdata, char *primary_ip, char *local_ip,
+                                           int primary_port, int local_port);
+
+static inline CURLcode finews_easy_setopt_opensocket_callback(CURL *handle, finews_curl_opensocket_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, value);
+}
+
+static inline CURLcode finews_easy_setopt_prereq_callback(CURL *handle, finews_curl_prereq_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, value);
+}
+
+/*
+ * The IP address libcurl is about to connect to, copied into `out` (16 bytes):
+ * returns 4 for IPv4, 16 for IPv6 and 0 for anything else (a Unix socket). `addr`
+ * is declared as a plain `struct sockaddr` but libcurl stores the whole address
+ * there (`addrlen` bytes), so each family is read only when `addrlen` covers it.
+ */
+static inline int finews_sockaddr_ip(const struct curl_sockaddr *address, unsigned char out[16]) {
+    if (address->family == AF_INET && address->addrlen >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)(const void *)&address->addr;
+        memcpy(out, &in4->sin_addr, 4);
+        return 4;
+    }
+    if (address->family == AF_INET6 && address->addrlen >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)&address->addr;
+        memcpy(out, &in6->sin6_addr, 16);
+        return 16;
+    }
+    return 0;
+}
+
+/* What libcurl's own CURLOPT_OPENSOCKETFUNCTION does, plus close-on-exec (the daemon may start hooks). */
+static inline curl_socket_t finews_open_socket(const struct curl_sockaddr *address) {
+    return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 #endif

@@ -25,6 +25,9 @@ public struct Config: Sendable {
         public var timeout = 30
         public var maxSize = 10 << 20
         public var userAgent: String?
+        /// Whether redirects and full-text links may lead to loopback, private,
+        /// link-local and other internal addresses (a feed's own URL always may).
+        public var allowPrivateNetworks = false
     }
 
     /// The `[schedule]` table.
@@ -63,6 +66,8 @@ public struct Config: Sendable {
         public var userAgent: String?
         public var timeout: Int?
         public var maxSize: Int?
+        /// Per-feed override of `[fetch] allow_private_networks`.
+        public var allowPrivateNetworks: Bool? = nil
         /// Rule 2 of the infoCode: a regular expression with one capture group.
         public var infocodePattern: String?
         /// Where each new story's full text is fetched from; nil to keep the feed's own content.
@@ -170,10 +175,11 @@ private struct ConfigReader {
     var minInterval = 60
 
     static let siteKeys = ["output", "base_url", "timezone", "archive_dir", "archive_after"]
-    static let fetchKeys = ["concurrency", "per_host", "timeout", "max_size", "user_agent"]
+    static let fetchKeys = ["concurrency", "per_host", "timeout", "max_size", "user_agent", "allow_private_networks"]
     static let scheduleKeys = ["interval", "max_backoff", "min_interval", "respect_hints"]
     static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
-                           "max_size", "infocode_pattern", "fulltext_url", "fulltext_json", "fulltext_xpath"]
+                           "max_size", "infocode_pattern", "fulltext_url", "fulltext_json", "fulltext_xpath",
+                           "allow_private_networks"]
     static let tables = ["site", "fetch", "schedule", "slugs", "feed"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
@@ -215,6 +221,7 @@ private struct ConfigReader {
         fetch.timeout = duration(fetchTable, "timeout") ?? fetch.timeout
         fetch.maxSize = size(fetchTable, "max_size") ?? fetch.maxSize
         fetch.userAgent = string(fetchTable, "user_agent")
+        fetch.allowPrivateNetworks = boolean(fetchTable, "allow_private_networks") ?? fetch.allowPrivateNetworks
 
         var schedule = Config.Schedule()
         if let minInterval = duration(scheduleTable, "min_interval") {
@@ -345,7 +352,8 @@ private struct ConfigReader {
             name: name, url: url, urlAsWritten: urlText, tag: tagText ?? name, category: categoryText ?? name,
             tagTemplate: tagTemplate, categoryTemplate: categoryTemplate, interval: interval,
             respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
-            timeout: duration(table, "timeout"), maxSize: size(table, "max_size"), infocodePattern: pattern,
+            timeout: duration(table, "timeout"), maxSize: size(table, "max_size"),
+            allowPrivateNetworks: boolean(table, "allow_private_networks"), infocodePattern: pattern,
             fullText: readFullText(table, label: label), line: table.line)
     }
 

@@ -76,7 +76,8 @@ struct FullTextFetching: Sendable {
             let feed = feeds[job.feed]
             var request = FetchRequest(
                 key: job.infoCode.value, url: job.url, userAgent: feed?.userAgent,
-                timeout: .seconds(feed?.timeout ?? settings.timeout), maxSize: feed?.maxSize ?? settings.maxSize)
+                timeout: .seconds(feed?.timeout ?? settings.timeout), maxSize: feed?.maxSize ?? settings.maxSize,
+                privateNetworks: feed.map { settings.privateNetworks(forFullTextOf: $0, url: job.url) } ?? .refused)
             request.expectsFeed = false
             return request
         }
@@ -114,5 +115,41 @@ struct FullTextFetching: Sendable {
                 return .failed(url: document.finalURL, reason: error.message)
             }
         }
+    }
+}
+
+extension Config.Fetch {
+    /// Which hops of `feed`'s fetches (the feed and its stories' full text) may reach
+    /// loopback, private and other internal addresses: all with
+    /// `allow_private_networks` (the feed's, else `[fetch]`'s), else only those to the
+    /// host of the feed's configured URL.
+    func privateNetworks(for feed: Config.Feed) -> PrivateNetworkAccess {
+        (feed.allowPrivateNetworks ?? allowPrivateNetworks) ? .allowed : .onlyHost(of: feed.url)
+    }
+
+    /// The same for one story's full text at `url`. A link from the feed may reach an
+    /// internal address only on the feed's own host; a `fulltext_url` template whose
+    /// scheme, host and port are written out in feeds.conf (placeholders only in the
+    /// path or query) names its host itself, so that host is trusted as the feed's is.
+    func privateNetworks(forFullTextOf feed: Config.Feed, url: String) -> PrivateNetworkAccess {
+        let access = privateNetworks(for: feed)
+        guard case .onlyHost = access, case .template(let template)? = feed.fullText?.target,
+              Self.fixesHost(template) else { return access }
+        return .onlyHost(of: url)
+    }
+
+    /// Whether `template` gives the same scheme and authority whatever its values: they
+    /// are percent-encoded, so a value can never end the authority or add one.
+    static func fixesHost(_ template: FullTextURLTemplate) -> Bool {
+        guard let first = template.url(infoCode: "a", link: "a", id: "a"),
+              let second = template.url(infoCode: "b", link: "b", id: "b") else { return false }
+        return authority(first) == authority(second)
+    }
+
+    /// `http://host:port` of a URL: up to the first `/`, `?` or `#` after `://`.
+    private static func authority(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let end = url[schemeEnd.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
+        return url[..<end]
     }
 }

@@ -298,7 +298,8 @@ public struct RefreshCycle: Sendable {
             FetchRequest(
                 key: feed.name, url: feed.url, etag: readStates[feed.name]?.etag,
                 lastModified: readStates[feed.name]?.lastModified, userAgent: feed.userAgent,
-                timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize)
+                timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize,
+                privateNetworks: config.fetch.privateNetworks(for: feed))
         }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
         let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }

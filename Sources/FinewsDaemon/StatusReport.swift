@@ -30,6 +30,10 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// For a feed with `fulltext_url`: its posts that still hold the feed's
         /// summary because fetching their full text failed. Nil for other feeds.
         public var fullTextMissing: Int? = nil
+        /// Whether the feed's redirects and article links may reach internal
+        /// addresses (`allow_private_networks`); when not, a missing full text may be
+        /// a refused link, and the table says how to allow it.
+        public var allowPrivateNetworks = false
     }
 
     /// Sums over all feeds.
@@ -103,7 +107,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 lastError: state?.lastError, retryAfter: state?.retryAfter,
                 nextCheck: state.flatMap { config.dueTime(of: feed, state: $0) },
                 postsWritten: state?.postsWritten ?? 0,
-                fullTextMissing: feed.fullText == nil ? nil : awaitingFullText[feed.name] ?? 0))
+                fullTextMissing: feed.fullText == nil ? nil : awaitingFullText[feed.name] ?? 0,
+                allowPrivateNetworks: feed.allowPrivateNetworks ?? config.fetch.allowPrivateNetworks))
         }
         let neverChecked = feeds.filter { $0.lastCheck == nil }.count
         let totals = Totals(
@@ -178,6 +183,11 @@ public struct StatusReport: Sendable, Codable, Hashable {
             if let missing = feed.fullTextMissing, missing > 0 {
                 lines.append("\(feed.name): \(missing) post\(missing == 1 ? "" : "s") still without full text "
                     + "(finews retries for three days; the log names each failure)")
+                if !feed.allowPrivateNetworks {
+                    // Each failure's reason is only in the log; this one is fixed in feeds.conf.
+                    lines.append("\(feed.name): where the log says \"refused: ... address\", the story links off the "
+                        + "feed's own host to a loopback or private address; allow_private_networks = true fetches it")
+                }
             }
         }
         var total = "\(totals.feeds) feed\(totals.feeds == 1 ? "" : "s"): \(totals.ok) ok, \(totals.failing) failing, "

@@ -5,12 +5,24 @@ import CCurl
 ///
 /// The write and header callbacks reach this object through an unretained pointer
 /// (`CURLOPT_WRITEDATA`): the multi loop keeps it alive while the transfer runs.
-/// They never throw; they record what happened (a body over the size limit) for
-/// ``result(code:now:)`` to turn into an error afterwards.
+/// They never throw; they record what happened (a body over the size limit, a refused
+/// connection) for ``result(code:now:)`` to turn into an error afterwards.
+///
+/// The private-network rule (``PrivateNetworkAccess``) is applied twice per hop:
+/// `CURLOPT_OPENSOCKETFUNCTION` sees each address libcurl is about to connect to, after
+/// DNS, and refuses it before a packet is sent (libcurl then tries the name's other
+/// addresses); `CURLOPT_PREREQFUNCTION` runs before each request is sent, on a new or a
+/// reused connection, and checks the address it is connected to: a connection opened
+/// for another transfer, under another rule, is never a way around the check.
 final class CurlEasy {
     let handle: UnsafeMutableRawPointer
     let request: FetchRequest
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// `CURLOPT_RESOLVE` entries; libcurl reads the list when the transfer starts.
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
+    private let connectGuard: ConnectGuard
+    /// The connection the guard refused last, unless another address was allowed since.
+    private var refusal: PrivateNetworkRefusal?
     /// `CURLOPT_ERRORBUFFER`: libcurl writes into it during the transfer, so it must not
     /// move; allocated here rather than borrowed from an array.
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -23,22 +35,26 @@ final class CurlEasy {
     private var responses: [(status: Int, url: String)] = []
 
     /// Creates and configures a handle for `request`; nil if libcurl cannot allocate one.
-    init?(request: FetchRequest, defaultUserAgent: String) {
+    /// `resolve` holds `HOST:PORT:ADDRESS` entries (`CURLOPT_RESOLVE`); `proxied` says
+    /// whether the environment names a proxy.
+    init?(request: FetchRequest, defaultUserAgent: String, resolve: [String] = [], proxied: Bool = false) {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
         self.request = request
+        connectGuard = ConnectGuard(request.privateNetworks, proxied: proxied)
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        configure(defaultUserAgent: defaultUserAgent)
+        configure(defaultUserAgent: defaultUserAgent, resolve: resolve)
     }
 
     deinit {
         curl_easy_cleanup(handle)
         if let headerList { curl_slist_free_all(headerList) }
+        if let resolveList { curl_slist_free_all(resolveList) }
         errorBuffer.deallocate()
     }
 
-    private func configure(defaultUserAgent: String) {
+    private func configure(defaultUserAgent: String, resolve: [String]) {
         let context = Unmanaged.passUnretained(self).toOpaque()
         setString(CURLOPT_URL, request.url)
         // The first URL may be a local file; redirects may only lead to http(s), never
@@ -83,6 +99,54 @@ final class CurlEasy {
         if let lastModified = Self.headerValue(request.lastModified) { lines.append("If-Modified-Since: \(lastModified)") }
         for line in lines { headerList = curl_slist_append(headerList, line) }
         if let headerList { _ = finews_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList) }
+        for entry in resolve { resolveList = curl_slist_append(resolveList, entry) }
+        if let resolveList { _ = finews_easy_setopt_slist(handle, CURLOPT_RESOLVE, resolveList) }
+
+        if connectGuard.checks {
+            if !connectGuard.proxied {
+                _ = finews_easy_setopt_opensocket_callback(handle, curlOpenSocket)
+                _ = finews_easy_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, context)
+            }
+            _ = finews_easy_setopt_prereq_callback(handle, curlPrerequest)
+            _ = finews_easy_setopt_pointer(handle, CURLOPT_PREREQDATA, context)
+        }
+    }
+
+    /// The URL of the hop being connected: in a callback, libcurl's effective URL is
+    /// the one it is working on, redirects included.
+    private var currentURL: String {
+        var effective: UnsafeMutablePointer<CChar>?
+        _ = finews_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
+        return effective.map { String(cString: $0) } ?? request.url
+    }
+
+    /// Whether the hop being connected may reach `address` (4 or 16 bytes); a refusal is
+    /// recorded. Called from `CURLOPT_OPENSOCKETFUNCTION`, before connecting.
+    fileprivate func mayConnect(to address: [UInt8]) -> Bool {
+        guard let refused = connectGuard.refusal(connectingTo: address, hopURL: { currentURL }) else {
+            // Another address of the name is tried: if the transfer fails now, that
+            // failure, not the refusal, is what went wrong.
+            refusal = nil
+            return true
+        }
+        refusal = refused
+        return false
+    }
+
+    /// Whether the request may be sent over the connection to `primaryIP` (libcurl's
+    /// text form; empty for `file://`). Called from `CURLOPT_PREREQFUNCTION`.
+    fileprivate func maySend(primaryIP: String) -> Bool {
+        let refused: PrivateNetworkRefusal?
+        if connectGuard.proxied {
+            refused = connectGuard.refusal(proxiedHopTo: currentURL)
+        } else if let address = InternalAddress.parse(primaryIP) {
+            refused = connectGuard.refusal(connectingTo: address, hopURL: { currentURL })
+        } else {
+            refused = nil
+        }
+        guard let refused else { return true }
+        refusal = refused
+        return false
     }
 
     /// A stored value fit to send as a header: nil when empty or when it holds control
@@ -144,6 +208,9 @@ final class CurlEasy {
         code: CURLcode, facts: TransferFacts, permanentRedirect: String?, now: Double
     ) -> Result<FetchOutcome, FetchError> {
         if exceededLimit { return .failure(.tooLarge(facts: facts)) }
+        // A refused address may have been one of several a name resolves to; it only
+        // explains the failure when no other address served the transfer.
+        if code != CURLE_OK, let refusal { return .failure(.refused(refusal, facts: facts)) }
         guard code == CURLE_OK else {
             let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
             return .failure(.transfer(code, detail: detail, facts: facts))
@@ -240,4 +307,30 @@ private func curlHeader(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ c
     let length = size * count
     easy.receiveHeader(UnsafeRawBufferPointer(start: buffer, count: length))
     return length
+}
+
+/// `CURLOPT_OPENSOCKETFUNCTION`: open the socket libcurl asks for, unless the address
+/// is one the request may not reach (`CURL_SOCKET_BAD` then makes libcurl try the next
+/// address, or fail with `CURLE_COULDNT_CONNECT`).
+private func curlOpenSocket(
+    _ context: UnsafeMutableRawPointer?, _ purpose: curlsocktype, _ address: UnsafeMutablePointer<curl_sockaddr>?
+) -> curl_socket_t {
+    guard let context, let address else { return CURL_SOCKET_BAD }
+    let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
+    var bytes = [UInt8](repeating: 0, count: 16)
+    let length = Int(finews_sockaddr_ip(address, &bytes))
+    // Not an IP address (a Unix socket path is set by the program, never by a server): allowed.
+    if length == 4 || length == 16, !easy.mayConnect(to: Array(bytes.prefix(length))) { return CURL_SOCKET_BAD }
+    return finews_open_socket(address)
+}
+
+/// `CURLOPT_PREREQFUNCTION`: check the connection a request is about to be sent over.
+private func curlPrerequest(
+    _ context: UnsafeMutableRawPointer?, _ primaryIP: UnsafeMutablePointer<CChar>?,
+    _ localIP: UnsafeMutablePointer<CChar>?, _ primaryPort: Int32, _ localPort: Int32
+) -> Int32 {
+    guard let context else { return Int32(CURL_PREREQFUNC_ABORT) }
+    let easy = Unmanaged<CurlEasy>.fromOpaque(context).takeUnretainedValue()
+    let ip = primaryIP.map { String(cString: $0) } ?? ""
+    return easy.maySend(primaryIP: ip) ? Int32(CURL_PREREQFUNC_OK) : Int32(CURL_PREREQFUNC_ABORT)
 }

@@ -12,7 +12,10 @@ import CCurl
 /// Each transfer asks for every compression libcurl supports, uses HTTP/2 when a TLS
 /// server offers it, verifies TLS certificates, follows up to 5 redirects (to http and
 /// https only), and honours the standard proxy variables (`http_proxy`, `https_proxy`,
-/// `all_proxy`, `no_proxy`), which libcurl reads itself.
+/// `all_proxy`, `no_proxy`), which libcurl reads itself. A redirect, or any URL a request
+/// marks as not the administrator's, may not reach an internal address
+/// (``PrivateNetworkAccess``), and a host that stops answering is given up for the rest
+/// of the call (``Configuration/deadHostLimit``).
 public final class FeedFetcher: Sendable {
     /// Limits and defaults for every transfer.
     public struct Configuration: Sendable {
@@ -22,12 +25,24 @@ public final class FeedFetcher: Sendable {
         public var perHost: Int
         /// The `User-Agent` for requests that name none.
         public var userAgent: String
+        /// After this many transfers to one host in one ``FeedFetcher/fetch(_:)`` call have
+        /// timed out or been refused in a row, that call's other requests to the host fail
+        /// at once (``FetchError/Code/hostDown``) instead of each waiting out its timeout.
+        public var deadHostLimit: Int
+        /// Fixed answers for host names, as `HOST:PORT:ADDRESS` (libcurl's `CURLOPT_RESOLVE`,
+        /// curl's `--resolve`): tests, or a host that DNS does not know.
+        public var resolve: [String]
 
         /// Creates a configuration; limits below 1 are raised to 1.
-        public init(concurrency: Int = 16, perHost: Int = 2, userAgent: String = FeedFetcher.defaultUserAgent) {
+        public init(
+            concurrency: Int = 16, perHost: Int = 2, userAgent: String = FeedFetcher.defaultUserAgent,
+            deadHostLimit: Int = 3, resolve: [String] = []
+        ) {
             self.concurrency = max(1, concurrency)
             self.perHost = max(1, perHost)
             self.userAgent = userAgent
+            self.deadHostLimit = max(1, deadHostLimit)
+            self.resolve = resolve
         }
     }
 

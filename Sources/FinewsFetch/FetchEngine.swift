@@ -135,6 +135,9 @@ private final class TransferDriver {
 
     private let multi: CurlMulti
     private let userAgent: String
+    private let resolve: [String]
+    /// Read once: libcurl reads the proxy variables itself, for every transfer.
+    private let proxied = ConnectGuard.environmentHasProxy
     private var queue: TransferQueue<FetchRequest>
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var batches: [UInt64: Batch] = [:]
@@ -142,7 +145,10 @@ private final class TransferDriver {
     init(multi: CurlMulti, configuration: FeedFetcher.Configuration) {
         self.multi = multi
         self.userAgent = configuration.userAgent
-        self.queue = TransferQueue(concurrency: configuration.concurrency, perHost: configuration.perHost)
+        self.resolve = configuration.resolve
+        self.queue = TransferQueue(
+            concurrency: configuration.concurrency, perHost: configuration.perHost,
+            deadHostLimit: configuration.deadHostLimit)
     }
 
     /// No batch is waiting for results.
@@ -163,13 +169,15 @@ private final class TransferDriver {
             active[handle] = nil
         }
         batches.removeValue(forKey: batch)?.continuation.finish()
+        queue.forget(batch: batch)
     }
 
     /// Starts waiting transfers up to the limits.
     func startTransfers() {
         while let job = queue.next() {
             let request = job.item
-            guard let easy = CurlEasy(request: request, defaultUserAgent: userAgent), multi.add(easy) else {
+            guard let easy = CurlEasy(request: request, defaultUserAgent: userAgent, resolve: resolve, proxied: proxied),
+                  multi.add(easy) else {
                 queue.finished(host: job.host)
                 deliver(FetchResult(key: request.key, url: request.url, outcome: .failure(
                     FetchError(.transfer, "\(request.url): libcurl could not start the transfer (out of memory?)"))),
@@ -187,10 +195,31 @@ private final class TransferDriver {
             guard let transfer = active.removeValue(forKey: done.handle) else { continue }
             multi.remove(transfer.easy)
             queue.finished(host: transfer.host)
-            deliver(transfer.easy.result(code: done.code, now: Date().timeIntervalSince1970), to: transfer.batch)
+            let result = transfer.easy.result(code: done.code, now: Date().timeIntervalSince1970)
+            let dead = queue.record(Self.ending(of: result), host: transfer.host, batch: transfer.batch)
+            deliver(result, to: transfer.batch)
+            if let dead {
+                for job in dead.jobs {
+                    deliver(FetchResult(key: job.item.key, url: job.item.url, outcome: .failure(.hostDown(
+                        url: job.item.url, host: job.host, timeouts: dead.timeouts, refusals: dead.refusals))),
+                        to: job.batch)
+                }
+            }
             any = true
         }
         return any
+    }
+
+    /// What a result says about its host for the dead-host rule: only a host that never
+    /// answered counts (a refusal by the private-network rule is finews's own doing).
+    private static func ending(of result: FetchResult) -> TransferQueue<FetchRequest>.Ending {
+        guard case .failure(let error) = result.outcome else { return .answered }
+        switch error.code {
+        case .timeout: return .timedOut
+        case .connect: return .connectionRefused
+        case .refused: return .notCounted
+        default: return .answered
+        }
     }
 
     private func deliver(_ result: FetchResult, to batch: UInt64) {
@@ -201,6 +230,7 @@ private final class TransferDriver {
             batches[batch] = state
         } else {
             batches[batch] = nil
+            queue.forget(batch: batch)
             state.continuation.finish()
         }
     }

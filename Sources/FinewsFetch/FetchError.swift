@@ -4,7 +4,7 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: String, Hashable, Sendable {
             case dns, connect, tls, timeout, httpStatus = "http", tooLarge = "too-large", redirect
-            case notAFeed = "not-a-feed", file, transfer
+            case notAFeed = "not-a-feed", file, transfer, refused, hostDown = "host-down"
         }
         fileprivate let value: Value
 
@@ -29,6 +29,12 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
         public static let file = Code(value: .file)
         /// Any other transfer failure (a broken connection, a malformed URL or body).
         public static let transfer = Code(value: .transfer)
+        /// A redirect or a URL from a feed led to a loopback, private, link-local or other
+        /// internal address, which ``PrivateNetworkAccess`` did not allow; nothing was requested.
+        public static let refused = Code(value: .refused)
+        /// Not tried: earlier transfers to the same host timed out or were refused in a
+        /// row in this batch, so the host is taken as down until the next batch.
+        public static let hostDown = Code(value: .hostDown)
 
         public var description: String { value.rawValue }
     }

@@ -98,6 +98,24 @@ extension FetchError {
             + "and was not downloaded; raise max_size for this feed if it is genuine")
     }
 
+    /// A connection to an internal address that the request's ``PrivateNetworkAccess`` refused.
+    static func refused(_ refusal: PrivateNetworkRefusal, facts: TransferFacts) -> FetchError {
+        var facts = facts
+        facts.finalURL = refusal.url
+        return FetchError(.refused,
+            "\(facts.subject): refused: \(refusal.address) is \(refusal.kind.phrase); "
+            + "set allow_private_networks to allow it")
+    }
+
+    /// A request not tried because its host stopped answering earlier in the batch.
+    static func hostDown(url: String, host: String, timeouts: Int, refusals: Int) -> FetchError {
+        let count = timeouts + refusals
+        let what = refusals == 0 ? "\(count) transfers timed out"
+            : timeouts == 0 ? "\(count) connections refused"
+            : "\(count) transfers timed out or were refused"
+        return FetchError(.hostDown, "\(url): host \(host) not answering (\(what) this cycle); tried again next cycle")
+    }
+
     /// A 200 that is an HTML page, not a feed.
     static func notAFeed(facts: TransferFacts) -> FetchError {
         FetchError(.notAFeed,

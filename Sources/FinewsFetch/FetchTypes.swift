@@ -24,13 +24,17 @@ public struct FetchRequest: Sendable, Hashable {
     /// Whether the document must be a feed: an HTML page is then refused with a
     /// `not-a-feed` error. Off for article pages (full text).
     public var expectsFeed = true
+    /// Which hops may connect to loopback, private and other internal addresses.
+    public var privateNetworks: PrivateNetworkAccess
 
     /// Creates a request. The defaults are the production ones: 30 s in all, 15 s to
-    /// connect, abort under 1 KB/s for 15 s, 10 MiB.
+    /// connect, abort under 1 KB/s for 15 s, 10 MiB, and internal addresses only for
+    /// `url`'s own host (`privateNetworks` nil): the URL is trusted, where it redirects is not.
     public init(
         key: String, url: String, etag: String? = nil, lastModified: String? = nil, userAgent: String? = nil,
         timeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(15),
-        lowSpeedTime: Duration = .seconds(15), lowSpeedLimit: Int = 1024, maxSize: Int = 10 << 20
+        lowSpeedTime: Duration = .seconds(15), lowSpeedLimit: Int = 1024, maxSize: Int = 10 << 20,
+        privateNetworks: PrivateNetworkAccess? = nil
     ) {
         self.key = key
         self.url = url
@@ -42,6 +46,7 @@ public struct FetchRequest: Sendable, Hashable {
         self.lowSpeedTime = lowSpeedTime
         self.lowSpeedLimit = lowSpeedLimit
         self.maxSize = maxSize
+        self.privateNetworks = privateNetworks ?? .onlyHost(of: url)
     }
 }
 

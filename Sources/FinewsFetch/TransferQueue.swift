@@ -1,7 +1,37 @@
 /// Which waiting request starts next: at most `concurrency` in flight, at most
 /// `perHost` in flight per host, first come first served within a host, and hosts
 /// taken in the order their first request arrived. Pure bookkeeping, no I/O.
+///
+/// It also gives up on dead hosts: once `deadHostLimit` transfers to one host in one
+/// batch have timed out or been refused in a row, that batch's other waiting jobs for
+/// the host are handed back to fail at once, instead of each waiting out its timeout
+/// `perHost` at a time. Any other ending (a response, even an error status) resets the count.
 struct TransferQueue<Item> {
+    /// How a transfer ended, as far as the dead-host rule is concerned.
+    enum Ending {
+        /// The host answered (whatever it answered), or the failure was not the host's.
+        case answered
+        /// A connect, total or low-speed timeout.
+        case timedOut
+        /// The connection was refused or the host unreachable.
+        case connectionRefused
+        /// Says nothing about the host (finews itself refused the address): the count stays.
+        case notCounted
+    }
+
+    /// Jobs given up because their host is not answering.
+    struct DeadHost {
+        var jobs: [Job]
+        /// The failures in a row that condemned the host, by kind.
+        var timeouts: Int
+        var refusals: Int
+    }
+
+    private struct HostInBatch: Hashable {
+        var batch: UInt64
+        var host: String
+    }
+
     /// A waiting request and the host it counts against.
     struct Job {
         var batch: UInt64
@@ -11,6 +41,10 @@ struct TransferQueue<Item> {
 
     let concurrency: Int
     let perHost: Int
+    /// Failures in a row after which a host's other waiting jobs of the batch are given up.
+    let deadHostLimit: Int
+    /// Timeouts and refusals in a row, per host and batch.
+    private var strikes: [HostInBatch: (timeouts: Int, refusals: Int)] = [:]
     /// Transfers started and not yet finished.
     private(set) var inFlight = 0
     private var inFlightByHost: [String: Int] = [:]
@@ -20,9 +54,10 @@ struct TransferQueue<Item> {
     /// Hosts with waiting jobs, in order of arrival.
     private var hosts: [String] = []
 
-    init(concurrency: Int, perHost: Int) {
+    init(concurrency: Int, perHost: Int, deadHostLimit: Int = 3) {
         self.concurrency = max(1, concurrency)
         self.perHost = max(1, perHost)
+        self.deadHostLimit = max(1, deadHostLimit)
     }
 
     /// No job waits.
@@ -61,6 +96,51 @@ struct TransferQueue<Item> {
         inFlight = max(0, inFlight - 1)
         let count = inFlightByHost[host, default: 0] - 1
         inFlightByHost[host] = count > 0 ? count : nil
+    }
+
+    /// Records how a job of `batch` to `host` ended (after ``finished(host:)``). When it
+    /// makes `deadHostLimit` timeouts or refusals in a row, returns the batch's jobs still
+    /// waiting for that host, removed from the queue, for the caller to fail at once.
+    mutating func record(_ ending: Ending, host: String, batch: UInt64) -> DeadHost? {
+        let key = HostInBatch(batch: batch, host: host)
+        var count = strikes[key] ?? (0, 0)
+        switch ending {
+        case .answered:
+            strikes[key] = nil
+            return nil
+        case .notCounted:
+            return nil
+        case .timedOut: count.timeouts += 1
+        case .connectionRefused: count.refusals += 1
+        }
+        strikes[key] = count
+        guard count.timeouts + count.refusals >= deadHostLimit else { return nil }
+        let jobs = removeWaiting(host: host, batch: batch)
+        return jobs.isEmpty ? nil : DeadHost(jobs: jobs, timeouts: count.timeouts, refusals: count.refusals)
+    }
+
+    /// Forgets the dead-host counts of a batch that has ended.
+    mutating func forget(batch: UInt64) {
+        strikes = strikes.filter { $0.key.batch != batch }
+    }
+
+    /// Removes and returns the waiting jobs of `batch` for `host`, in order.
+    private mutating func removeWaiting(host: String, batch: UInt64) -> [Job] {
+        guard let jobs = waiting[host], let head = heads[host] else { return [] }
+        var removed: [Job] = []
+        var kept: [Job] = []
+        for job in jobs[head...] {
+            if job.batch == batch { removed.append(job) } else { kept.append(job) }
+        }
+        if kept.isEmpty {
+            waiting[host] = nil
+            heads[host] = nil
+            hosts.removeAll { $0 == host }
+        } else {
+            waiting[host] = kept
+            heads[host] = 0
+        }
+        return removed
     }
 
     /// Drops every waiting job of `batch` (jobs in flight are the caller's to stop).

@@ -73,20 +73,22 @@ final class FeedServer: Sendable {
     }
 }
 
-/// Runs a FlyingFox server on a free port of 127.0.0.1 answering every GET with
-/// `respond`, for the duration of `body`, which gets its base URL.
+/// Runs a FlyingFox server on a free port of `host` (127.0.0.1 unless another
+/// loopback address is given) answering every GET with `respond`, for the duration
+/// of `body`, which gets its base URL.
 func serveLocally(
+    host: String = "127.0.0.1",
     _ respond: @escaping @Sendable (HTTPRequest) async -> HTTPResponse,
     during body: (_ baseURL: String) async throws -> Void
 ) async throws {
-    let server = HTTPServer(address: try sockaddr_in.inet(ip4: "127.0.0.1", port: 0), timeout: 30, logger: .disabled)
+    let server = HTTPServer(address: try sockaddr_in.inet(ip4: host, port: 0), timeout: 30, logger: .disabled)
     await server.appendRoute("GET *") { request in await respond(request) }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         try await server.waitUntilListening()
         guard case .ip4(_, let port)? = await server.listeningAddress else { throw CocoaError(.featureUnsupported) }
         do {
-            try await body("http://127.0.0.1:\(port)")
+            try await body("http://\(host):\(port)")
         } catch {
             await server.stop(timeout: 1)
             group.cancelAll()

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// A tiny TCP server on 127.0.0.1 for behaviour an HTTP framework cannot express: it
+/// A tiny TCP server on a loopback address (127.0.0.1 by default) for behaviour an HTTP framework cannot express: it
 /// reads requests and then stays silent, or drips its answer a byte at a time, or never
 /// accepts at all. It runs on a thread of its own (its loop blocks in `poll`), for at
 /// most `lifetime`, and stops by itself.
@@ -16,7 +16,10 @@ final class RawServer: Sendable {
     }
 
     let port: UInt16
+    /// The address it listens on.
+    let host: String
     private let listener: Int32
+    private let accepted = Atomic<Int>(0)
     private let behaviour: Behaviour
     private let lifetime: Duration
     private let stopping = Atomic<Bool>(false)
@@ -24,13 +27,16 @@ final class RawServer: Sendable {
     /// Connections made by the server itself to fill its backlog (``Behaviour/unaccepted``).
     private let fillers: [Int32]
 
-    /// Binds an ephemeral port on 127.0.0.1 and starts serving.
-    init(_ behaviour: Behaviour, lifetime: Duration = .seconds(15)) throws {
+    /// Connections accepted so far.
+    var connections: Int { accepted.load(ordering: .relaxed) }
+
+    /// Binds an ephemeral port on `host` and starts serving.
+    init(_ behaviour: Behaviour, host: String = "127.0.0.1", lifetime: Duration = .seconds(15)) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = 0
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -45,6 +51,7 @@ final class RawServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
         self.port = UInt16(bigEndian: address.sin_port)
+        self.host = host
         self.listener = listener
         self.behaviour = behaviour
         self.lifetime = lifetime
@@ -117,7 +124,10 @@ final class RawServer: Sendable {
             if case .unaccepted = behaviour { continue }
             if fds[0].revents & Int16(POLLIN) != 0 {
                 let socket = accept(listener, nil, nil)
-                if socket >= 0 { clients.append(Client(socket: socket)) }
+                if socket >= 0 {
+                    clients.append(Client(socket: socket))
+                    accepted.add(1, ordering: .relaxed)
+                }
             }
             var closed: Set<Int32> = []
             for index in clients.indices {
