@@ -108,7 +108,7 @@ public struct FullTextURLTemplate: Sendable, Hashable {
     }
 
     /// The URL for one entry; nil when a placeholder it uses has no value.
-    func url(infoCode: String, link: String?, id: String?) -> String? {
+    package func url(infoCode: String, link: String?, id: String?) -> String? {
         var url = ""
         for piece in pieces {
             switch piece {

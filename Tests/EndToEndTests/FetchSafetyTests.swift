@@ -138,24 +138,25 @@ struct FetchSafetyTests {
                 timezone = "Asia/Shanghai"
 
                 [fetch]
-                timeout = "1s"
+                timeout = "2s"
 
                 """
             for index in 0..<200 {
                 text += "\n[[feed]]\nname = \"dead\(index)\"\nurl = \"http://127.0.0.2:\(silent.port)/f\(index).xml\"\n"
             }
             for index in 0..<50 {
-                text += "\n[[feed]]\nname = \"ok\(index)\"\nurl = \"\(base)/h\(index).xml\"\n"
+                // The healthy server answers at once; their own timeout keeps a loaded machine from failing them.
+                text += "\n[[feed]]\nname = \"ok\(index)\"\nurl = \"\(base)/h\(index).xml\"\ntimeout = \"10s\"\n"
             }
             try site.write("feeds.conf", text)
             let clock = ContinuousClock()
             let start = clock.now
             let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
             let elapsed = clock.now - start
-            print("finews refresh, 200 feeds on a silent host + 50 healthy, timeout 1s: \(elapsed)")
+            print("finews refresh, 200 feeds on a silent host + 50 healthy, timeout 2s: \(elapsed)")
             #expect(run.status == 1, "stderr: \(run.stderr)")
             #expect(run.stdout.contains("50 feeds ok, 200 failed; 50 new posts"), "stdout: \(run.stdout)")
-            #expect(elapsed < .seconds(4))
+            #expect(elapsed < .seconds(8), "4 × the timeout")
             #expect(try posts(in: site).count == 50)
 
             let status = try await runFinews(["status", "--config", "feeds.conf", "--json"], in: site.folder)

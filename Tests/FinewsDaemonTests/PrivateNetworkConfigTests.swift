@@ -1,3 +1,4 @@
+@testable import FinewsConfig
 @testable import FinewsDaemon
 import FinewsFetch
 import Foundation
