@@ -610,10 +610,9 @@ public final class StateStore: Sendable {
     /// Runs SELECT statements that need no transaction: one statement, or several
     /// whose results may come from different moments (lookups by key).
     ///
-    /// GRDB's `read` on a `DatabaseQueue` sets `PRAGMA query_only` around the
-    /// block, and SQLite expires every prepared statement when a flag pragma
-    /// changes: each lookup was compiled again. Here cached statements stay
-    /// prepared. Writes still happen only in ``commit(_:)`` and ``movePosts(_:)``.
+    /// A pool reader outside a transaction: its cached statements stay prepared
+    /// from one lookup to the next, and it never waits for the writer (WAL). Writes
+    /// happen only in ``commit(_:)``, ``commitNow(_:)`` and ``movePosts(_:)``.
     private func lookUp<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await database.unsafeRead(body)
