@@ -559,8 +559,8 @@ public struct RefreshCycle: Sendable {
             switch texts[outcome.candidates[index].infoCode] {
             case .fetched(let html, let pageURL)?:
                 outcome.candidates[index].fullText = .fetched(html: html, pageURL: pageURL)
-            case .failed?:
-                outcome.candidates[index].fullText = .failed
+            case .failed(_, let reason)?:
+                outcome.candidates[index].fullText = .failed(reason: reason)
             case nil:
                 break
             }

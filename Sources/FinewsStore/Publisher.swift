@@ -41,8 +41,9 @@ public struct StoryCandidate: Sendable {
 public enum FullTextResult: Sendable {
     /// The article's HTML (not yet sanitized) and the page relative URLs resolve against.
     case fetched(html: String, pageURL: String)
-    /// It failed; the post keeps the feed's content and a later cycle tries again.
-    case failed
+    /// It failed, for this reason; the post keeps the feed's content and a later
+    /// cycle tries again.
+    case failed(reason: String)
 }
 
 /// What ``Publisher/publish(_:)`` did with one feed's candidates.
@@ -217,13 +218,16 @@ public final class Publisher {
         swap(&entry, &candidate.entry)
         let firstSeen = previous?.firstSeen ?? cycleTime
         var fullText = previous?.fullText ?? .notRequested
+        var fullTextError = previous?.fullTextError
         switch candidate.fullText {
         case .fetched(let html, let pageURL)?:
             entry.content = FeedText(html, kind: .html)
             entry.baseURL = pageURL
             fullText = .fetched
-        case .failed?:
+            fullTextError = nil
+        case .failed(let reason)?:
             fullText = .pending(failures: fullText.failures + 1)
+            fullTextError = reason
             result.fullTextsMissing += 1
         case nil:
             // A post holding the publisher's full text is never rewritten from the feed's digest.
@@ -252,6 +256,7 @@ public final class Publisher {
             if previous.fullText != fullText || previous.category != post.category {
                 // Another failed try at the full text, or a category learned: the file stays as it is.
                 record.fullText = fullText
+                record.fullTextError = fullTextError
                 record.category = post.category
                 batch.posts.append((code, candidate.feed, record))
             } else {
@@ -265,7 +270,7 @@ public final class Publisher {
         try files.stage(ArchiveFile(relativePath: path, contents: contents))
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
-            lastCycle: cycleTime)))
+            lastCycle: cycleTime, fullTextError: fullTextError)))
         if knownCategories[post.category] == nil {
             // The first post of a new category gives its page's title; the page goes
             // in the same group as the post, so a crash never leaves one without the other.
