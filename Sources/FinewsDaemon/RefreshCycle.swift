@@ -315,10 +315,13 @@ public struct RefreshCycle: Sendable {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
 
+        // Flow control: at most this many feeds are fetched and not yet published, so
+        // that a cycle whose writing falls behind its fetching holds the fetching back.
+        let window = FetchWindow(size: max(64, 4 * config.fetch.concurrency))
         let (arrivals, delivery) = AsyncStream<ReadFeed>.makeStream()
         let reading = Task {
-            await self.read(feeds, requests: requests, with: fetcher, feedStates: readStates, state: state,
-                            cycleTime: cycleTime, into: delivery)
+            await self.read(feeds, requests: requests, with: fetcher, window: window, feedStates: readStates,
+                            state: state, cycleTime: cycleTime, into: delivery)
         }
         // A stop cancels the fetching; what was read until then is still published.
         let stopWatch = Task {
@@ -371,6 +374,7 @@ public struct RefreshCycle: Sendable {
             }
             reports[read.index] = report
             publisher.record(feed: feed.name, state: feedState)
+            window.release()
             done += 1
             options.progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
                                               postsNew: summary.postsNew))
@@ -383,9 +387,10 @@ public struct RefreshCycle: Sendable {
                 nextIndex += 1
                 try await take(head)
             }
-            // An earlier feed is slow: past the budget, the earliest of those that
-            // wait for it go ahead.
-            while waitingBytes > Self.reorderBudget, let earliest = waiting.keys.min(),
+            // An earlier feed is slow: past the budget (or half the window, which would
+            // otherwise hold the fetching back), the earliest of those that wait for it go ahead.
+            while waitingBytes > Self.reorderBudget || waiting.count > window.size / 2,
+                  let earliest = waiting.keys.min(),
                   let ahead = waiting.removeValue(forKey: earliest) {
                 waitingBytes -= ahead.weight
                 try await take(ahead)
@@ -493,16 +498,20 @@ public struct RefreshCycle: Sendable {
     /// texts are fetched, without holding up the others. Cancelling the task cancels
     /// the transfers; the feeds read by then are delivered.
     private func read(
-        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, feedStates: [String: FeedState],
-        state: StateStore, cycleTime: Date, into delivery: AsyncStream<ReadFeed>.Continuation
+        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, window: FetchWindow,
+        feedStates: [String: FeedState], state: StateStore, cycleTime: Date,
+        into delivery: AsyncStream<ReadFeed>.Continuation
     ) async {
         var indexes: [String: Int] = [:]
         for (index, feed) in feeds.enumerated() where indexes[feed.name] == nil { indexes[feed.name] = index }
         let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         await withTaskGroup(of: Void.self) { group in
             var delivered: Set<Int> = []
-            for await result in fetcher.fetch(requests) {
-                guard let index = indexes[result.key], delivered.insert(index).inserted else { continue }
+            for await result in fetcher.fetch(requests, window: window) {
+                guard let index = indexes[result.key], delivered.insert(index).inserted else {
+                    window.release()
+                    continue
+                }
                 let feed = feeds[index]
                 if let moved = result.permanentRedirect {
                     logger.notice("feed moved permanently; update its url in feeds.conf",

@@ -172,8 +172,10 @@ public final class Publisher {
         let unrecordedHits = unrecorded.hits(among: lookupKeys)
         let stored = try await state.stories(codes: candidates.map(\.infoCode), aliases: lookupKeys)
 
-        // Keys taken by this call: its groups may be handed over on the way.
+        // Keys taken by this call, and those of groups handed over during it (which
+        // the lookups above could not see): both are duplicates from here on.
         var taken: Set<String> = []
+        var handedOver: Set<String> = []
         var index = 0
         while index < candidates.count {
             var candidate = candidates[index]
@@ -181,7 +183,9 @@ public final class Publisher {
             candidates[index].entry = FeedEntry()
             index += 1
             let ownKeys = candidate.aliases + ["code:" + candidate.infoCode.value]
-            if ownKeys.contains(where: { taken.contains($0) || groupKeys.contains($0) || unrecordedHits.contains($0) }) {
+            if ownKeys.contains(where: {
+                taken.contains($0) || groupKeys.contains($0) || unrecordedHits.contains($0) || handedOver.contains($0)
+            }) {
                 result.duplicates += 1
                 continue
             }
@@ -189,7 +193,7 @@ public final class Publisher {
                 ? candidate.infoCode
                 : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil } ?? candidate.infoCode
             let previous = stored.posts[code]
-            if let previous, previous.lastCycle == cycleTime
+            if let previous, previous.lastCycle.map(isThisCycle) ?? false
                 || (previous.feed.map { $0 != candidate.feed && feedNames.contains($0) } ?? false) {
                 // Taken earlier this cycle (in a group already recorded), or a copy
                 // of a story that another feed wrote and still carries.
@@ -206,7 +210,7 @@ public final class Publisher {
                 batch.aliases.append((key, code))
             }
             try stage(&candidate, as: code, previous: previous, result: &result)
-            if files.isGroupFull || batch.rowCount >= maximumRows { handOverGroup() }
+            if files.isGroupFull || batch.rowCount >= maximumRows { handedOver.formUnion(handOverGroup()) }
         }
         return result
     }
@@ -287,6 +291,12 @@ public final class Publisher {
         }
     }
 
+    /// Whether a stored cycle time is this cycle's: the time went through SQLite as
+    /// seconds since 1970 and may come back a rounding away.
+    private func isThisCycle(_ stored: Date) -> Bool {
+        abs(stored.timeIntervalSince1970 - cycleTime.timeIntervalSince1970) < 0.001
+    }
+
     /// Records a feed's state with the group being staged, that is after every story
     /// the feed gave: a crash can never leave a feed's validators recorded while
     /// its stories are not (the next cycle would get a 304 and lose them).
@@ -308,7 +318,10 @@ public final class Publisher {
         }
     }
 
-    private func handOverGroup() {
+    /// Hands the group over and returns its keys.
+    @discardableResult
+    private func handOverGroup() -> Set<String> {
+        let keys = groupKeys
         let (recorded, group) = takeGroup()
         let state = self.state
         let unrecorded = self.unrecorded
@@ -316,6 +329,7 @@ public final class Publisher {
             try state.commitNow(recorded)
             unrecorded.remove(group: group)
         }
+        return keys
     }
 
     /// The group's state to record, with the slugs assigned since the last group; its
