@@ -480,7 +480,7 @@ private struct ConfigReader {
                 do {
                     rules.append(try StoryRule(parsing: text))
                 } catch {
-                    problem(item.line, "\(error.message) in \(key) of \(label)")
+                    problem(item.line, error.message(in: "\(key) of \(label)"))
                 }
             }
             return rules

@@ -12,8 +12,14 @@ public struct StoryRule: Sendable, CustomStringConvertible {
 
     /// Why a rule cannot be used.
     public struct ParseError: Error, Sendable, Hashable {
-        /// What is wrong and what to write instead.
-        public var message: String
+        /// What is wrong, such as `unknown field 'auther' in the rule 'auther=x'`.
+        public var problem: String
+        /// The fix, with its separator: ` — did you mean 'author'?`, or empty.
+        public var hint: String = ""
+        /// The problem placed in `place` (`block of [[feed]] 'x'`), then its fix.
+        public func message(in place: String) -> String { "\(problem) in \(place)\(hint)" }
+        /// The problem and its fix.
+        public var message: String { problem + hint }
     }
 
     public let field: Field
@@ -26,23 +32,23 @@ public struct StoryRule: Sendable, CustomStringConvertible {
     ///   the likely one), or the pattern is not a valid regular expression.
     public init(parsing text: String) throws(ParseError) {
         guard let equals = text.firstIndex(of: "=") else {
-            throw ParseError(message: "'\(text)' is not a rule; write field=pattern, as in \"title=(?i)广告\"")
+            throw ParseError(problem: "'\(text)' is not a rule", hint: "; write field=pattern, as in \"title=(?i)广告\"")
         }
         let name = text[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
         guard let field = Field(rawValue: name) else {
             let names = Field.allCases.map(\.rawValue)
             let near = names.first { $0.hasPrefix(name.prefix(3)) && !name.isEmpty }
-            throw ParseError(message: "unknown field '\(name)' in the rule '\(text)'"
-                + (near.map { " — did you mean '\($0)'?" } ?? "; use " + names.joined(separator: ", ")))
+            throw ParseError(problem: "unknown field '\(name)' in the rule '\(text)'",
+                             hint: near.map { " — did you mean '\($0)'?" } ?? "; use " + names.joined(separator: ", "))
         }
         let pattern = String(text[text.index(after: equals)...])
         guard !pattern.isEmpty else {
-            throw ParseError(message: "the rule '\(text)' has an empty pattern; it would match every story")
+            throw ParseError(problem: "the rule '\(text)' has an empty pattern", hint: "; it would match every story")
         }
         do {
             regex = try NSRegularExpression(pattern: pattern)
         } catch {
-            throw ParseError(message: "'\(pattern)' in the rule '\(text)' is not a valid regular expression")
+            throw ParseError(problem: "'\(pattern)' in the rule '\(text)' is not a valid regular expression")
         }
         self.field = field
         self.pattern = pattern
