@@ -62,11 +62,12 @@ public struct PublishResult: Sendable, Hashable {
     public var blocked = 0
 
     /// Creates a result.
-    public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
+    public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0, blocked: Int = 0) {
         self.new = new
         self.updated = updated
         self.duplicates = duplicates
         self.fullTextsMissing = fullTextsMissing
+        self.blocked = blocked
     }
 }
 
