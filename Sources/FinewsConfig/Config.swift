@@ -113,7 +113,8 @@ public struct Config: Sendable {
 
 /// A user name and the password read from `password_file`, for HTTP basic
 /// authentication. Its description never shows the password.
-public struct FeedCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct FeedCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable {
     public var username: String
     public var password: String
 
@@ -124,6 +125,9 @@ public struct FeedCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(username) (password hidden)" }
+    public var debugDescription: String { description }
+    /// `dump` and debuggers see the user name only.
+    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 /// A configuration file that could not be used, with every problem found in it.

@@ -70,7 +70,8 @@ public struct HTTPHeaderField: Sendable, Hashable {
 
 /// A user name and password for HTTP basic authentication. Its description never
 /// shows the password, so it cannot end up in a log.
-public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable {
     public var username: String
     public var password: String
 
@@ -81,6 +82,9 @@ public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(username) (password hidden)" }
+    public var debugDescription: String { description }
+    /// `dump` and debuggers see the user name only.
+    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 /// The validators to keep for a document's next conditional GET.
