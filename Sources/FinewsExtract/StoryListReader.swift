@@ -89,10 +89,13 @@ public struct StoryListReader: Sendable {
             } else {
                 link = strings(.link).first
             }
-            entries.append(entry(
-                id: strings(.id).first, title: strings(.title).first, link: link, date: strings(.date).first,
-                content: strings(.content).joined(separator: "\n"), author: strings(.author).first,
-                source: strings(.source).first, categories: strings(.category), pageURL: pageURL))
+            if let entry = entry(
+                id: strings(.id).first, title: strings(.title).first.map { HTMLText.plainText(fromHTML: $0) }, link: link,
+                date: strings(.date).first, content: strings(.content).joined(separator: "\n"),
+                author: strings(.author).first, source: strings(.source).first, categories: strings(.category),
+                pageURL: pageURL) {
+                entries.append(entry)
+            }
         }
         return Feed(format: .jsonAPI, link: pageURL, entries: entries)
     }
@@ -152,11 +155,13 @@ public struct StoryListReader: Sendable {
         var entries: [FeedEntry] = []
         for story in stories {
             let link = template.map { $0.link { story.placeholders[$0] } } ?? story.fields[.link]?.first
-            entries.append(entry(
+            if let entry = entry(
                 id: story.fields[.id]?.first, title: story.fields[.title]?.first, link: link,
                 date: story.fields[.date]?.first, content: story.fields[.content]?.first ?? "",
                 author: story.fields[.author]?.first, source: story.fields[.source]?.first,
-                categories: story.fields[.category] ?? [], pageURL: pageURL))
+                categories: story.fields[.category] ?? [], pageURL: pageURL) {
+                entries.append(entry)
+            }
         }
         return Feed(format: .html, title: document.title(), link: pageURL, entries: entries)
     }
@@ -168,11 +173,13 @@ public struct StoryListReader: Sendable {
         return try ListLinkTemplate(parsing: link)
     }
 
-    /// One story's entry: text trimmed and collapsed, the link made absolute, the date read.
+    /// One story's entry: text trimmed and collapsed, the link made absolute, the date
+    /// read; none when the story has no id, title, link or text (an ad slot, a
+    /// separator, a value that is not an object).
     private func entry(
         id: String?, title: String?, link: String?, date: String?, content: String, author: String?,
         source: String?, categories: [String], pageURL: String
-    ) -> FeedEntry {
+    ) -> FeedEntry? {
         func cleaned(_ text: String?) -> String? {
             guard let text else { return nil }
             let collapsed = HTMLText.collapseWhitespace(text)
@@ -181,8 +188,9 @@ public struct StoryListReader: Sendable {
         let trimmedContent = content.trimmingCharacters(in: .whitespacesAndNewlines)
         let body = trimmedContent.isEmpty
             ? nil : FeedText(trimmedContent, kind: JSONArticle.looksLikeHTML(trimmedContent) ? .html : .text)
+        guard cleaned(id) != nil || cleaned(title) != nil || cleaned(link) != nil || body != nil else { return nil }
         return FeedEntry(
-            id: cleaned(id), title: cleaned(title).map { HTMLText.plainText(fromHTML: $0) }, link: cleaned(link).map { Self.absolute($0, base: pageURL) },
+            id: cleaned(id), title: cleaned(title), link: cleaned(link).map { Self.absolute($0, base: pageURL) },
             published: cleaned(date).flatMap(parseDate), author: cleaned(author), content: body,
             categories: categories.compactMap(cleaned), source: cleaned(source), baseURL: pageURL)
     }

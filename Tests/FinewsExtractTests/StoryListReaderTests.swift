@@ -47,6 +47,20 @@ struct StoryListReaderTests {
         #expect(third.published == Date(timeIntervalSince1970: 1_709_345_700), "epoch seconds")
     }
 
+    @Test("Values that hold no story are skipped; markup in a JSON title is removed, text from a page kept as it is")
+    func emptyItems() throws {
+        let feed = try read("""
+            {"data":{"list":[7, null, {"other":1}, {"title":"<em>涨</em> &amp; 跌"}, "text"]}}
+            """, [.title: "title", .link: "url"])
+        #expect(feed.entries.map(\.title) == ["涨 & 跌"])
+        let page = "<html><body><ul><li><a href='/1'>a &lt; b</a></li><li><span>no link</span></li></ul></body></html>"
+        let list = try StoryListReader(
+            mapping: .init(format: .html, items: "//li", fields: [.title: ".//a", .link: ".//a/@href"]),
+            defaultTimeZone: shanghai).read(Array(page.utf8), charset: "utf-8", pageURL: "http://a.example/x/")
+        #expect(list.entries.map(\.title) == ["a < b"])
+        #expect(list.entries.map(\.link) == ["http://a.example/1"])
+    }
+
     @Test("A wrong items path fails with the path and the keys that are there")
     func wrongItems() {
         #expect {
