@@ -300,4 +300,29 @@ struct SourcesTests {
             #expect(nothing.stderr.contains("names none"), "\(nothing.stderr)")
         }
     }
+
+    @Test("opml export writes JSON and HTML sources as FreshRSS does, and opml import reads them back")
+    func opmlRoundTrip() async throws {
+        let site = try SeedSite()
+        try site.write("api.password", "s3cret\n")
+        try site.write("sources.conf", config("https://api.example.cn"))
+        let exported = try await runFinews(["opml", "export", "--config", "sources.conf"], in: site.folder)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.contains("type=\"JSON+DotNotation\""), "\(exported.stdout)")
+        #expect(exported.stdout.contains("frss:jsonItem=\"data.list\" frss:jsonItemTitle=\"title\""), "\(exported.stdout)")
+        #expect(exported.stdout.contains("frss:jsonItemTimestamp=\"showTime\""))
+        #expect(exported.stdout.contains("type=\"HTML+XPath\""))
+        #expect(exported.stdout.contains("frss:xPathItemUri=\".//a/@href\""))
+        #expect(!exported.stdout.contains("s3cret") && !exported.stdout.contains("Referer"))
+        try site.write("export.opml", exported.stdout)
+
+        try site.write("fresh.conf", "[site]\noutput = \"out\"\n")
+        let imported = try await runFinews(["opml", "import", "export.opml", "--config", "fresh.conf"], in: site.folder)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let text = String(decoding: try site.read("fresh.conf"), as: UTF8.self)
+        #expect(text.contains("format = \"json\"\nitems = \"data.list\"\nitem.title = \"title\"\nitem.content = \"digest\""), "\(text)")
+        #expect(text.contains("format = \"html\"\nitems = \"//ul[@class='list']/li\"\nitem.title = \".//a\""), "\(text)")
+        let check = try await runFinews(["check", "--config", "fresh.conf"], in: site.folder)
+        #expect(check.status == 0, "\(check.stderr)")
+    }
 }
