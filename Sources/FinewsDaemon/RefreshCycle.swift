@@ -651,19 +651,19 @@ public struct RefreshCycle: Sendable {
     static func parse(
         _ document: FetchedDocument, as feed: Config.Feed, timeZone: TimeZone
     ) -> Result<FinewsParse.Feed, FeedFailure> {
-        do {
-            if let list = feed.list {
+        if let list = feed.list {
+            do {
                 return .success(try StoryListReader(mapping: list, defaultTimeZone: timeZone)
                     .read(document.body, charset: document.charset, pageURL: document.finalURL))
+            } catch {
+                return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
             }
+        }
+        do {
             let parser = FeedParser(options: .init(httpCharset: document.charset, defaultTimeZone: timeZone))
             return .success(try parser.parse(document.body))
-        } catch let error as ExtractionError {
-            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
-        } catch let error as FeedParseError {
-            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
         } catch {
-            return .failure(FeedFailure("\(feed.urlAsWritten): \(error)", httpStatus: document.status))
+            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
         }
     }
 
