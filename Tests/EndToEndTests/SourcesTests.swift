@@ -65,7 +65,7 @@ final class SourceServer: Sendable {
             guard let url = Bundle.module.url(forResource: "Fixtures/sources/list-gbk", withExtension: "html"),
                   let page = try? Data(contentsOf: url) else { return HTTPResponse(statusCode: .internalServerError) }
             // No charset in the header: the page's <meta> names gb2312.
-            return HTTPResponse(statusCode: .ok, headers: [HTTPHeader("Content-Type"): "text/html"], body: page)
+            return HTTPResponse(statusCode: .ok, headers: HTTPHeaders([HTTPHeader("Content-Type"): "text/html"]), body: page)
         case "/blog/index.html":
             return Self.answer("""
                 <!DOCTYPE html><html><head><title>Blog</title>
@@ -88,7 +88,7 @@ final class SourceServer: Sendable {
     }
 
     private static func answer(_ text: String, type: String) -> HTTPResponse {
-        HTTPResponse(statusCode: .ok, headers: [HTTPHeader("Content-Type"): type], body: Data(text.utf8))
+        HTTPResponse(statusCode: .ok, headers: HTTPHeaders([HTTPHeader("Content-Type"): type]), body: Data(text.utf8))
     }
 
     func run(_ body: (_ baseURL: String) async throws -> Void) async throws {
