@@ -75,28 +75,23 @@ public struct StoryListReader: Sendable {
             paths[field] = try JSONKeyPath(parsing: expression)
         }
         let template = try linkTemplate()
-        var entries: [FeedEntry] = []
+        var placeholderPaths: [String: JSONKeyPath] = [:]
+        for name in template?.placeholders ?? [] { placeholderPaths[name] = try JSONKeyPath(parsing: name) }
+        var stories: [ListedStory] = []
         for item in array.prefix(Self.maximumItems) {
-            func strings(_ field: StoryListMapping.Field) -> [String] {
-                guard let path = paths[field], let value = Self.lookUp(path, in: item) else { return [] }
-                return Self.strings(value)
+            var story = ListedStory()
+            for (field, path) in paths {
+                let values = Self.lookUp(path, in: item).map(Self.strings) ?? []
+                // Text given as an array of strings is one paragraph per string.
+                story.fields[field] = field == .content ? [values.joined(separator: "\n")] : values
             }
-            let link: String?
-            if let template {
-                link = template.link { name in
-                    (try? JSONKeyPath(parsing: name)).flatMap { Self.lookUp($0, in: item) }.flatMap { Self.strings($0).first }
-                }
-            } else {
-                link = strings(.link).first
+            for (name, path) in placeholderPaths {
+                story.placeholders[name] = Self.lookUp(path, in: item).flatMap { Self.strings($0).first }
             }
-            if let entry = entry(
-                id: strings(.id).first, title: strings(.title).first.map { HTMLText.plainText(fromHTML: $0) }, link: link,
-                date: strings(.date).first, content: strings(.content).joined(separator: "\n"),
-                author: strings(.author).first, source: strings(.source).first, categories: strings(.category),
-                pageURL: pageURL) {
-                entries.append(entry)
-            }
+            stories.append(story)
         }
+        // API titles often carry highlighting markup (<em>) and entities.
+        let entries = self.entries(stories, template: template, titlesAreMarkup: true, pageURL: pageURL)
         return Feed(format: .jsonAPI, link: pageURL, entries: entries)
     }
 
@@ -152,30 +147,36 @@ public struct StoryListReader: Sendable {
         let stories = try document.storyValues(
             items: mapping.items, fields: expressions, templatePlaceholders: template?.placeholders ?? [],
             limit: Self.maximumItems)
-        var entries: [FeedEntry] = []
-        for story in stories {
-            let link = template.map { $0.link { story.placeholders[$0] } } ?? story.fields[.link]?.first
-            if let entry = entry(
-                id: story.fields[.id]?.first, title: story.fields[.title]?.first, link: link,
-                date: story.fields[.date]?.first, content: story.fields[.content]?.first ?? "",
-                author: story.fields[.author]?.first, source: story.fields[.source]?.first,
-                categories: story.fields[.category] ?? [], pageURL: pageURL) {
-                entries.append(entry)
-            }
-        }
+        let entries = self.entries(stories, template: template, titlesAreMarkup: false, pageURL: pageURL)
         return Feed(format: .html, title: document.title(), link: pageURL, entries: entries)
     }
 
     // MARK: Shared steps
+
+    /// The stories' entries: the link made from the template or taken as found, text
+    /// trimmed and collapsed, links made absolute, dates read. A story with no id,
+    /// title, link or text (an ad slot, a separator, a value that is not an object)
+    /// is no story.
+    private func entries(
+        _ stories: [ListedStory], template: ListLinkTemplate?, titlesAreMarkup: Bool, pageURL: String
+    ) -> [FeedEntry] {
+        stories.compactMap { story in
+            let link = template.map { $0.link { story.placeholders[$0] } } ?? story.fields[.link]?.first
+            let title = story.fields[.title]?.first
+            return entry(
+                id: story.fields[.id]?.first, title: titlesAreMarkup ? title.map(HTMLText.plainText(fromHTML:)) : title,
+                link: link, date: story.fields[.date]?.first, content: story.fields[.content]?.first ?? "",
+                author: story.fields[.author]?.first, source: story.fields[.source]?.first,
+                categories: story.fields[.category] ?? [], pageURL: pageURL)
+        }
+    }
 
     private func linkTemplate() throws(ExtractionError) -> ListLinkTemplate? {
         guard let link = mapping.fields[.link], link.contains("{") else { return nil }
         return try ListLinkTemplate(parsing: link)
     }
 
-    /// One story's entry: text trimmed and collapsed, the link made absolute, the date
-    /// read; none when the story has no id, title, link or text (an ad slot, a
-    /// separator, a value that is not an object).
+    /// One story's entry; nil when it has no id, title, link or text.
     private func entry(
         id: String?, title: String?, link: String?, date: String?, content: String, author: String?,
         source: String?, categories: [String], pageURL: String
@@ -218,8 +219,9 @@ public struct StoryListReader: Sendable {
     }
 }
 
-/// The values an HTML list page gives one story.
-struct ListPageStory {
+/// One story as a JSON answer or an HTML page gives it, before it becomes an entry:
+/// the values of each field, and of each link-template placeholder.
+struct ListedStory {
     var fields: [StoryListMapping.Field: [String]] = [:]
     var placeholders: [String: String] = [:]
 }
@@ -239,8 +241,8 @@ extension HTMLDocument {
     ///   matches no element (`.noMatch`).
     func storyValues(
         items: String, fields: [StoryListMapping.Field: String], templatePlaceholders: [String], limit: Int
-    ) throws(ExtractionError) -> [ListPageStory] {
-        try Self.withXPathContext(document: document) { context throws(ExtractionError) -> [ListPageStory] in
+    ) throws(ExtractionError) -> [ListedStory] {
+        try Self.withXPathContext(document: document) { context throws(ExtractionError) -> [ListedStory] in
             let itemExpression = try Self.compile(items, in: context)
             defer { xmlXPathFreeCompExpr(itemExpression) }
             var compiled: [(StoryListMapping.Field?, String, xmlXPathCompExprPtr)] = []
@@ -261,10 +263,10 @@ extension HTMLDocument {
                     .noMatch, "items = \"\(items)\" matched nothing on the page; try another with "
                         + "`finews parse URL --format html --items XPATH --item.title XPATH`")
             }
-            var stories: [ListPageStory] = []
+            var stories: [ListedStory] = []
             for index in 0..<min(Int(set.pointee.nodeNr), limit) {
                 guard let node = table[index] else { continue }
-                var story = ListPageStory()
+                var story = ListedStory()
                 for (field, expression, compiledExpression) in compiled {
                     context.pointee.node = node
                     let values = Self.values(of: compiledExpression, in: context, asHTML: field == .content, document: self)
