@@ -241,6 +241,19 @@ struct SourcesTests {
             let refused = try await runFinews(common + ["--items", "data.list", "--item.title", "title"], in: site.folder)
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("401"), "\(refused.stderr)")
+            let authorized = common + ["--header", "Authorization: \(SourceServer.authorization)"]
+            let stories = try await runFinews(authorized + [
+                "--items", "data.list", "--item.id", "infoCode", "--item.title", "title", "--item.source", "mediaName",
+                "--item.date", "showTime", "--item.link", "https://news.example/{infoCode}.html",
+            ], in: site.folder)
+            #expect(stories.status == 0, "\(stories.stderr)")
+            #expect(stories.stdout.contains("json-api, utf-8, 4 entries"), "\(stories.stdout)")
+            #expect(stories.stdout.contains("NW20240302001  2024-03-02T"), "the id is the infoCode: \(stories.stdout)")
+            #expect(stories.stdout.contains("    https://news.example/NW20240302001.html  (证券时报)"), "\(stories.stdout)")
+            let wrongPath = try await runFinews(authorized + ["--items", "data.lst", "--item.title", "title"], in: site.folder)
+            #expect(wrongPath.status == 1)
+            #expect(wrongPath.stderr.contains("items = \"data.lst\" leads nowhere: no key 'lst' at 'data' (keys: list, total)"),
+                    "\(wrongPath.stderr)")
 
             let local = try await runFinews([
                 "parse", "\(base)/local/index.html", "--format", "html", "--items", "//ul[@class='list']/li",
