@@ -123,4 +123,24 @@ struct StoryListReaderTests {
     func problems(format: StoryListMapping.Format, expression: String, field: StoryListMapping.Field?, bad: Bool) {
         #expect((StoryListMapping.problem(format: format, expression: expression, field: field) != nil) == bad)
     }
+
+    @Test("Hostile answers: deep nesting is refused, a huge list is cut at the item limit, nesting in an item is skipped")
+    func hostile() throws {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect {
+            _ = try read(deep, [.title: "title"], items: ".")
+        } throws: { error in
+            (error as? ExtractionError)?.code == .notJSON
+        }
+        let many = "[" + Array(repeating: "{\"title\":\"x\",\"tags\":[[[\"deep\"]],\"flat\"]}", count: 5000)
+            .joined(separator: ",") + "]"
+        let feed = try read(many, [.title: "title", .category: "tags"], items: ".")
+        #expect(feed.entries.count == StoryListReader.maximumItems)
+        #expect(feed.entries.first?.categories == ["flat"])
+        let page = "<ul>" + String(repeating: "<li><a href='/a'>" + String(repeating: "<b>", count: 300) + "x</a></li>", count: 3000)
+        let list = try StoryListReader(mapping: .init(format: .html, items: "//li", fields: [.title: ".//a"]),
+                                       defaultTimeZone: shanghai)
+            .read(Array(page.utf8), charset: "utf-8", pageURL: "http://a.example/")
+        #expect(list.entries.count <= StoryListReader.maximumItems)
+    }
 }
