@@ -204,6 +204,11 @@ public struct StoryListReader: Sendable {
             // Thirteen digits are milliseconds (from 2001 on); fewer are seconds.
             return Date(timeIntervalSince1970: text.utf8.count >= 12 ? Double(number) / 1000 : Double(number))
         }
+        // Seconds with a fraction, as some APIs write them: 1709345700.25.
+        if let dot = text.firstIndex(of: "."), text[..<dot].utf8.count == 10,
+           text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }), let seconds = Double(text) {
+            return Date(timeIntervalSince1970: seconds)
+        }
         return dates.parse(text)
     }
 

@@ -111,6 +111,19 @@ struct StoryListReaderTests {
         }
     }
 
+    @Test("Dates as APIs write them", arguments: [
+        ("1709345700", 1_709_345_700.0),
+        ("1709345700000", 1_709_345_700.0),
+        ("1709345700.5", 1_709_345_700.5),
+        ("2024-03-02 10:15:00", 1_709_345_700.0),
+        ("2024-03-02T02:15:00Z", 1_709_345_700.0),
+        ("Sat, 02 Mar 2024 02:15:00 GMT", 1_709_345_700.0),
+    ])
+    func dates(text: String, seconds: Double) {
+        let reader = StoryListReader(mapping: .init(format: .json, items: ".", fields: [:]), defaultTimeZone: shanghai)
+        #expect(reader.parseDate(text) == Date(timeIntervalSince1970: seconds))
+    }
+
     @Test("Expressions are checked without a document", arguments: [
         (StoryListMapping.Format.html, "//ul[@class='list'", StoryListMapping.Field?.none, true),
         (.html, ".//a/@href", .link, false),
