@@ -1,6 +1,6 @@
 public import Foundation
 public import FinewsNormalize
-import FinewsExtract
+public import FinewsExtract
 
 /// The validated contents of feeds.conf (DESIGN.md §4).
 public struct Config: Sendable {
@@ -74,6 +74,15 @@ public struct Config: Sendable {
         public var fullText: FullTextSource?
         /// The line of the `[[feed]]` header, for messages.
         public var line: Int
+        /// How the stories of a JSON API or HTML list page are found (`format`,
+        /// `items`, `item.*`); nil for feeds, whose format is sniffed.
+        public var list: StoryListMapping? = nil
+        /// The feed's own `block` and `keep` rules (``Config/filter`` holds the global ones).
+        public var filter: StoryFilter = .none
+        /// `headers`: sent with the feed's requests and its stories' full-text requests.
+        public var headers: [(name: String, value: String)] = []
+        /// `username` and `password_file`: HTTP basic authentication for the feed's host.
+        public var credentials: FeedCredentials? = nil
 
         /// Where the feed's posts go, entry by entry.
         public var filing: FeedFiling {
@@ -90,9 +99,35 @@ public struct Config: Sendable {
     /// The `[slugs]` table: an outlet's name (normalized with ``SlugRegistry/key(_:)``)
     /// to the slug it must have, so that existing URLs are kept.
     public var slugOverrides: [String: String] = [:]
+    /// The `[filter]` table: block and keep rules for every feed.
+    public var filter: StoryFilter = .none
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
+
+    /// The rules a story of `feed` must pass: `[filter]`'s, then the feed's own.
+    public func storyFilter(for feed: Feed) -> StoryFilter {
+        StoryFilter(global: filter, feed: feed.filter)
+    }
+}
+
+/// A user name and the password read from `password_file`, for HTTP basic
+/// authentication. Its description never shows the password.
+public struct FeedCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable {
+    public var username: String
+    public var password: String
+
+    /// Creates credentials.
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+
+    public var description: String { "\(username) (password hidden)" }
+    public var debugDescription: String { description }
+    /// `dump` and debuggers see the user name only.
+    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 /// A configuration file that could not be used, with every problem found in it.
@@ -179,8 +214,10 @@ private struct ConfigReader {
     static let scheduleKeys = ["interval", "max_backoff", "min_interval", "respect_hints"]
     static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
                            "max_size", "infocode_pattern", "fulltext_url", "fulltext_json", "fulltext_xpath",
-                           "allow_private_networks"]
-    static let tables = ["site", "fetch", "schedule", "slugs", "feed"]
+                           "allow_private_networks", "format", "items", "item", "block", "keep", "headers",
+                           "username", "password_file"]
+    static let filterKeys = ["block", "keep"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !Self.tables.contains(entry.key) {
@@ -271,6 +308,9 @@ private struct ConfigReader {
         }
         var config = Config(file: configFile, site: site, fetch: fetch, schedule: schedule, feeds: feeds)
         config.slugOverrides = readSlugs(table(root, "slugs"))
+        let filterTable = table(root, "filter")
+        checkKeys(filterTable, Self.filterKeys, context: "in [filter]")
+        config.filter = readFilter(filterTable, label: "[filter]")
         return config
     }
 
@@ -354,7 +394,173 @@ private struct ConfigReader {
             respectHints: boolean(table, "respect_hints"), userAgent: string(table, "user_agent"),
             timeout: duration(table, "timeout"), maxSize: size(table, "max_size"),
             allowPrivateNetworks: boolean(table, "allow_private_networks"), infocodePattern: pattern,
-            fullText: readFullText(table, label: label), line: table.line)
+            fullText: readFullText(table, label: label), line: table.line, list: readList(table, label: label),
+            filter: readFilter(table, label: label), headers: readHeaders(table, label: label),
+            credentials: readCredentials(table, label: label))
+    }
+
+    // MARK: Sources that are not feeds, rules, HTTP settings
+
+    /// `format`, `items` and the `item.*` keys of a JSON API or HTML list source.
+    private mutating func readList(_ table: TOMLTable, label: String) -> StoryListMapping? {
+        func line(_ key: String) -> Int { table.entry(key)?.keyLine ?? table.line }
+        let formats = StoryListMapping.Format.allCases.map(\.rawValue)
+        guard let formatText = string(table, "format") else {
+            for key in ["items", "item"] where table.entry(key) != nil {
+                problem(line(key), "\(key) in \(label) needs format = \"json\" (a JSON API) or format = \"html\" "
+                    + "(an HTML list page); feeds are read without them")
+            }
+            return nil
+        }
+        guard let format = StoryListMapping.Format(rawValue: formatText.lowercased()) else {
+            var message = "unknown format '\(formatText)' in \(label); use \"json\" for a JSON API or \"html\" for an "
+                + "HTML list page (RSS, Atom, RDF and JSON Feed are recognized without format)"
+            if let suggestion = Self.closest(to: formatText.lowercased(), in: formats) {
+                message = "unknown format '\(formatText)' in \(label) — did you mean '\(suggestion)'?"
+            }
+            problem(line("format"), message)
+            return nil
+        }
+        let example = format == .json ? "\"data.list\"" : "\"//ul[@class='list']/li\""
+        guard let items = string(table, "items") else {
+            problem(line("format"), "\(label) has format = \"\(format.rawValue)\" but no items; add items = \(example), "
+                + "where the stories are")
+            return nil
+        }
+        var valid = true
+        if let message = StoryListMapping.problem(format: format, expression: items, field: nil) {
+            problem(line("items"), "items in \(label): \(message)")
+            valid = false
+        }
+        var fields: [StoryListMapping.Field: String] = [:]
+        let names = StoryListMapping.Field.allCases.map(\.rawValue)
+        if let value = table["item"] {
+            guard case .table(let itemTable) = value.kind else {
+                problem(line("item"), "item in \(label) must hold keys such as item.title = \"title\", not \(value.typeName)")
+                return nil
+            }
+            for entry in itemTable.entries {
+                guard let field = StoryListMapping.Field(rawValue: entry.key) else {
+                    unknown("item.\(entry.key)", line: entry.keyLine, context: "in \(label)", known: names.map { "item.\($0)" })
+                    valid = false
+                    continue
+                }
+                guard case .string(let expression) = entry.value.kind else {
+                    problem(entry.keyLine, "'item.\(entry.key)' in \(label) must be a string, not \(entry.value.typeName)")
+                    valid = false
+                    continue
+                }
+                if let message = StoryListMapping.problem(format: format, expression: expression, field: field) {
+                    problem(entry.keyLine, "item.\(entry.key) in \(label): \(message)")
+                    valid = false
+                }
+                fields[field] = expression
+            }
+        }
+        if fields[.title] == nil, fields[.link] == nil {
+            problem(line("items"), "\(label) reads no title and no link of its stories; add item.title and item.link, "
+                + (format == .json ? "as in item.title = \"title\"" : "as in item.title = \".//a\" and item.link = \".//a/@href\""))
+            valid = false
+        }
+        return valid ? StoryListMapping(format: format, items: items, fields: fields) : nil
+    }
+
+    /// `block` and `keep`: arrays of `field=pattern` rules, each checked at its own line.
+    private mutating func readFilter(_ table: TOMLTable?, label: String) -> StoryFilter {
+        guard let table else { return .none }
+        func rules(_ key: String) -> [StoryRule] {
+            guard let entry = table.entry(key) else { return [] }
+            guard case .array(let items) = entry.value.kind else {
+                problem(entry.keyLine, "'\(key)' in \(label) must be an array of rules, as in \(key) = [\"title=(?i)广告\"]")
+                return []
+            }
+            var rules: [StoryRule] = []
+            for item in items {
+                guard case .string(let text) = item.kind else {
+                    problem(item.line, "each rule of '\(key)' in \(label) must be a string such as \"title=(?i)广告\", "
+                        + "not \(item.typeName)")
+                    continue
+                }
+                do {
+                    rules.append(try StoryRule(parsing: text))
+                } catch {
+                    problem(item.line, error.message(in: "\(key) of \(label)"))
+                }
+            }
+            return rules
+        }
+        return StoryFilter(block: rules("block"), keep: rules("keep"))
+    }
+
+    /// `headers = { Referer = "...", Cookie = "..." }`: names are HTTP tokens; no
+    /// value may hold CR, LF or another control character (it would start a header).
+    private mutating func readHeaders(_ table: TOMLTable, label: String) -> [(name: String, value: String)] {
+        guard let entry = table.entry("headers") else { return [] }
+        guard case .table(let headers) = entry.value.kind else {
+            problem(entry.keyLine, "'headers' in \(label) must be a table, as in headers = { Referer = \"https://example.com/\" }")
+            return []
+        }
+        var result: [(name: String, value: String)] = []
+        for header in headers.entries {
+            guard case .string(let value) = header.value.kind else {
+                problem(header.keyLine, "the header '\(header.key)' in \(label) must be a string, not \(header.value.typeName)")
+                continue
+            }
+            if !Self.isHeaderName(header.key) {
+                problem(header.keyLine, "'\(header.key)' in headers of \(label) is not a header name; use letters, digits and '-'")
+            } else if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                problem(header.keyLine, "the header '\(header.key)' in \(label) holds a line break or control character; "
+                    + "a header value is one line")
+            } else {
+                result.append((header.key, value))
+            }
+        }
+        return result
+    }
+
+    /// `username` with `password_file` (relative to the config's folder), read now:
+    /// the password is kept out of feeds.conf and never printed.
+    private mutating func readCredentials(_ table: TOMLTable, label: String) -> FeedCredentials? {
+        let username = string(table, "username")
+        let passwordFile = string(table, "password_file")
+        func line(_ key: String) -> Int { table.entry(key)?.keyLine ?? table.line }
+        switch (username, passwordFile) {
+        case (nil, nil):
+            return nil
+        case (_?, nil):
+            problem(line("username"), "username in \(label) needs password_file = \"...\", a file holding the password")
+            return nil
+        case (nil, _?):
+            problem(line("password_file"), "password_file in \(label) needs username = \"...\"")
+            return nil
+        case (let username?, let path?):
+            if username.contains(":") || username.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                problem(line("username"), "username in \(label) may not hold ':' or control characters (HTTP basic authentication)")
+                return nil
+            }
+            let file = URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL
+            guard let data = FileManager.default.contents(atPath: file.path), var password = String(data: data, encoding: .utf8)
+            else {
+                problem(line("password_file"), "cannot read password_file '\(path)' of \(label) (\(file.path)); "
+                    + "check that the file exists and finews may read it")
+                return nil
+            }
+            while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+            if password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                problem(line("password_file"), "the password in '\(path)' of \(label) holds a line break or control "
+                    + "character; the file must hold the password on one line")
+                return nil
+            }
+            return FeedCredentials(username: username, password: password)
+        }
+    }
+
+    /// An HTTP field name: RFC 9110's token characters.
+    static func isHeaderName(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 
     /// `fulltext_url` with at most one of `fulltext_json` and `fulltext_xpath`.

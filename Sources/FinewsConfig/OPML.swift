@@ -1,17 +1,40 @@
 import CLibXML2
 public import Foundation
+import FinewsExtract
 
 /// One feed listed in an OPML subscription list (an `outline` with an `xmlUrl`).
 public struct OPMLOutline: Sendable, Hashable {
+    /// One more feeds.conf key of the feed, such as `items` or `item.title`.
+    public struct Setting: Sendable, Hashable {
+        public var key: String
+        public var value: String
+
+        /// Creates a setting.
+        public init(key: String, value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
     /// The `title` attribute, else the `text` one (OPML 2.0 requires `text`).
     public var title: String?
     /// The feed's URL (`xmlUrl`).
     public var url: String
+    /// The feed name to use, instead of one made from the title (`finews add --name`).
+    public var name: String?
+    /// The tag to write, instead of the title (`finews add --tag`).
+    public var tag: String?
+    /// How a JSON API or HTML list source is read (`format`, `items`, `item.*`), from
+    /// FreshRSS's `frss:` attributes; empty for feeds.
+    public var settings: [Setting]
 
     /// Creates an outline.
-    public init(title: String?, url: String) {
+    public init(title: String?, url: String, name: String? = nil, tag: String? = nil, settings: [Setting] = []) {
         self.title = title
         self.url = url
+        self.name = name
+        self.tag = tag
+        self.settings = settings
     }
 }
 
@@ -83,7 +106,8 @@ public enum OPML {
 
     /// The configured feeds as an OPML 2.0 document that other feed readers import:
     /// one `outline` per http(s) feed with `text` and `title` (the feed's tag),
-    /// `type="rss"` and `xmlUrl`. Local-file feeds cannot be shared and are left
+    /// `type="rss"` and `xmlUrl`; a JSON API or HTML list source is a FreshRSS
+    /// `JSON+DotNotation` or `HTML+XPath` outline with its `frss:` attributes. Local-file feeds cannot be shared and are left
     /// out; their names are returned as `skipped`.
     public static func export(_ config: Config, date: Date = Date()) -> (xml: String, skipped: [String]) {
         var skipped: [String] = []
@@ -105,7 +129,16 @@ public enum OPML {
             }
             // A tag made per entry ({source}新闻) is no title for the whole feed.
             let title = escape(feed.tagTemplate.plainText ?? feed.name)
-            xml += "    <outline text=\"\(title)\" title=\"\(title)\" type=\"rss\" xmlUrl=\"\(escape(feed.url))\"/>\n"
+            var type = "rss"
+            var extra = ""
+            if let list = feed.list {
+                type = FreshRSS.outlineType(list.format)
+                extra = " xmlns:frss=\"\(FreshRSS.namespace)\""
+                for (attribute, value) in FreshRSS.attributes(for: list) {
+                    extra += " frss:\(attribute)=\"\(escape(value))\""
+                }
+            }
+            xml += "    <outline text=\"\(title)\" title=\"\(title)\" type=\"\(type)\" xmlUrl=\"\(escape(feed.url))\"\(extra)/>\n"
         }
         xml += "  </body>\n</opml>\n"
         return (xml, skipped)
@@ -156,7 +189,7 @@ private final class OutlineCollector {
         guard let url = lowered["xmlurl"]?.trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty else { return }
         let title = [lowered["title"], lowered["text"]].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
             .first { !$0.isEmpty }
-        outlines.append(OPMLOutline(title: title, url: url))
+        outlines.append(OPMLOutline(title: title, url: url, settings: FreshRSS.settings(type: lowered["type"], attributes: lowered)))
     }
 }
 
@@ -232,5 +265,87 @@ enum XMLCharacterReferences {
                 ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits, radix: 10)
             return value.flatMap(Unicode.Scalar.init).map { String(Character($0)) }
         }
+    }
+}
+
+/// FreshRSS's OPML extension (https://freshrss.org/opml): `HTML+XPath` and
+/// `JSON+DotNotation` outlines whose `frss:` attributes say how stories are found,
+/// so that a FreshRSS setup moves to feeds.conf (`format`, `items`, `item.*`) and back.
+enum FreshRSS {
+    static let namespace = "https://freshrss.org/opml"
+
+    /// The attribute suffixes after `xPathItem` / `jsonItem`, for each field.
+    static let fieldSuffixes: [(StoryListMapping.Field, String)] = [
+        (.title, "Title"), (.content, "Content"), (.link, "Uri"), (.author, "Author"), (.date, "Timestamp"),
+        (.category, "Categories"), (.id, "Uid"),
+    ]
+
+    static func outlineType(_ format: StoryListMapping.Format) -> String {
+        format == .html ? "HTML+XPath" : "JSON+DotNotation"
+    }
+
+    /// The `frss:` attributes (without prefix) of a mapping. A link template has no
+    /// FreshRSS form and is left out, as is `item.source`.
+    static func attributes(for list: StoryListMapping) -> [(String, String)] {
+        let prefix = list.format == .html ? "xPathItem" : "jsonItem"
+        func convert(_ path: String) -> String { list.format == .json ? bracketNotation(path) : path }
+        var attributes = [(prefix, convert(list.items))]
+        for (field, suffix) in fieldSuffixes {
+            guard let expression = list.fields[field] else { continue }
+            if field == .link, expression.contains("{") { continue }
+            attributes.append((prefix + suffix, convert(expression)))
+        }
+        return attributes
+    }
+
+    /// feeds.conf settings from an outline's `type` and its attributes (names
+    /// lowercased, without prefix); none for an outline of another type.
+    static func settings(type: String?, attributes: [String: String]) -> [OPMLOutline.Setting] {
+        let prefix: String
+        let format: StoryListMapping.Format
+        switch type?.lowercased() {
+        case "html+xpath", "xml+xpath": (prefix, format) = ("xpathitem", .html)
+        case "json+dotnotation": (prefix, format) = ("jsonitem", .json)
+        default: return []
+        }
+        func convert(_ path: String) -> String { format == .json ? dotNotation(path) : path }
+        guard let items = attributes[prefix].map(trimmed), !items.isEmpty else { return [] }
+        var settings = [OPMLOutline.Setting(key: "format", value: format.rawValue),
+                        OPMLOutline.Setting(key: "items", value: convert(items))]
+        for (field, suffix) in fieldSuffixes {
+            guard let value = attributes[prefix + suffix.lowercased()].map(trimmed), !value.isEmpty else { continue }
+            settings.append(OPMLOutline.Setting(key: "item.\(field.rawValue)", value: convert(value)))
+        }
+        return settings
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// FreshRSS's `list[2].title` as finews's `list.2.title`.
+    static func dotNotation(_ path: String) -> String {
+        var out = ""
+        for character in path {
+            switch character {
+            case "[": out += "."
+            case "]": continue
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// finews's `list.2.title` as FreshRSS's `list[2].title`.
+    static func bracketNotation(_ path: String) -> String {
+        var out = ""
+        for component in path.split(separator: ".", omittingEmptySubsequences: false) {
+            if !component.isEmpty, component.allSatisfy(\.isNumber), !out.isEmpty {
+                out += "[\(component)]"
+            } else {
+                out += (out.isEmpty ? "" : ".") + String(component)
+            }
+        }
+        return out
     }
 }

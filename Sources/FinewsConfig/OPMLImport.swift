@@ -49,14 +49,21 @@ public struct OPMLImport: Sendable {
                 skipped.append(Skipped(title: outline.title, url: outline.url, reason: "listed twice in \(source)"))
                 continue
             }
-            let name = Self.uniqueName(Self.baseName(title: outline.title, url: outline.url), taken: taken)
+            if let name = outline.name, taken.contains(name) {
+                skipped.append(Skipped(title: outline.title, url: outline.url, reason: "the name '\(name)' is taken; choose another"))
+                continue
+            }
+            let name = outline.name ?? Self.uniqueName(Self.baseName(title: outline.title, url: outline.url), taken: taken)
             taken.insert(name)
             added.append(Added(name: name, url: outline.url, title: outline.title))
             var block = "[[feed]]\nname = \(Self.tomlString(name))\nurl = \(Self.tomlString(outline.url))\n"
-            if let title = outline.title, title != name {
+            if let title = outline.tag ?? outline.title, title != name {
                 // A brace in a tag starts a placeholder; a literal one is written twice.
                 let literal = title.replacingOccurrences(of: "{", with: "{{").replacingOccurrences(of: "}", with: "}}")
                 block += "tag = \(Self.tomlString(literal))\n"
+            }
+            for setting in outline.settings {
+                block += "\(setting.key) = \(Self.tomlString(setting.value))\n"
             }
             blocks.append(block)
         }

@@ -48,6 +48,9 @@ final class TOMLTable {
     /// Whether the table was opened by a `[header]` or by an inline `{}` (which are closed).
     var isExplicit: Bool
     var isInline: Bool
+    /// Whether a dotted key (`item.title = ...`) defined the table; TOML forbids
+    /// reopening it with a `[header]`.
+    var isDefinedByDottedKeys = false
 
     init(line: Int, isExplicit: Bool = false, isInline: Bool = false) {
         self.line = line
@@ -158,6 +161,10 @@ struct TOMLParser {
                 guard case .table(let existingTable) = existing.kind, !existingTable.isExplicit, !existingTable.isInline else {
                     throw TOMLError(line: headerLine, message: "table [\(keys.joined(separator: "."))] is defined twice (first on line \(existing.line))")
                 }
+                if existingTable.isDefinedByDottedKeys {
+                    throw TOMLError(line: headerLine, message: "table [\(keys.joined(separator: "."))] was defined by dotted keys "
+                        + "on line \(existing.line); add its keys there, or write them all under the header")
+                }
                 existingTable.isExplicit = true
                 current = existingTable
             } else {
@@ -211,12 +218,34 @@ struct TOMLParser {
         skipSpaces()
         let value = try parseValue()
         var target = table
-        for key in keys.dropLast() { target = try descend(into: target, key: key, line: keyLine) }
+        for key in keys.dropLast() { target = try descendDotted(into: target, key: key, line: keyLine) }
         guard let last = keys.last else { throw error("empty key") }
         if let existing = target.entry(last) {
             throw TOMLError(line: keyLine, message: "key '\(keys.joined(separator: "."))' is defined twice (first on line \(existing.keyLine))")
         }
         target.set(last, value, keyLine: keyLine)
+    }
+
+    /// The table at `key` for a dotted key, created (and marked so) if absent. As
+    /// TOML 1.0 says, a dotted key may not add to a table that a `[header]` or an
+    /// inline table defined, nor to an array of tables.
+    private func descendDotted(into table: TOMLTable, key: String, line: Int) throws(TOMLError) -> TOMLTable {
+        if let existing = table[key] {
+            guard case .table(let child) = existing.kind else {
+                throw TOMLError(line: line, message: "'\(key)' is already \(existing.typeName) (line \(existing.line)), "
+                    + "so '\(key).…' cannot add to it")
+            }
+            if child.isInline { throw TOMLError(line: line, message: "cannot extend inline table '\(key)' (line \(existing.line))") }
+            if child.isExplicit, !child.isDefinedByDottedKeys {
+                throw TOMLError(line: line, message: "table '\(key)' is defined by a [header] on line \(existing.line); "
+                    + "write its keys under that header")
+            }
+            return child
+        }
+        let child = TOMLTable(line: line)
+        child.isDefinedByDottedKeys = true
+        table.set(key, TOMLValue(kind: .table(child), line: line), keyLine: line)
+        return child
     }
 
     private mutating func parseKeyPath() throws(TOMLError) -> [String] {

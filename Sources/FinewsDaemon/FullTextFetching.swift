@@ -79,6 +79,7 @@ struct FullTextFetching: Sendable {
                 timeout: .seconds(feed?.timeout ?? settings.timeout), maxSize: feed?.maxSize ?? settings.maxSize,
                 privateNetworks: feed.map { settings.privateNetworks(forFullTextOf: $0, url: job.url) } ?? .refused)
             request.expectsFeed = false
+            if let feed { request.applyHTTPSettings(of: feed, fullTextURL: job.url) }
             return request
         }
         var outcomes: [InfoCode: FullTextOutcome] = [:]
@@ -115,6 +116,20 @@ struct FullTextFetching: Sendable {
                 return .failed(url: document.finalURL, reason: error.message)
             }
         }
+    }
+}
+
+extension FetchRequest {
+    /// Adds `feed`'s `headers` and basic-auth credentials. For a full-text page, the
+    /// headers go to every page (CDNs want the Referer) but the credentials only to
+    /// the feed's own host.
+    mutating func applyHTTPSettings(of feed: Config.Feed, fullTextURL: String? = nil) {
+        headers = feed.headers.map { HTTPHeaderField(name: $0.name, value: $0.value) }
+        guard let credentials = feed.credentials else { return }
+        if let fullTextURL, URL(string: fullTextURL)?.host?.lowercased() != URL(string: feed.url)?.host?.lowercased() {
+            return
+        }
+        self.credentials = BasicCredentials(username: credentials.username, password: credentials.password)
     }
 }
 

@@ -5,6 +5,7 @@ import FinewsStore
 import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
+import FinewsExtract
 
 /// What one refresh cycle did, for the summary line, the exit code, the scheduler
 /// and `finews status`.
@@ -29,6 +30,8 @@ public struct RefreshSummary: Sendable {
     /// Stories whose full text could not be fetched; their posts keep the feed's
     /// content and the next cycle tries again.
     public var fullTextsMissing = 0
+    /// Stories left out by a `block` or `keep` rule this cycle (recorded, so never again).
+    public var blocked = 0
     public var elapsed: Duration = .zero
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
@@ -38,6 +41,7 @@ public struct RefreshSummary: Sendable {
         return "\(feedsOK) feed\(feedsOK == 1 ? "" : "s") ok, \(feedsFailed) failed; "
             + "\(postsNew) new post\(postsNew == 1 ? "" : "s"), \(postsUpdated) updated; "
             + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; "
+            + (blocked > 0 ? "\(blocked) blocked; " : "")
             + (postsArchived > 0 ? "\(postsArchived) archived; " : "")
             + (fullTextsMissing > 0 ? "\(fullTextsMissing) full text\(fullTextsMissing == 1 ? "" : "s") missing "
                 + "(tried again next cycle); " : "")
@@ -295,11 +299,15 @@ public struct RefreshCycle: Sendable {
             }
         }
         let requests = feeds.map { feed in
-            FetchRequest(
+            var request = FetchRequest(
                 key: feed.name, url: feed.url, etag: readStates[feed.name]?.etag,
                 lastModified: readStates[feed.name]?.lastModified, userAgent: feed.userAgent,
                 timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize,
                 privateNetworks: config.fetch.privateNetworks(for: feed))
+            request.applyHTTPSettings(of: feed)
+            // A JSON API or an HTML list page is not a feed, and is not refused as one.
+            if feed.list != nil { request.expectsFeed = false }
+            return request
         }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
         let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
@@ -356,6 +364,7 @@ public struct RefreshCycle: Sendable {
             summary.postsUpdated += published.updated
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
+            summary.blocked += published.blocked
             let (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)
@@ -560,7 +569,8 @@ public struct RefreshCycle: Sendable {
             if let code, let post = found.posts[code] { stored[candidate.infoCode] = post }
         }
         let jobs = FullTextFetching.jobs(
-            for: outcome.candidates.lazy.map { ($0.infoCode, $0.feed, $0.entry) }, feeds: feeds, stored: stored,
+            for: outcome.candidates.lazy.filter { !$0.isBlocked }.map { ($0.infoCode, $0.feed, $0.entry) }, feeds: feeds,
+            stored: stored,
             now: cycleTime)
         guard !jobs.isEmpty else { return .success(outcome) }
         let texts = await FullTextFetching(logger: logger).run(jobs, with: fetcher, feeds: feeds, fetch: config.fetch)
@@ -610,17 +620,17 @@ public struct RefreshCycle: Sendable {
             return .success(FeedOutcome(result: .unchanged, validators: document.validators, bodyHash: bodyHash,
                                         candidates: [], httpStatus: document.status, cacheMaxAge: result.cacheMaxAge))
         }
-        let parser = FeedParser(options: .init(httpCharset: document.charset, defaultTimeZone: config.site.timeZone))
         let parsed: FinewsParse.Feed
-        do {
-            parsed = try parser.parse(document.body)
-        } catch {
-            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
+        switch Self.parse(document, as: feed, timeZone: config.site.timeZone) {
+        case .success(let feed): parsed = feed
+        case .failure(let failure): return .failure(failure)
         }
         // An entry cut off by a truncated document is never published; it comes
         // back whole once the publisher serves the full feed.
         let entries = parsed.entries.filter(\.isComplete)
-        let codes = InfoCodeAssigner(feedName: feed.name, pattern: feed.infocodePattern).assign(entries)
+        let codes = InfoCodeAssigner(feedName: feed.name, pattern: feed.infocodePattern, codeFromID: feed.list != nil)
+            .assign(entries)
+        let filter = config.storyFilter(for: feed)
         let filing = feed.filing
         // Each entry's category and tag come from `filing`; these are only the feed's defaults.
         let normalizer = Normalizer(settings: .init(category: feed.name, tag: feed.name))
@@ -628,9 +638,14 @@ public struct RefreshCycle: Sendable {
         var candidates: [StoryCandidate] = []
         candidates.reserveCapacity(entries.count)
         for ((entry, code), keys) in zip(zip(entries, codes), aliases) {
-            candidates.append(StoryCandidate(
+            var candidate = StoryCandidate(
                 feed: feed.name, infoCode: code, aliases: keys, entry: entry, normalizer: normalizer, filing: filing,
-                feedTitle: parsed.title))
+                feedTitle: parsed.title)
+            if !filter.isEmpty, let reason = filter.rejection(of: entry) {
+                candidate.isBlocked = true
+                logger.debug("story left out", metadata: ["feed": "\(feed.name)", "infoCode": "\(code)", "rule": "\(reason)"])
+            }
+            candidates.append(candidate)
         }
         return .success(FeedOutcome(
             result: .fetched, validators: document.validators, bodyHash: bodyHash, candidates: candidates,
@@ -638,6 +653,27 @@ public struct RefreshCycle: Sendable {
             ttl: parsed.ttlMinutes.flatMap { $0 > 0 ? $0 * 60 : nil },
             syndication: ScheduleHints.syndicationSeconds(
                 periodSeconds: parsed.updatePeriod?.seconds, frequency: parsed.updateFrequency)))
+    }
+
+    /// A fetched document read as its feed's format says: a feed (sniffed), or a
+    /// JSON API answer or HTML list page read by its `items` and `item.*`.
+    static func parse(
+        _ document: FetchedDocument, as feed: Config.Feed, timeZone: TimeZone
+    ) -> Result<FinewsParse.Feed, FeedFailure> {
+        if let list = feed.list {
+            do {
+                return .success(try StoryListReader(mapping: list, defaultTimeZone: timeZone)
+                    .read(document.body, charset: document.charset, pageURL: document.finalURL))
+            } catch {
+                return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
+            }
+        }
+        do {
+            let parser = FeedParser(options: .init(httpCharset: document.charset, defaultTimeZone: timeZone))
+            return .success(try parser.parse(document.body))
+        } catch {
+            return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))
+        }
     }
 
     private func stateCall<T>(_ body: () async throws(StoreError) -> T) async throws(RefreshError) -> T {

@@ -36,6 +36,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// addresses (`allow_private_networks`); when not, a missing full text may be
         /// a refused link, and the table says how to allow it.
         public var allowPrivateNetworks = false
+        /// Stories a `block` or `keep` rule has left out, over all cycles.
+        public var blocked = 0
     }
 
     /// Sums over all feeds.
@@ -47,6 +49,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
         public var postsWritten: Int
         /// The earliest next check (nil when a feed was never checked: one is due now).
         public var nextCheck: Date?
+        /// Stories left out by rules, over all feeds.
+        public var blocked = 0
     }
 
     /// One category's line.
@@ -73,6 +77,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var counts: [CategoryCount] = []
         var awaitingFullText: [String: Int] = [:]
         var fullTextErrors: [String: String] = [:]
+        var blocked: [String: Int] = [:]
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
@@ -80,19 +85,21 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 counts = try await store.categoryCounts()
                 awaitingFullText = try await store.postsAwaitingFullText()
                 fullTextErrors = try await store.latestFullTextErrors()
+                blocked = try await store.blockedCounts()
             }
         } catch {
             throw RefreshError(.state, error.message)
         }
         return make(config: config, states: states, categories: categories, counts: counts,
-                    awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors)
+                    awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors, blocked: blocked)
     }
 
     /// The report for `config` given the stored `states`, categories, post counts
     /// and posts waiting for their full text.
     static func make(
         config: Config, states: [String: FeedState], categories: [String: StoredCategory] = [:],
-        counts: [CategoryCount] = [], awaitingFullText: [String: Int] = [:], fullTextErrors: [String: String] = [:]
+        counts: [CategoryCount] = [], awaitingFullText: [String: Int] = [:], fullTextErrors: [String: String] = [:],
+        blocked: [String: Int] = [:]
     ) -> StatusReport {
         var feeds: [Feed] = []
         for feed in config.feeds {
@@ -114,14 +121,16 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 fullTextMissing: feed.fullText == nil ? nil : awaitingFullText[feed.name] ?? 0,
                 fullTextError: feed.fullText == nil || (awaitingFullText[feed.name] ?? 0) == 0
                     ? nil : fullTextErrors[feed.name],
-                allowPrivateNetworks: feed.allowPrivateNetworks ?? config.fetch.allowPrivateNetworks))
+                allowPrivateNetworks: feed.allowPrivateNetworks ?? config.fetch.allowPrivateNetworks,
+                blocked: blocked[feed.name] ?? 0))
         }
         let neverChecked = feeds.filter { $0.lastCheck == nil }.count
         let totals = Totals(
             feeds: feeds.count, ok: feeds.filter { $0.lastCheck != nil && $0.consecutiveErrors == 0 }.count,
             failing: feeds.filter { $0.consecutiveErrors > 0 }.count, neverChecked: neverChecked,
             postsWritten: feeds.reduce(0) { $0 + $1.postsWritten },
-            nextCheck: neverChecked > 0 ? nil : feeds.compactMap(\.nextCheck).min())
+            nextCheck: neverChecked > 0 ? nil : feeds.compactMap(\.nextCheck).min(),
+            blocked: feeds.reduce(0) { $0 + $1.blocked })
         return StatusReport(
             feeds: feeds, totals: totals, categories: Self.categories(config: config, stored: categories, counts: counts))
     }
@@ -186,6 +195,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
             if let error = feed.lastError, feed.consecutiveErrors > 0 {
                 lines.append("\(feed.name): \(error)")
             }
+            if feed.blocked > 0 {
+                lines.append("\(feed.name): \(feed.blocked) stor\(feed.blocked == 1 ? "y" : "ies") blocked by block/keep rules")
+            }
             if let missing = feed.fullTextMissing, missing > 0 {
                 lines.append("\(feed.name): \(missing) post\(missing == 1 ? "" : "s") still without full text "
                     + "(finews retries for three days; the log names each failure)")
@@ -201,6 +213,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
         }
         var total = "\(totals.feeds) feed\(totals.feeds == 1 ? "" : "s"): \(totals.ok) ok, \(totals.failing) failing, "
             + "\(totals.neverChecked) never checked; \(totals.postsWritten) post\(totals.postsWritten == 1 ? "" : "s") written"
+        if totals.blocked > 0 { total += ", \(totals.blocked) blocked" }
         if totals.feeds > 0 {
             total += "; next check " + (totals.nextCheck.map { Self.until($0, now: now) } ?? "now")
         }
@@ -284,7 +297,7 @@ private struct JSONForm: Encodable {
     enum Keys: String, CodingKey {
         case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
-             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked
+             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked, blocked
         case slug, outlet, tag, posts
     }
 
@@ -307,6 +320,7 @@ private struct JSONForm: Encodable {
             try item.encode(feed.postsWritten, forKey: .postsWritten)
             try item.encode(feed.fullTextMissing, forKey: .fullTextMissing)
             try item.encode(feed.fullTextError, forKey: .fullTextError)
+            try item.encode(feed.blocked, forKey: .blocked)
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)
@@ -315,6 +329,7 @@ private struct JSONForm: Encodable {
         try totals.encode(report.totals.neverChecked, forKey: .neverChecked)
         try totals.encode(report.totals.postsWritten, forKey: .postsWritten)
         try totals.encode(report.totals.nextCheck, forKey: .nextCheck)
+        try totals.encode(report.totals.blocked, forKey: .blocked)
         var categories = root.nestedUnkeyedContainer(forKey: .categories)
         for category in report.categories {
             var item = categories.nestedContainer(keyedBy: Keys.self)

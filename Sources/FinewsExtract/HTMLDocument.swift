@@ -151,7 +151,7 @@ final class HTMLDocument {
 
     /// Runs `body` with an XPath context whose errors are recorded in the context
     /// (its `lastError`) instead of being printed by libxml2's generic handler.
-    private static func withXPathContext<Result>(
+    static func withXPathContext<Result>(
         document: htmlDocPtr?, _ body: (xmlXPathContextPtr) throws(ExtractionError) -> Result
     ) throws(ExtractionError) -> Result {
         guard let context = xmlXPathNewContext(document) else {
@@ -167,7 +167,7 @@ final class HTMLDocument {
 
     /// Compiles `expression`; the caller frees the result.
     /// - Throws: ``ExtractionError`` (`.invalidRule`) with libxml2's reason and position.
-    private static func compile(_ expression: String, in context: xmlXPathContextPtr) throws(ExtractionError) -> xmlXPathCompExprPtr {
+    static func compile(_ expression: String, in context: xmlXPathContextPtr) throws(ExtractionError) -> xmlXPathCompExprPtr {
         guard expression.contains(where: { !$0.isWhitespace }) else {
             throw ExtractionError(.invalidRule, "the XPath is empty; write an expression such as //div[@id='content']")
         }
@@ -213,7 +213,7 @@ final class HTMLDocument {
     }
 
     /// The text of an attribute node (its value is held in text children).
-    private static func text(ofChildren node: xmlNodePtr) -> String {
+    static func text(ofChildren node: xmlNodePtr) -> String {
         var text = ""
         var child = node.pointee.children
         while let current = child {

@@ -68,7 +68,7 @@ enum JSONArticle {
     }
 
     /// Follows the key path from the JSON root.
-    private static func value(in root: Any, at keyPath: JSONKeyPath) throws(ExtractionError) -> Any {
+    static func value(in root: Any, at keyPath: JSONKeyPath) throws(ExtractionError) -> Any {
         var value = root
         for (position, key) in keyPath.components.enumerated() {
             let location = position == 0 ? "in the JSON answer" : "at '\(keyPath.prefix(position))'"

@@ -97,6 +97,17 @@ final class CurlEasy {
         var lines: [String] = []
         if let etag = Self.headerValue(request.etag) { lines.append("If-None-Match: \(etag)") }
         if let lastModified = Self.headerValue(request.lastModified) { lines.append("If-Modified-Since: \(lastModified)") }
+        for header in request.headers where Self.isHeaderName(header.name) {
+            guard let value = Self.headerValue(header.value) else { continue }
+            lines.append("\(header.name): \(value)")
+        }
+        if let credentials = request.credentials, Self.headerValue(credentials.username) != nil,
+           !credentials.username.contains(":"), !credentials.password.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            // Basic is libcurl's default scheme; without CURLOPT_UNRESTRICTED_AUTH it
+            // sends the credentials to the first host only, not after a redirect elsewhere.
+            setString(CURLOPT_USERNAME, credentials.username)
+            setString(CURLOPT_PASSWORD, credentials.password)
+        }
         for line in lines { headerList = curl_slist_append(headerList, line) }
         if let headerList { _ = finews_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList) }
         for entry in resolve { resolveList = curl_slist_append(resolveList, entry) }
@@ -154,6 +165,14 @@ final class CurlEasy {
     private static func headerValue(_ value: String?) -> String? {
         guard let value, !value.isEmpty, !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
         return value
+    }
+
+    /// Whether `name` may name a header: RFC 9110 token characters only.
+    private static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 
     private func setLong(_ option: CURLoption, _ value: Int) {

@@ -27,6 +27,12 @@ public struct FetchRequest: Sendable, Hashable {
     public var expectsFeed = true
     /// Which hops may connect to loopback, private and other internal addresses.
     public var privateNetworks: PrivateNetworkAccess
+    /// Extra request headers (`Referer`, `Cookie`, ...), sent as given. A header whose
+    /// name or value holds a line break or control character is never sent.
+    public var headers: [HTTPHeaderField] = []
+    /// HTTP basic authentication; libcurl sends it to the request's own host only,
+    /// never to a host that a redirect leads to.
+    public var credentials: BasicCredentials?
 
     /// Creates a request. The defaults are the production ones: 30 s in all, 15 s to
     /// connect, abort under 1 KB/s for 15 s, 10 MiB, and internal addresses only for
@@ -49,6 +55,37 @@ public struct FetchRequest: Sendable, Hashable {
         self.maxSize = maxSize
         self.privateNetworks = privateNetworks ?? .onlyHost(of: url)
     }
+}
+
+/// One extra request header.
+public struct HTTPHeaderField: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    /// Creates a header.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A user name and password for HTTP basic authentication. Its description never
+/// shows the password, so it cannot end up in a log.
+public struct BasicCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable {
+    public var username: String
+    public var password: String
+
+    /// Creates credentials.
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+
+    public var description: String { "\(username) (password hidden)" }
+    public var debugDescription: String { description }
+    /// `dump` and debuggers see the user name only.
+    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 /// The validators to keep for a document's next conditional GET.

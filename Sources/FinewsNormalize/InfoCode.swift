@@ -82,12 +82,18 @@ public struct InfoCodeAssigner: Sendable {
     /// The feed's name, which scopes ids that are not globally unique.
     public let feedName: String
     private let pattern: NSRegularExpression?
+    /// Whether an entry's id is its infoCode when it is a valid one (JSON API and
+    /// HTML list sources, whose `item.id` is the publisher's own code).
+    private let codeFromID: Bool
 
     /// Creates an assigner for a feed.
     /// - Parameter pattern: the feed's `infocode_pattern` (rule 2): a regular
     ///   expression whose first capture group is the code. An invalid pattern is ignored
     ///   (the configuration loader rejects those before they get here).
-    public init(feedName: String, pattern: String? = nil) {
+    /// - Parameter codeFromID: whether an id that is a valid infoCode is taken as it is,
+    ///   before the other rules (for sources whose `item.id` is the publisher's code).
+    public init(feedName: String, pattern: String? = nil, codeFromID: Bool = false) {
+        self.codeFromID = codeFromID
         self.feedName = feedName
         self.pattern = pattern.flatMap { try? NSRegularExpression(pattern: $0) }
     }
@@ -112,6 +118,7 @@ public struct InfoCodeAssigner: Sendable {
 
     /// Rules 1 and 2: a code stated by the link or guid.
     private func explicitCode(_ entry: FeedEntry) -> InfoCode? {
+        if codeFromID, let id = entry.id, let code = InfoCode(id) { return code }
         let candidates = [entry.link, entry.id].compactMap { $0 }
         for candidate in candidates {
             if let code = InfoCode.fromQueryParameter(in: candidate) { return code }

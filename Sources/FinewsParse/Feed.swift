@@ -12,6 +12,10 @@ public enum FeedFormat: String, Sendable, Hashable, CaseIterable {
     case atom03
     /// JSON Feed 1.0 and 1.1.
     case json
+    /// A JSON API answer read with a feed's `items` and `item.*` key paths.
+    case jsonAPI = "json-api"
+    /// An HTML list page read with a feed's `items` and `item.*` XPaths.
+    case html
 }
 
 /// How a text construct is to be read: plain text, or HTML markup.

@@ -166,7 +166,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         switch format {
         case .rss, .rdf: startRSSElement(tag)
         case .atom, .atom03: startAtomElement(tag)
-        case .json: break
+        case .json, .jsonAPI, .html: break
         }
     }
 

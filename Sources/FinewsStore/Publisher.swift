@@ -20,6 +20,9 @@ public struct StoryCandidate: Sendable {
     public var feedTitle: String?
     /// What fetching the story's full text gave this cycle; nil when it was not tried.
     public var fullText: FullTextResult?
+    /// Whether a `block` or `keep` rule leaves the story out: it is recorded as seen,
+    /// with no post, so that it never comes back.
+    public var isBlocked = false
 
     /// Creates a candidate.
     public init(
@@ -56,13 +59,16 @@ public struct PublishResult: Sendable, Hashable {
     public var duplicates = 0
     /// Stories whose full text could not be fetched this time.
     public var fullTextsMissing = 0
+    /// Stories left out by a rule this time, recorded as seen with no post.
+    public var blocked = 0
 
     /// Creates a result.
-    public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
+    public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0, blocked: Int = 0) {
         self.new = new
         self.updated = updated
         self.duplicates = duplicates
         self.fullTextsMissing = fullTextsMissing
+        self.blocked = blocked
     }
 }
 
@@ -189,6 +195,24 @@ public final class Publisher {
                 result.duplicates += 1
                 continue
             }
+            if candidate.isBlocked || Self.wasBlocked(ownKeys, candidate.infoCode, in: stored) {
+                // Left out by a rule, now or before; a story written before the rule keeps its post.
+                let code = stored.posts[candidate.infoCode] != nil ? candidate.infoCode
+                    : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil }
+                if code == nil {
+                    groupKeys.formUnion(ownKeys)
+                    taken.formUnion(ownKeys)
+                    if Self.wasBlocked(ownKeys, candidate.infoCode, in: stored) {
+                        result.duplicates += 1
+                    } else {
+                        result.blocked += 1
+                        let marker = Self.blockedKeyPrefix + candidate.feed + ":" + candidate.infoCode.value
+                        for key in ownKeys + [marker] { batch.aliases.append((key, candidate.infoCode)) }
+                        if files.isGroupFull || batch.rowCount >= maximumRows { handOverGroup() }
+                    }
+                    continue
+                }
+            }
             let code = stored.posts[candidate.infoCode] != nil
                 ? candidate.infoCode
                 : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil } ?? candidate.infoCode
@@ -213,6 +237,19 @@ public final class Publisher {
             if files.isGroupFull || batch.rowCount >= maximumRows { handedOver.formUnion(handOverGroup()) }
         }
         return result
+    }
+
+    /// The alias key that marks a story left out by a rule: `blocked:<feed>:<infoCode>`,
+    /// for counting them per feed (``StateStore/blockedCounts()``).
+    public static let blockedKeyPrefix = "blocked:"
+
+    /// Whether the state knows one of a story's keys but has no post for it: a story
+    /// recorded as blocked (aliases are otherwise only ever recorded with a post).
+    private static func wasBlocked(
+        _ keys: [String], _ infoCode: InfoCode, in stored: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
+    ) -> Bool {
+        guard stored.posts[infoCode] == nil else { return false }
+        return keys.contains { key in stored.aliases[key].map { stored.posts[$0] == nil } ?? false }
     }
 
     private func stage(

@@ -634,6 +634,23 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// How many stories a `block` or `keep` rule left out, by feed (recorded as
+    /// aliases without a post, see ``Publisher/blockedKeyPrefix``).
+    public func blockedCounts() async throws(StoreError) -> [String: Int] {
+        try await read { db in
+            let prefix = Publisher.blockedKeyPrefix
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT substr(key, ?, length(key) - ? - length(infoCode)) AS feed, count(*) AS n FROM alias
+                WHERE key >= ? AND key < ? GROUP BY feed
+                """, arguments: [prefix.count + 1, prefix.count + 1, prefix, String(prefix.dropLast()) + ";"])
+            var counts: [String: Int] = [:]
+            for row in rows {
+                if let feed: String = row["feed"], let count: Int = row["n"] { counts[feed] = count }
+            }
+            return counts
+        }
+    }
+
     /// Runs SELECT statements that need no transaction: one statement, or several
     /// whose results may come from different moments (lookups by key).
     ///

@@ -4,7 +4,7 @@
 // target is libFuzzer's: it feeds mutated documents to FeedParser, and to the HTML
 // sanitizer with what the parser returns, and the same bytes, as an article page
 // or a JSON answer, to the full-text extractor (readability, an XPath, a key
-// path) and the sanitizer. Built normally, it is a small program
+// path) and the sanitizer, and to the JSON API and HTML list readers. Built normally, it is a small program
 // that parses each file named on the command line once, so that crash inputs
 // found by fuzzing can be replayed (Tests/FinewsParseTests/Fixtures/fuzz runs them
 // in the test suite too).
@@ -17,6 +17,17 @@ import Foundation
 /// The full-text rules tried on every input.
 let extractionRules: [ExtractionRule] = [.readability, .xpath("//div[@id='ContentBody']"), .json("data.content")]
 
+/// The list-source mappings tried on every input: a JSON API and an HTML list page.
+let listMappings: [StoryListMapping] = [
+    StoryListMapping(format: .json, items: "data.list", fields: [
+        .id: "infoCode", .title: "title", .link: "https://news.example/{infoCode}.html", .date: "showTime",
+        .content: "digest", .category: "tags",
+    ]),
+    StoryListMapping(format: .html, items: "//li", fields: [
+        .title: ".//a", .link: ".//a/@href", .date: ".//span", .content: ".",
+    ]),
+]
+
 /// One input through everything that reads untrusted feed bytes and article pages.
 func exercise(_ bytes: [UInt8]) {
     let sanitizer = HTMLSanitizer()
@@ -24,6 +35,10 @@ func exercise(_ bytes: [UInt8]) {
         if let article = try? ArticleExtractor(rule: rule).extract(bytes, charset: nil) {
             _ = sanitizer.sanitize(article.html, baseURL: "https://example.com/a/b.html")
         }
+    }
+    for mapping in listMappings {
+        let reader = StoryListReader(mapping: mapping, defaultTimeZone: TimeZone(identifier: "UTC") ?? .current)
+        _ = try? reader.read(bytes, charset: nil, pageURL: "https://example.com/list/")
     }
     let parser = FeedParser()
     guard let feed = try? parser.parse(bytes) else { return }

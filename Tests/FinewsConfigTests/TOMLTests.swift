@@ -83,4 +83,52 @@ struct TOMLTests {
             (error as? TOMLError)?.line == line
         }
     }
+
+    @Test("Dotted keys make a table per [[feed]]; inline tables keep their keys and lines")
+    func dottedKeys() throws {
+        let root = try TOMLParser.parse("""
+            [[feed]]
+            item.title = "title"
+            item.link = "url"
+            "item".date = "showTime"
+            headers = { Referer = "https://a.example/", "User-Agent" = "x" }
+
+            [[feed]]
+            item.title = "headline"
+            """)
+        guard case .array(let feeds)? = root["feed"]?.kind, feeds.count == 2,
+              case .table(let first) = feeds[0].kind, case .table(let second) = feeds[1].kind,
+              case .table(let item)? = first["item"]?.kind, case .table(let otherItem)? = second["item"]?.kind,
+              case .table(let headers)? = first["headers"]?.kind
+        else { Issue.record("shape"); return }
+        #expect(item.entries.map(\.key) == ["title", "link", "date"])
+        #expect(item.entries.map(\.keyLine) == [2, 3, 4])
+        guard case .string("headline")? = otherItem["title"]?.kind else { Issue.record("second item"); return }
+        #expect(otherItem.entries.count == 1, "each [[feed]] has its own item table")
+        #expect(headers.entries.map(\.key) == ["Referer", "User-Agent"])
+    }
+
+    @Test("Dotted keys follow TOML 1.0's rules on defining tables", arguments: [
+        ("item = \"x\"\nitem.title = \"y\"", 2, "already a string"),
+        ("item.title = \"x\"\n[item]\nlink = \"y\"", 2, "defined by dotted keys"),
+        ("[a.b]\nc = 1\n[a]\nb.d = 2", 4, "defined by a [header]"),
+        ("headers = { a = \"1\" }\nheaders.b = \"2\"", 2, "inline table"),
+        ("item.title = \"x\"\nitem.title = \"y\"", 2, "defined twice"),
+    ])
+    func dottedKeyErrors(text: String, line: Int, message: String) {
+        #expect {
+            _ = try TOMLParser.parse(text)
+        } throws: { error in
+            guard let error = error as? TOMLError else { return false }
+            return error.line == line && error.message.contains(message)
+        }
+    }
+
+    @Test("Sub-tables may still be added below a table made by dotted keys")
+    func subTableOfDottedTable() throws {
+        let root = try TOMLParser.parse("[fruit]\napple.color = \"red\"\n[fruit.apple.texture]\nsmooth = true\n")
+        guard case .table(let fruit)? = root["fruit"]?.kind, case .table(let apple)? = fruit["apple"]?.kind,
+              case .table(let texture)? = apple["texture"]?.kind, case .boolean(true)? = texture["smooth"]?.kind
+        else { Issue.record("shape"); return }
+    }
 }

@@ -62,6 +62,34 @@ struct PublisherTests {
             maximumRows: maximumRows)
     }
 
+    @Test("A blocked story is recorded without a post and never comes back, even when the rule is gone or another feed carries it")
+    func blockedStories() async throws {
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+        var blocked = candidate(feed: "a", code: "AD1", link: "https://news.example/ad/1.html")
+        blocked.isBlocked = true
+        let first = try publisher(store, root: folder.url, groupSize: 8)
+        let result = try await first.publish([blocked, candidate(feed: "a", code: "A1", link: "https://news.example/a/1.html")])
+        try await first.finish()
+        #expect(result == PublishResult(new: 1, blocked: 1))
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("_posts/2022-03-02-AD1.md").path))
+        #expect(try await store.blockedCounts() == ["a": 1])
+
+        // The next cycle: the rule is gone, and feed b has the same story under another code.
+        let second = try Publisher(
+            state: store, writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: cycleTime.addingTimeInterval(900), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a", "b"])
+        let again = try await second.publish([
+            candidate(feed: "a", code: "AD1", link: "https://news.example/ad/1.html"),
+            candidate(feed: "b", code: "BAD1", link: "https://news.example/ad/1.html"),
+        ])
+        try await second.finish()
+        #expect(again == PublishResult(duplicates: 2))
+        #expect(try await store.blockedCounts() == ["a": 1], "counted once")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("_posts/2022-03-02-BAD1.md").path))
+    }
+
     @Test("Each group is recorded only once its files are on disk, and a feed's state after its last story")
     func groupOrder() async throws {
         let folder = try TemporaryFolder()

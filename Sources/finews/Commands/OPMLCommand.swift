@@ -51,23 +51,7 @@ struct OPMLCommand: ParsableCommand {
             for skipped in plan.skipped {
                 printError("finews: skipped \(skipped.url): \(skipped.reason)")
             }
-            if !plan.added.isEmpty {
-                do {
-                    _ = try Config.parse(plan.text, file: loaded.file, displayName: loaded.file.relativePath)
-                } catch {
-                    printError("finews: the configuration would not be valid after the import; nothing was changed")
-                    for problem in error.problems { printError(problem.description) }
-                    throw ExitStatus.usage
-                }
-                if !dryRun {
-                    do {
-                        try ConfigFile.replace(loaded.file, with: plan.text)
-                    } catch {
-                        printError("finews: \(error.message)")
-                        throw ExitStatus.feedsFailed
-                    }
-                }
-            }
+            try writePlan(plan, to: loaded, dryRun: dryRun)
             for added in plan.added { print("\(dryRun ? "would add" : "added") \(added.name)  \(added.url)") }
             let count = plan.added.count
             print("finews: \(count) feed\(count == 1 ? "" : "s") \(dryRun ? "to add" : "added"), "
@@ -93,5 +77,27 @@ struct OPMLCommand: ParsableCommand {
                     + skipped.joined(separator: ", "))
             }
         }
+    }
+}
+
+/// Writes the feeds a plan adds into feeds.conf: the new text is validated as a
+/// whole first, then replaces the file atomically (`opml import`, `add`).
+/// - Throws: ``ExitStatus/usage`` when the result would not be valid (nothing is
+///   changed), ``ExitStatus/feedsFailed`` when the file cannot be written.
+func writePlan(_ plan: OPMLImport, to loaded: Config, dryRun: Bool) throws {
+    guard !plan.added.isEmpty else { return }
+    do {
+        _ = try Config.parse(plan.text, file: loaded.file, displayName: loaded.file.relativePath)
+    } catch {
+        printError("finews: the configuration would not be valid after the change; nothing was changed")
+        for problem in error.problems { printError(problem.description) }
+        throw ExitStatus.usage
+    }
+    guard !dryRun else { return }
+    do {
+        try ConfigFile.replace(loaded.file, with: plan.text)
+    } catch {
+        printError("finews: \(error.message)")
+        throw ExitStatus.feedsFailed
     }
 }

@@ -39,7 +39,89 @@ struct Parse: AsyncParsableCommand {
         valueName: "xpath"))
     var fulltextXPath: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Read a source that is not a feed: json (an API answer) or html (a list page), as format in feeds.conf.",
+        valueName: "json|html"))
+    var format: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "With --format: where the stories are, a key path (json) or an XPath (html), as items in feeds.conf.",
+        valueName: "path"))
+    var items: String?
+
+    @Option(name: .customLong("item.id"), help: ArgumentHelp("With --format: the story's id (its infoCode when valid).", valueName: "path"))
+    var itemID: String?
+    @Option(name: .customLong("item.title"), help: ArgumentHelp("With --format: the story's title.", valueName: "path"))
+    var itemTitle: String?
+    @Option(name: .customLong("item.link"), help: ArgumentHelp(
+        "With --format: the story's link, or a template such as https://news.example/{infoCode}.html.", valueName: "path"))
+    var itemLink: String?
+    @Option(name: .customLong("item.date"), help: ArgumentHelp("With --format: the story's date.", valueName: "path"))
+    var itemDate: String?
+    @Option(name: .customLong("item.content"), help: ArgumentHelp("With --format: the story's text.", valueName: "path"))
+    var itemContent: String?
+    @Option(name: .customLong("item.author"), help: ArgumentHelp("With --format: the story's author.", valueName: "path"))
+    var itemAuthor: String?
+    @Option(name: .customLong("item.source"), help: ArgumentHelp("With --format: the outlet, for {source}.", valueName: "path"))
+    var itemSource: String?
+    @Option(name: .customLong("item.category"), help: ArgumentHelp("With --format: the story's categories.", valueName: "path"))
+    var itemCategory: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A request header such as \"Referer: https://example.com/\", as headers in feeds.conf (repeatable).",
+        valueName: "name: value"))
+    var header: [String] = []
+
+    /// The `--format` mapping, nil without `--format`.
+    private var listMapping: StoryListMapping? {
+        guard let format = format.flatMap({ StoryListMapping.Format(rawValue: $0.lowercased()) }), let items else { return nil }
+        let given: [(StoryListMapping.Field, String?)] = [
+            (.id, itemID), (.title, itemTitle), (.link, itemLink), (.date, itemDate), (.content, itemContent),
+            (.author, itemAuthor), (.source, itemSource), (.category, itemCategory),
+        ]
+        var fields: [StoryListMapping.Field: String] = [:]
+        for (field, expression) in given { if let expression { fields[field] = expression } }
+        return StoryListMapping(format: format, items: items, fields: fields)
+    }
+
+    /// The `--header` options as header fields.
+    private var headerFields: [HTTPHeaderField] {
+        header.compactMap { text in
+            guard let colon = text.firstIndex(of: ":") else { return nil }
+            return HTTPHeaderField(
+                name: text[..<colon].trimmingCharacters(in: .whitespaces),
+                value: text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+    }
+
     func validate() throws {
+        if let format {
+            guard let parsed = StoryListMapping.Format(rawValue: format.lowercased()) else {
+                throw ValidationError("--format is json (a JSON API answer) or html (an HTML list page); feeds need no --format")
+            }
+            guard let items else { throw ValidationError("--format \(format) needs --items, where the stories are") }
+            if fulltext != nil { throw ValidationError("--format reads a list of stories; it does not go with --fulltext") }
+            for (name, expression) in [("--items", items as String?), ("--item.id", itemID), ("--item.title", itemTitle),
+                                       ("--item.link", itemLink), ("--item.date", itemDate),
+                                       ("--item.content", itemContent), ("--item.author", itemAuthor),
+                                       ("--item.source", itemSource), ("--item.category", itemCategory)] {
+                guard let expression else { continue }
+                let field: StoryListMapping.Field? = name == "--items" ? nil
+                    : StoryListMapping.Field(rawValue: String(name.dropFirst("--item.".count)))
+                if let problem = StoryListMapping.problem(format: parsed, expression: expression, field: field) {
+                    throw ValidationError("\(name): \(problem)")
+                }
+            }
+            if itemTitle == nil, itemLink == nil {
+                throw ValidationError("--format \(format) needs --item.title or --item.link to show its stories")
+            }
+        } else if items != nil || [itemID, itemTitle, itemLink, itemDate, itemContent, itemAuthor, itemSource,
+                                   itemCategory].contains(where: { $0 != nil }) {
+            throw ValidationError("--items and --item.* go with --format json or --format html")
+        }
+        if let bad = header.first(where: { !$0.contains(":") || $0.unicodeScalars.contains { $0.value < 0x20 } }) {
+            throw ValidationError("--header '\(bad)' must be one line of the form \"Name: value\"")
+        }
         if fulltext != nil, source != nil {
             throw ValidationError("give either a feed to parse or --fulltext URL, not both")
         }
@@ -59,13 +141,18 @@ struct Parse: AsyncParsableCommand {
         guard let source else { return }
         let bytes: Data
         var charset: String?
+        var pageURL = source
         let lower = source.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") {
-            let results = await FeedFetcher().fetchAll([FetchRequest(key: "parse", url: source)])
+            var request = FetchRequest(key: "parse", url: source)
+            request.headers = headerFields
+            if listMapping != nil { request.expectsFeed = false }
+            let results = await FeedFetcher().fetchAll([request])
             switch results.first?.outcome {
             case .success(.fetched(let document))?:
                 bytes = Data(document.body)
                 charset = document.charset
+                pageURL = document.finalURL
             case .failure(let error)?:
                 return try fail(error.message)
             default:
@@ -79,12 +166,21 @@ struct Parse: AsyncParsableCommand {
             bytes = data
         }
         let feed: Feed
-        do {
-            feed = try FeedParser(options: .init(httpCharset: charset)).parse(bytes)
-        } catch {
-            return try fail("\(source): \(error.message)")
+        if let listMapping {
+            do {
+                feed = try StoryListReader(mapping: listMapping, defaultTimeZone: .current)
+                    .read(Array(bytes), charset: charset, pageURL: pageURL)
+            } catch {
+                return try fail("\(source): \(error.message)")
+            }
+        } else {
+            do {
+                feed = try FeedParser(options: .init(httpCharset: charset)).parse(bytes)
+            } catch {
+                return try fail("\(source): \(error.message)")
+            }
         }
-        let codes = InfoCodeAssigner(feedName: "parse").assign(feed.entries)
+        let codes = InfoCodeAssigner(feedName: "parse", codeFromID: listMapping != nil).assign(feed.entries)
         if json {
             print(FeedJSON.render(feed, infoCodes: codes))
         } else {
@@ -92,6 +188,10 @@ struct Parse: AsyncParsableCommand {
             for (entry, code) in zip(feed.entries, codes) {
                 let date = (entry.published ?? entry.updated).map(FeedJSON.rfc3339) ?? "no date"
                 print("\(code)  \(date)  \(entry.title ?? "(untitled)")")
+                if listMapping != nil {
+                    // What a mapping is tuned by: each story's link and outlet.
+                    print("    \(entry.link ?? "no link")\(entry.source.map { "  (\($0))" } ?? "")")
+                }
             }
         }
     }
@@ -106,6 +206,7 @@ struct Parse: AsyncParsableCommand {
         }
         var request = FetchRequest(key: "fulltext", url: url)
         request.expectsFeed = false
+        request.headers = headerFields
         let results = await FeedFetcher().fetchAll([request])
         let document: FetchedDocument
         switch results.first?.outcome {
@@ -172,7 +273,8 @@ enum FeedJSON {
             // content element is the first content.
             let content = entry.secondarySummary ?? entry.content
             out += ",\"content\":\(optional(content.map { publishable($0, entry) }))"
-            out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]}"
+            out += ",\"categories\":[\(entry.categories.map(string).joined(separator: ","))]"
+            out += ",\"source\":\(optional(entry.source))}"
         }
         return out + "]}"
     }
