@@ -182,7 +182,7 @@ public struct RefreshCycle: Sendable {
         do {
             state = try StateStore(directory: stateDirectory)
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         let feedStates = try await stateCall { () async throws(StoreError) in try await state.feedStates() }
         if let dueBy = options.dueBy {
@@ -213,7 +213,7 @@ public struct RefreshCycle: Sendable {
         do {
             state = try StateStore(directory: stateDirectory)
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         return try await rotatePosts(state: state)
     }
@@ -344,6 +344,7 @@ public struct RefreshCycle: Sendable {
                 do {
                     published = try await publisher.publish(fetched.candidates)
                 } catch {
+                    if error.code == .damaged { throw RefreshError(state: error, config: config) }
                     throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
                 }
                 fetched.candidates = []
@@ -400,6 +401,7 @@ public struct RefreshCycle: Sendable {
         do {
             try await publisher.finish()
         } catch {
+            if error.code == .damaged { throw RefreshError(state: error, config: config) }
             throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
         }
         if stopped {
@@ -635,7 +637,7 @@ public struct RefreshCycle: Sendable {
         do {
             return try await body()
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
     }
 }

@@ -78,7 +78,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 awaitingFullText = try await store.postsAwaitingFullText()
             }
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         return make(config: config, states: states, categories: categories, counts: counts,
                     awaitingFullText: awaitingFullText)
