@@ -95,15 +95,30 @@ public struct StateRepair: Sendable {
     /// The database file's path.
     public var databasePath: String { stateDirectory.appendingPathComponent("state.sqlite").path }
 
-    /// Checks the database read-only (SQLite's `quick_check`, and that it holds the
-    /// post table): nothing is changed.
+    /// Checks the database (SQLite's `quick_check`, and that it holds the post
+    /// table) on a copy, so that nothing beside it changes: a connection leaves
+    /// `-wal` and `-shm` files behind when it is read-only, and removes a damaged
+    /// database's WAL when it is not. The caller holds the cycle lock, so no one
+    /// writes meanwhile.
     public func health() -> Health {
         let path = databasePath
-        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        let fileManager = FileManager.default
+        guard fileManager.fileExists(atPath: path) else { return .missing }
+        let checking = stateDirectory.appendingPathComponent("repair-check")
+        defer { try? fileManager.removeItem(at: checking) }
+        let copy = checking.appendingPathComponent("state.sqlite").path
         do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try? fileManager.removeItem(at: checking)
+            try fileManager.createDirectory(at: checking, withIntermediateDirectories: true)
+            try fileManager.copyItem(atPath: path, toPath: copy)
+            if fileManager.fileExists(atPath: path + "-wal") {
+                try fileManager.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+            }
+        } catch {
+            return .unreadable("cannot check the state database \(path): \(error.localizedDescription)")
+        }
+        do {
+            let queue = try DatabaseQueue(path: copy)
             return try queue.read { db -> Health in
                 let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
                 guard check == ["ok"] else {
