@@ -76,11 +76,17 @@ public struct PostFile: Sendable, Hashable {
     /// The link of the `<link>` line that ``PostRenderer`` writes above the footer
     /// line (`[返回<tag>](…)｜[返回首页](…)`), with Liquid's neutralized brace put back.
     static func link(in content: Substring) -> String? {
-        var lines = content.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let footer = lines.popLast(), footer.hasPrefix("[返回") else { return nil }
-        guard lines.popLast()?.isEmpty == true, let line = lines.popLast(), lines.popLast()?.isEmpty == true,
-              line.hasPrefix("<"), line.hasSuffix(">"), line.count > 2, !line.contains(" ")
-        else { return nil }
+        // From the end: the body can be long, the last lines are short.
+        let newline = UInt8(ascii: "\n")
+        guard let footerBreak = content.utf8.lastIndex(of: newline),
+              content[content.index(after: footerBreak)...].hasPrefix("[返回") else { return nil }
+        let aboveFooter = content[..<footerBreak]
+        guard aboveFooter.utf8.last == newline else { return nil }
+        let linkEnd = aboveFooter.index(before: aboveFooter.endIndex)
+        guard let lineBreak = aboveFooter[..<linkEnd].utf8.lastIndex(of: newline),
+              aboveFooter[..<lineBreak].utf8.last == newline else { return nil }
+        let line = aboveFooter[aboveFooter.index(after: lineBreak)..<linkEnd]
+        guard line.hasPrefix("<"), line.hasSuffix(">"), line.utf8.count > 2, !line.contains(" ") else { return nil }
         let link = line.dropFirst().dropLast().replacingOccurrences(of: "&#123;", with: "{")
         let lower = link.lowercased()
         return lower.hasPrefix("http://") || lower.hasPrefix("https://") ? link : nil

@@ -253,7 +253,10 @@ public struct StateRepair: Sendable {
         var slugOrder: [String] = []
         var outlets: [String: String] = [:]
         let templated = feeds.filter { $0.filing.category.plainText == nil || $0.filing.tag.plainText == nil }
-        let pairs = pageTitles.map { ($0.slug, $0.title) } + posts.map { ($0.category, $0.tag) }
+        var distinctPairs: Set<[String]> = []
+        let pairs = (pageTitles.map { ($0.slug, $0.title) } + posts.map { ($0.category, $0.tag) }).filter { pair in
+            pair.1.map { distinctPairs.insert([pair.0, $0]).inserted } ?? false
+        }
         for (category, tag) in pairs {
             guard let tag else { continue }
             for feed in templated {
@@ -270,10 +273,14 @@ public struct StateRepair: Sendable {
 
         var batch = StateBatch()
         var links: [String: [InfoCode]] = [:]
+        // Posts share a few categories and tags: each pair's owner is looked for once.
+        var owners: [[String?]: Feed?] = [:]
         for post in posts {
-            let owner = feeds.first { feed in
+            let pair = [post.category, post.tag]
+            let owner = owners[pair] ?? feeds.first { feed in
                 FilingMatch.match(feed.filing, category: post.category, tag: post.tag, overrides: slugOverrides) != nil
             }
+            owners[pair] = owner
             if owner == nil { report.unowned += 1 }
             // An empty owner is no configured feed: the first feed that carries the
             // story takes it, as for a feed removed from the configuration.
