@@ -273,6 +273,7 @@ public struct StateRepair: Sendable {
 
         var batch = StateBatch()
         var links: [String: [InfoCode]] = [:]
+        var written: [String: Int] = [:]
         // Posts share a few categories and tags: each pair's owner is looked for once.
         var owners: [[String?]: Feed?] = [:]
         for post in posts {
@@ -289,6 +290,14 @@ public struct StateRepair: Sendable {
                 fullText: owner?.fetchesFullText == true ? .fetched : .notRequested)))
             if let key = post.link.flatMap(StoryKeys.linkKey) { links[key, default: []].append(post.infoCode) }
             if !post.path.hasPrefix("_posts/") { report.archived += 1 }
+            if let owner { written[owner.name, default: 0] += 1 }
+        }
+        // Each feed's post count for `finews status`; no validators, no due time:
+        // the next refresh checks every feed.
+        for feed in feeds {
+            if let count = written.removeValue(forKey: feed.name) {
+                batch.feeds.append((feed.name, FeedState(postsWritten: count)))
+            }
         }
         for (key, codes) in links.sorted(by: { $0.key < $1.key }) where codes.count == 1 {
             batch.aliases.append((key, codes[0]))

@@ -131,6 +131,9 @@ struct StateRepairTests {
         #expect(found.posts[try Self.code("AGG008")]?.feed == "agg")
         #expect(found.posts[try Self.code("GONE1")]?.feed == "")
 
+        let feedStates = try await store.feedStates()
+        #expect(feedStates.mapValues(\.postsWritten) == ["agg": 4, "plain": 2])
+        #expect(feedStates["agg"]?.etag == nil && feedStates["agg"]?.nextCheck == nil && feedStates["agg"]?.bodyHash == nil)
         #expect(try await store.slugs() == ["Wind资讯": "Windzixun", "Wind 资讯": "Windzixun-2", "漯河日报": "taheribao"])
         let categories = try await store.categories()
         #expect(categories["Windzixun-2"] == StoredCategory(slug: "Windzixun-2", outlet: "Wind 资讯", tag: "Wind 资讯新闻"))
