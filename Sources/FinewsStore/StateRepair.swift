@@ -168,6 +168,7 @@ public struct StateRepair: Sendable {
             throw StoreError(.io, "cannot create \(building.path): \(error.localizedDescription)", underlying: error)
         }
         try Self.write(batch, into: building)
+        let built = building.appendingPathComponent("state.sqlite").path
 
         var label = "broken"
         if case .healthy = health() { label = "replaced" }
@@ -178,24 +179,28 @@ public struct StateRepair: Sendable {
             aside = databasePath + ".\(label)-\(stamp)-\(number)"
             number += 1
         }
+        // The old files get their second name first (a hard link, or a copy), and the
+        // new database then replaces the old one in one rename: a crash at any point
+        // leaves a database in place, and the old one's files kept.
         for suffix in ["", "-wal", "-shm", "-journal"] where fileManager.fileExists(atPath: databasePath + suffix) {
-            do {
-                try fileManager.moveItem(atPath: databasePath + suffix, toPath: aside + suffix)
-            } catch {
-                throw StoreError(.io, "cannot move \(databasePath + suffix) aside to \(aside + suffix): "
-                    + "\(error.localizedDescription); move it away by hand and run `finews repair` again",
-                    underlying: error)
+            if link(databasePath + suffix, aside + suffix) != 0 {
+                do {
+                    try fileManager.copyItem(atPath: databasePath + suffix, toPath: aside + suffix)
+                } catch {
+                    throw StoreError(.io, "cannot keep \(databasePath + suffix) as \(aside + suffix): "
+                        + "\(error.localizedDescription); nothing was changed", underlying: error)
+                }
             }
             report.movedAside.append(aside + suffix)
         }
-        let built = building.appendingPathComponent("state.sqlite").path
-        for suffix in ["", "-wal", "-shm"] where fileManager.fileExists(atPath: built + suffix) {
-            do {
-                try fileManager.moveItem(atPath: built + suffix, toPath: databasePath + suffix)
-            } catch {
-                throw StoreError(.io, "cannot move the rebuilt database \(built + suffix) to \(databasePath + suffix): "
-                    + "\(error.localizedDescription); move it there by hand", underlying: error)
-            }
+        // Beside the new database, SQLite would read the old one's journal as its own.
+        for suffix in ["-wal", "-shm", "-journal"] where unlink(databasePath + suffix) != 0 && errno != ENOENT {
+            throw StoreError(.io, "cannot remove \(databasePath + suffix): \(String(cString: strerror(errno))); "
+                + "the old database is kept as \(aside), the new one is \(built)")
+        }
+        guard rename(built, databasePath) == 0 else {
+            throw StoreError(.io, "cannot move the rebuilt database \(built) to \(databasePath): "
+                + "\(String(cString: strerror(errno))); the old database is kept as \(aside)")
         }
         try? fileManager.removeItem(at: building)
         Self.syncDirectory(stateDirectory)
@@ -337,10 +342,24 @@ public struct StateRepair: Sendable {
     }
 
     /// Creates `state.sqlite` in `directory` with the current schema and records
-    /// `batch`; the database is closed (its WAL checkpointed) when this returns.
+    /// `batch`, as one file: its journal mode is set back to DELETE once the
+    /// store is closed (the next ``StateStore`` turns WAL on again), so that no
+    /// `-wal` file has to be moved with it.
     private static func write(_ batch: StateBatch, into directory: URL) throws(StoreError) {
-        let store = try StateStore(directory: directory)
-        try store.commitNow(batch)
+        do {
+            let store = try StateStore(directory: directory)
+            try store.commitNow(batch)
+        }
+        let path = directory.appendingPathComponent("state.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+        } catch {
+            throw StoreError(.state, "cannot finish the rebuilt database \(path): \(error)", underlying: error)
+        }
+        if FileManager.default.fileExists(atPath: path + "-wal") {
+            throw StoreError(.state, "the rebuilt database \(path) still has a WAL file; nothing was changed")
+        }
     }
 
     /// `20261204T021530Z`.
