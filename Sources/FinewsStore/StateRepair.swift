@@ -150,9 +150,9 @@ public struct StateRepair: Sendable {
         archiveDir == "_posts" || archiveDir.isEmpty ? ["_posts"] : ["_posts", archiveDir]
     }
 
-    /// Builds a new database from the site, then moves the old one (with its
-    /// `-wal` and `-shm` files) aside, as `state.sqlite.broken-<UTC time>` — or
-    /// `.replaced-` when it was healthy — and puts the new one in its place.
+    /// Builds a new database from the site, keeps the old one (with its `-wal` and
+    /// `-shm` files) as `state.sqlite.broken-<UTC time>` — or `.replaced-` when it
+    /// was healthy — and puts the new one in its place with one rename.
     /// - Throws: ``StoreError`` when a folder cannot be read, the new database
     ///   cannot be written, or a file cannot be moved; the old database is then
     ///   where it was, unless the message says otherwise.
@@ -194,13 +194,17 @@ public struct StateRepair: Sendable {
             report.movedAside.append(aside + suffix)
         }
         // Beside the new database, SQLite would read the old one's journal as its own.
-        for suffix in ["-wal", "-shm", "-journal"] where unlink(databasePath + suffix) != 0 && errno != ENOENT {
-            throw StoreError(.io, "cannot remove \(databasePath + suffix): \(String(cString: strerror(errno))); "
+        for suffix in ["-wal", "-shm", "-journal"] {
+            guard unlink(databasePath + suffix) != 0 else { continue }
+            let failure = errno
+            guard failure != ENOENT else { continue }
+            throw StoreError(.io, "cannot remove \(databasePath + suffix): \(String(cString: strerror(failure))); "
                 + "the old database is kept as \(aside), the new one is \(built)")
         }
         guard rename(built, databasePath) == 0 else {
+            let failure = errno
             throw StoreError(.io, "cannot move the rebuilt database \(built) to \(databasePath): "
-                + "\(String(cString: strerror(errno))); the old database is kept as \(aside)")
+                + "\(String(cString: strerror(failure))); the old database is kept as \(aside)")
         }
         try? fileManager.removeItem(at: building)
         Self.syncDirectory(stateDirectory)

@@ -132,7 +132,7 @@ struct RepairTests {
         #expect(repair.status == 0, "stderr: \(repair.stderr)")
         #expect(repair.stderr.isEmpty, "nothing skipped: \(repair.stderr)")
         #expect(repair.stdout.contains("state.sqlite is damaged (\(damage.sqliteError))\n"), "stdout: \(repair.stdout)")
-        #expect(repair.stdout.contains("finews: moved the old database aside to "), "stdout: \(repair.stdout)")
+        #expect(repair.stdout.contains("finews: the old database is kept as "), "stdout: \(repair.stdout)")
         #expect(repair.stdout.contains(": \(posts) post\(posts == 1 ? "" : "s") (0 in old_post/), "
             + "\(posts) link alias"), "stdout: \(repair.stdout)")
         let files = try stateFiles(site)

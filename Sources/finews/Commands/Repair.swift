@@ -80,7 +80,7 @@ struct Repair: AsyncParsableCommand {
             throw ExitStatus.feedsFailed
         }
         let elapsed = clock.now - start
-        for path in report.movedAside.prefix(1) { print("finews: moved the old database aside to \(path)") }
+        if let aside = report.movedAside.first { print("finews: the old database is kept as \(aside)") }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("finews: rebuilt \(repair.databasePath) in \(String(format: "%.2f", seconds))s: "
             + "\(Self.count(report.posts, "post")) (\(report.archived) in \(loaded.site.archiveDir)/), "
