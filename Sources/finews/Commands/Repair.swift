@@ -10,10 +10,10 @@ struct Repair: AsyncParsableCommand {
         abstract: "Rebuild a damaged state database (.finews/state.sqlite) from the posts and category pages on disk.",
         discussion: """
             Checks the database first; when it is fine, says so and changes nothing unless --force is given. \
-            Otherwise, under the refresh lock, moves it aside as state.sqlite.broken-<UTC time> (with its -wal \
-            and -shm files) and builds a new one from every post under _posts/ and archive_dir and every \
-            category page. Feed validators cannot be recovered: the next refresh fetches every feed again, \
-            and finds the stories it carries already written.
+            Otherwise, under the refresh lock, builds a new one from every post under _posts/ and archive_dir \
+            and every category page, keeps the old one as state.sqlite.broken-<UTC time> (with its -wal and \
+            -shm files) and puts the new one in its place. Feed validators cannot be recovered: the next \
+            refresh fetches every feed again, and finds the stories it carries already written.
             """)
 
     @Option(name: .long, help: "The configuration file.")
