@@ -186,7 +186,7 @@ public struct RefreshCycle: Sendable {
         do {
             state = try StateStore(directory: stateDirectory)
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         let feedStates = try await stateCall { () async throws(StoreError) in try await state.feedStates() }
         if let dueBy = options.dueBy {
@@ -217,7 +217,7 @@ public struct RefreshCycle: Sendable {
         do {
             state = try StateStore(directory: stateDirectory)
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         return try await rotatePosts(state: state)
     }
@@ -355,6 +355,7 @@ public struct RefreshCycle: Sendable {
                 do {
                     published = try await publisher.publish(fetched.candidates)
                 } catch {
+                    if error.code == .damaged { throw RefreshError(state: error, config: config) }
                     throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
                 }
                 fetched.candidates = []
@@ -414,6 +415,7 @@ public struct RefreshCycle: Sendable {
         do {
             try await publisher.finish()
         } catch {
+            if error.code == .damaged { throw RefreshError(state: error, config: config) }
             throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
         }
         if stopped {
@@ -680,7 +682,7 @@ public struct RefreshCycle: Sendable {
         do {
             return try await body()
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
     }
 }

@@ -91,7 +91,8 @@ public struct Scheduler<C: Clock>: Sendable where C.Duration == Duration {
                     }
                     due = try await Self.nextDue(config, states: store?.store.feedStates() ?? [:], now: current)
                 } catch {
-                    logger.error("cannot read the state database", metadata: ["error": "\(error.message)"])
+                    logger.error("cannot read the state database",
+                                 metadata: ["error": "\(error.withRepairAdvice(config: config.file.path))"])
                     store = nil
                     notBefore = current.addingTimeInterval(Self.retryDelay(for: config))
                 }

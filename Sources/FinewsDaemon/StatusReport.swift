@@ -88,7 +88,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 blocked = try await store.blockedCounts()
             }
         } catch {
-            throw RefreshError(.state, error.message)
+            throw RefreshError(state: error, config: config)
         }
         return make(config: config, states: states, categories: categories, counts: counts,
                     awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors, blocked: blocked)

@@ -246,7 +246,8 @@ public final class StateStore: Sendable {
                 path: directory.appendingPathComponent("state.sqlite").path, configuration: Self.configuration(readonly: false))
             try Self.migrator.migrate(database)
         } catch {
-            throw StoreError(.state, "cannot open the state database in \(directory.path): \(error)", underlying: error)
+            throw .state("cannot open the state database in \(directory.path)", error,
+                         database: directory.appendingPathComponent("state.sqlite").path)
         }
     }
 
@@ -260,13 +261,13 @@ public final class StateStore: Sendable {
         do {
             database = try DatabasePool(path: path, configuration: Self.configuration(readonly: true))
         } catch {
-            throw StoreError(.state, "cannot open the state database \(path): \(error)", underlying: error)
+            throw .state("cannot open the state database \(path)", error, database: path)
         }
         let upToDate: Bool
         do {
             upToDate = try database.read { db in try Self.migrator.hasCompletedMigrations(db) }
         } catch {
-            throw StoreError(.state, "cannot read the state database \(path): \(error)", underlying: error)
+            throw .state("cannot read the state database \(path)", error, database: path)
         }
         guard upToDate else {
             throw StoreError(.state, "the state database \(path) comes from an older finews; run `finews refresh` once to upgrade it")
@@ -445,7 +446,7 @@ public final class StateStore: Sendable {
                 }
             }
         } catch {
-            throw StoreError(.state, "cannot record moved posts in the state database: \(error)", underlying: error)
+            throw .state("cannot record moved posts in the state database", error, database: database.path)
         }
     }
 
@@ -558,7 +559,7 @@ public final class StateStore: Sendable {
         do {
             try await database.write { db in try Self.record(batch, in: db) }
         } catch {
-            throw StoreError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+            throw .state("cannot record the cycle in the state database", error, database: database.path)
         }
     }
 
@@ -569,7 +570,7 @@ public final class StateStore: Sendable {
         do {
             try database.write { db in try Self.record(batch, in: db) }
         } catch {
-            throw StoreError(.state, "cannot record the cycle in the state database: \(error)", underlying: error)
+            throw .state("cannot record the cycle in the state database", error, database: database.path)
         }
     }
 
@@ -661,7 +662,7 @@ public final class StateStore: Sendable {
         do {
             return try await database.unsafeRead(body)
         } catch {
-            throw StoreError(.state, "cannot read the state database: \(error)", underlying: error)
+            throw .state("cannot read the state database", error, database: database.path)
         }
     }
 
@@ -669,7 +670,7 @@ public final class StateStore: Sendable {
         do {
             return try await database.read(body)
         } catch {
-            throw StoreError(.state, "cannot read the state database: \(error)", underlying: error)
+            throw .state("cannot read the state database", error, database: database.path)
         }
     }
 }

@@ -3,7 +3,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The class of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: String, Hashable, Sendable {
-            case io, unsafePath = "unsafe-path", state
+            case io, unsafePath = "unsafe-path", state, damaged, notAPost = "not-a-post"
         }
         fileprivate let value: Value
 
@@ -13,6 +13,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         public static let unsafePath = Code(value: .unsafePath)
         /// The SQLite state could not be opened, read or written.
         public static let state = Code(value: .state)
+        /// The SQLite state is damaged (truncated, overwritten: SQLite error 11 or 26);
+        /// `finews repair` rebuilds it from the site.
+        public static let damaged = Code(value: .damaged)
+        /// A file under `_posts/` or the archive folder is not a post finews can read back.
+        public static let notAPost = Code(value: .notAPost)
 
         public var description: String { value.rawValue }
     }

@@ -23,8 +23,8 @@ struct Finews: AsyncParsableCommand {
             The configuration is read from --config, then $FINEWS_CONFIG, then ./feeds.conf, then /etc/finews/feeds.conf.
             """,
         version: FeedFetcher.finewsVersion,
-        subcommands: [Run.self, Refresh.self, Check.self, Status.self, Init.self, Archive.self, Parse.self, OPMLCommand.self,
-                      Add.self])
+        subcommands: [Run.self, Refresh.self, Check.self, Status.self, Init.self, Archive.self, Repair.self, Parse.self,
+                      OPMLCommand.self, Add.self])
 }
 
 /// Exit codes shared by the commands (DESIGN.md §8).
