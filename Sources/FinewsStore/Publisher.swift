@@ -55,6 +55,8 @@ public struct PublishResult: Sendable, Hashable {
     public var duplicates = 0
     /// Stories whose full text could not be fetched this time.
     public var fullTextsMissing = 0
+    /// The files staged (posts written or rewritten, new category pages), relative to the site root.
+    public var paths: [String] = []
 
     /// Creates a result.
     public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
@@ -244,7 +246,8 @@ public final class Publisher {
             knownCategories[post.category] = known
             batch.categories.append(known)
         }
-        let contents = renderer.renderedBytes(post)
+        let extras = PostRenderer.Extras(author: entry.author, media: entry.media)
+        var contents = renderer.renderedBytes(post, extras: extras)
         let hash = ContentHash.of(contents)
         if let previous, previous.contentHash == hash {
             var record = previous
@@ -262,7 +265,15 @@ public final class Publisher {
         }
         let path = previous?.path ?? renderer.relativePath(for: post)
         if previous == nil { result.new += 1 } else { result.updated += 1 }
+        if previous != nil, renderer.options.frontMatter.contains(.lastModifiedAt) {
+            // The hash stays that of the post without the date, so that an unchanged
+            // story is not rewritten every cycle for a new last_modified_at.
+            var modified = extras
+            modified.lastModified = cycleTime
+            contents = renderer.renderedBytes(post, extras: modified)
+        }
         try files.stage(ArchiveFile(relativePath: path, contents: contents))
+        result.paths.append(path)
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
             lastCycle: cycleTime)))
@@ -278,6 +289,7 @@ public final class Publisher {
                 try files.stage(ArchiveFile(
                     relativePath: page,
                     contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
+                result.paths.append(page)
             }
         }
     }
