@@ -30,6 +30,11 @@ public struct RefreshSummary: Sendable {
     /// content and the next cycle tries again.
     public var fullTextsMissing = 0
     public var elapsed: Duration = .zero
+    /// The files the cycle wrote, rewrote or moved (both paths of a move), relative
+    /// to the site root, for the after-write hook.
+    public var changedFiles: [String] = []
+    /// How the `[hooks] after_write` command ended; nil when it did not run.
+    public var hook: HookOutcome?
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
     public var line: String {
@@ -74,6 +79,8 @@ public struct FeedReport: Sendable {
     /// The interval chosen for the feed and when it is next due.
     public var interval: ScheduledInterval
     public var nextCheck: Date
+    /// Seconds from the start of the cycle's fetching to the feed's result.
+    public var fetchSeconds: Double? = nil
 }
 
 /// The live state of a cycle, for a progress bar and the daemon's watchdog.
@@ -193,12 +200,23 @@ public struct RefreshCycle: Sendable {
             }
         }
         var summary = RefreshSummary()
-        if !feeds.isEmpty {
-            summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
+        let publishing = CyclePublishing(config: config, logger: logger, now: now)
+        do {
+            if !feeds.isEmpty {
+                summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
+            }
+            // Rotation runs on every cycle, under the same lock.
+            let moved = try await rotatePosts(state: state)
+            summary.postsArchived = moved.count
+            summary.changedFiles += moved.flatMap { [$0.from, $0.to] }
+        } catch {
+            publishing.cycleFailed(error)
+            throw error
         }
-        // Rotation runs on every cycle, under the same lock.
-        summary.postsArchived = try await rotatePosts(state: state)
         summary.elapsed = clock.now - start
+        // The hook and the metrics come once the cycle's writes are on disk and
+        // recorded, still under the lock (see CyclePublishing).
+        await publishing.afterWrite(&summary, stop: options.stop, progress: options.progress)
         return summary
     }
 
@@ -215,20 +233,25 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.state, error.message)
         }
-        return try await rotatePosts(state: state)
+        var summary = RefreshSummary()
+        let moved = try await rotatePosts(state: state)
+        summary.postsArchived = moved.count
+        summary.changedFiles = moved.flatMap { [$0.from, $0.to] }
+        await CyclePublishing(config: config, logger: logger, now: now).runHook(&summary, stop: nil, progress: nil)
+        return moved.count
     }
 
     /// Moves the posts under `_posts/` whose day is older than `archive_after` into
     /// `archive_dir`, then records their new paths. A move that a crash left
     /// unrecorded (the file is already in the archive folder) is recorded now; a
     /// post whose file was deleted is left alone.
-    private func rotatePosts(state: StateStore) async throws(RefreshError) -> Int {
+    private func rotatePosts(state: StateStore) async throws(RefreshError) -> [(from: String, to: String)] {
         let age = config.site.archiveAfter
-        guard age > 0 else { return 0 }
+        guard age > 0 else { return [] }
         let posts = try await stateCall { () async throws(StoreError) in try await state.posts(under: "_posts") }
         let moves = Rotation.moves(
             for: posts, archiveDir: config.site.archiveDir, olderThan: age, now: now(), timeZone: config.site.timeZone)
-        guard !moves.isEmpty else { return 0 }
+        guard !moves.isEmpty else { return [] }
         let root = config.site.output
         var toMove: [(from: String, to: String)] = []
         var recorded: [(infoCode: InfoCode, path: String)] = []
@@ -247,7 +270,7 @@ public struct RefreshCycle: Sendable {
             throw RefreshError(.write, "\(error.message); the next cycle finishes the rotation")
         }
         try await stateCall { () async throws(StoreError) in try await state.movePosts(recorded) }
-        return toMove.count
+        return toMove
     }
 
     private func selectFeeds(_ names: [String]) throws(RefreshError) -> [Config.Feed] {
@@ -304,7 +327,8 @@ public struct RefreshCycle: Sendable {
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
         let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
         let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
-        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
+        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone,
+                                    options: config.post.rendererOptions)
         let publisher: Publisher
         do {
             publisher = try Publisher(
@@ -353,7 +377,8 @@ public struct RefreshCycle: Sendable {
             summary.postsUpdated += published.updated
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
-            let (feedState, report) = record(
+            summary.changedFiles += published.paths
+            var (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)
             switch report.result {
@@ -369,6 +394,7 @@ public struct RefreshCycle: Sendable {
             case .fetched:
                 summary.feedsOK += 1
             }
+            report.fetchSeconds = read.fetchSeconds
             reports[read.index] = report
             publisher.record(feed: feed.name, state: feedState)
             done += 1
@@ -486,6 +512,8 @@ public struct RefreshCycle: Sendable {
         var outcome: Result<FeedOutcome, FeedFailure>
         /// The document's size: what holding it costs, roughly.
         var weight: Int
+        /// Seconds from the start of fetching to the feed's result.
+        var fetchSeconds: Double?
     }
 
     /// Fetches every feed and reads each as its fetch ends, delivering it to the
@@ -501,8 +529,10 @@ public struct RefreshCycle: Sendable {
         let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         await withTaskGroup(of: Void.self) { group in
             var delivered: Set<Int> = []
+            let fetchStart = ContinuousClock.now
             for await result in fetcher.fetch(requests) {
                 guard let index = indexes[result.key], delivered.insert(index).inserted else { continue }
+                let fetchSeconds = (ContinuousClock.now - fetchStart).inSeconds
                 let feed = feeds[index]
                 if let moved = result.permanentRedirect {
                     logger.notice("feed moved permanently; update its url in feeds.conf",
@@ -516,10 +546,10 @@ public struct RefreshCycle: Sendable {
                     group.addTask {
                         let withTexts = await self.fetchFullTexts(
                             of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
-                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight))
+                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight, fetchSeconds: fetchSeconds))
                     }
                 } else {
-                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight))
+                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight, fetchSeconds: fetchSeconds))
                 }
                 if case .success(let fetched) = outcome {
                     logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])
