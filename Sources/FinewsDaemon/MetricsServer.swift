@@ -48,7 +48,9 @@ struct MetricsServer: Sendable {
         }
         let logger = self.logger
         let address = self.address
-        await withTaskGroup(of: Void.self) { group in
+        // The server's task ends only when it fails (or is cancelled); then the
+        // task waiting for it to listen has nothing left to wait for.
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
                     try await server.run()
@@ -58,21 +60,19 @@ struct MetricsServer: Sendable {
                         logger.error("cannot serve metrics on \(address): \(error); check [metrics] listen")
                     }
                 }
+                return true
             }
             group.addTask {
-                guard (try? await server.waitUntilListening(timeout: 10)) != nil else { return }
-                var port = address.port
-                if let listening = await server.listeningAddress {
-                    switch listening {
-                    case .ip4(_, let actual), .ip6(_, let actual): port = actual
-                    default: break
-                    }
-                }
+                guard (try? await server.waitUntilListening(timeout: 10)) != nil else { return false }
                 var shown = address
-                shown.port = port
+                if case .ip4(_, let port)? = await server.listeningAddress { shown.port = port }
+                if case .ip6(_, let port)? = await server.listeningAddress { shown.port = port }
                 logger.notice("serving metrics", metadata: ["address": "\(shown)", "paths": "/metrics /healthz"])
+                return false
             }
-            await group.waitForAll()
+            for await serverEnded in group where serverEnded {
+                group.cancelAll()
+            }
         }
     }
 

@@ -377,7 +377,6 @@ public struct RefreshCycle: Sendable {
             summary.postsUpdated += published.updated
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
-            summary.changedFiles += published.paths
             var (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)
@@ -428,6 +427,7 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
         }
+        summary.changedFiles = publisher.stagedPaths
         if stopped {
             throw RefreshError(.cancelled, "the refresh was stopped; the \(done) feeds read so far were recorded, the others are checked next time")
         }

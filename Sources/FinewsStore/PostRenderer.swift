@@ -175,10 +175,70 @@ public struct PostRenderer: Sendable {
         }
     }
 
-    /// The first ``descriptionLength`` characters of the body's text, whitespace collapsed.
+    /// The first ``descriptionLength`` characters of the body's text: tags removed
+    /// (an inline tag reads as nothing, a block boundary as a space, except next to
+    /// Chinese characters or full-width punctuation, which are not spaced), entities
+    /// decoded, whitespace collapsed.
     static func description(ofHTML html: String) -> String {
-        let text = HTMLText.collapseWhitespace(Self.withoutControls(HTMLText.plainText(fromHTML: html)))
-        return String(text.prefix(descriptionLength))
+        // U+E000 (private use) marks a block boundary until the spaces are settled.
+        let boundary: Character = "\u{E000}"
+        var text = ""
+        var rest = html[...]
+        while let open = rest.firstIndex(of: "<") {
+            text += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else {
+                rest = rest[rest.endIndex...]
+                break
+            }
+            let name = rest[rest.index(after: open)..<close].drop { $0 == "/" }
+                .prefix { $0.isLetter || $0.isNumber }.lowercased()
+            if blockElements.contains(name) { text.append(boundary) }
+            rest = rest[rest.index(after: close)...]
+        }
+        text += rest
+        let characters = Array(Self.withoutControls(HTMLText.decodeEntities(text)))
+        var output = ""
+        var index = 0
+        while index < characters.count, output.count < descriptionLength {
+            let character = characters[index]
+            guard character == boundary || character.isWhitespace else {
+                output.append(character)
+                index += 1
+                continue
+            }
+            // A run of spaces and boundaries becomes one space, or none.
+            var end = index
+            var atBoundary = false
+            while end < characters.count, characters[end] == boundary || characters[end].isWhitespace {
+                atBoundary = atBoundary || characters[end] == boundary
+                end += 1
+            }
+            let previous = output.last
+            let next = end < characters.count ? characters[end] : nil
+            if let previous, let next, !(atBoundary && (isWide(previous) || isWide(next))) {
+                output.append(" ")
+            }
+            index = end
+        }
+        while output.last == " " { output.removeLast() }
+        return output
+    }
+
+    private static let blockElements: Set<String> = [
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table",
+        "blockquote", "pre", "section", "article", "figure", "figcaption", "hr", "dd", "dt", "dl",
+    ]
+
+    /// Han, kana, Hangul, and full-width or CJK punctuation: text that is not spaced.
+    private static func isWide(_ character: Character) -> Bool {
+        guard let scalar = character.unicodeScalars.first else { return false }
+        switch scalar.value {
+        case 0x2E80...0x303F, 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+             0xFE30...0xFE4F, 0xFF00...0xFFEF, 0x20000...0x3FFFD:
+            return true
+        default:
+            return false
+        }
     }
 
     /// The `src` of the first `<img>` in sanitized HTML (whose URLs are already absolute).

@@ -55,8 +55,6 @@ public struct PublishResult: Sendable, Hashable {
     public var duplicates = 0
     /// Stories whose full text could not be fetched this time.
     public var fullTextsMissing = 0
-    /// The files staged (posts written or rewritten, new category pages), relative to the site root.
-    public var paths: [String] = []
 
     /// Creates a result.
     public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
@@ -110,6 +108,9 @@ public final class Publisher {
     private let unrecorded = UnrecordedKeys()
     private var groupKeys: Set<String> = []
     private var groupNumber = 0
+    /// Every file staged this cycle (posts written or rewritten, new category
+    /// pages), relative to the site root, in order: what the after-write hook is told.
+    public private(set) var stagedPaths: [String] = []
 
     /// The keys of the groups handed over and not yet recorded, by group, shared
     /// with the background queue that removes a group's keys once it is recorded.
@@ -273,7 +274,7 @@ public final class Publisher {
             contents = renderer.renderedBytes(post, extras: modified)
         }
         try files.stage(ArchiveFile(relativePath: path, contents: contents))
-        result.paths.append(path)
+        stagedPaths.append(path)
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
             lastCycle: cycleTime)))
@@ -289,7 +290,7 @@ public final class Publisher {
                 try files.stage(ArchiveFile(
                     relativePath: page,
                     contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
-                result.paths.append(page)
+                stagedPaths.append(page)
             }
         }
     }
