@@ -25,8 +25,11 @@ struct CyclePublishing: Sendable {
         await runHook(&summary, stop: stop, progress: progress)
         guard config.metrics.isEnabled else { return }
         let finished = summary
+        let configured = Set(config.feeds.map(\.name))
         let ledger = MetricsLedger.update(in: config.stateDirectory, logger: logger) {
             $0.record(finished, hook: finished.hook, at: now())
+            // A feed removed from feeds.conf no longer counts as failing.
+            $0.failingFeeds.formIntersection(configured)
         }
         writeTextfile(ledger)
     }
@@ -74,6 +77,16 @@ struct CyclePublishing: Sendable {
         }
         HookRecord.add(outcome, at: now(), in: config.stateDirectory, logger: logger)
         summary.hook = outcome
+    }
+
+    /// What the cycle changed in the site, for `FINEWS_CHANGED_FILES`: the files it
+    /// wrote, then both ends of each move, except that a post written and moved in
+    /// the same cycle is only where it ended (its first path never existed before).
+    static func changedFiles(written: [String], moved: [(from: String, to: String)]) -> [String] {
+        let movedFrom = Set(moved.map(\.from))
+        let writtenNow = Set(written)
+        return written.filter { !movedFrom.contains($0) }
+            + moved.flatMap { writtenNow.contains($0.from) ? [$0.to] : [$0.from, $0.to] }
     }
 
     private func writeTextfile(_ ledger: MetricsLedger) {

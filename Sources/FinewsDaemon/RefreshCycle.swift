@@ -208,7 +208,7 @@ public struct RefreshCycle: Sendable {
             // Rotation runs on every cycle, under the same lock.
             let moved = try await rotatePosts(state: state)
             summary.postsArchived = moved.count
-            summary.changedFiles += moved.flatMap { [$0.from, $0.to] }
+            summary.changedFiles = CyclePublishing.changedFiles(written: summary.changedFiles, moved: moved)
         } catch {
             publishing.cycleFailed(error)
             throw error
@@ -236,7 +236,7 @@ public struct RefreshCycle: Sendable {
         var summary = RefreshSummary()
         let moved = try await rotatePosts(state: state)
         summary.postsArchived = moved.count
-        summary.changedFiles = moved.flatMap { [$0.from, $0.to] }
+        summary.changedFiles = CyclePublishing.changedFiles(written: [], moved: moved)
         await CyclePublishing(config: config, logger: logger, now: now).runHook(&summary, stop: nil, progress: nil)
         return moved.count
     }

@@ -105,6 +105,32 @@ struct PublishingTests {
             == "_posts/2022-03-02-NW202203022293518924.md\n")
     }
 
+    @Test("Rotation runs the hook too: a post written and archived in one cycle is listed where it ended")
+    func hookAfterRotation() async throws {
+        let site = try SeedSite()
+        try site.write("feeds.conf", """
+            [site]
+            output = "out"
+            timezone = "Asia/Shanghai"
+            archive_after = "1d"
+
+            [hooks]
+            after_write = "echo {new} {archived} > ../counts.txt; cp \\"$FINEWS_CHANGED_FILES\\" ../changed.txt"
+
+            [[feed]]
+            name = "taheribao"
+            url = "rss.xml"
+            tag = "漯河日报新闻"
+
+            """)
+        let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(try String(contentsOf: site.url("counts.txt"), encoding: .utf8) == "1 1\n")
+        #expect(try String(contentsOf: site.url("changed.txt"), encoding: .utf8)
+            == "category/taheribao.html\nold_post/2022-03-02-NW202203022293518924.md\n")
+        #expect(site.publishedFiles() == ["category/taheribao.html", "old_post/2022-03-02-NW202203022293518924.md"])
+    }
+
     @Test("A failing hook is a warning counted in status; it never undoes the cycle")
     func hookFailure() async throws {
         let site = try SeedSite()

@@ -71,6 +71,16 @@ struct MetricsTests {
                    nextCheck: Date(), fetchSeconds: 0.1)
     }
 
+    @Test("The changed files: what was written, and both ends of a move unless the post is new this cycle")
+    func changedFiles() {
+        let files = CyclePublishing.changedFiles(
+            written: ["_posts/2024-05-01-NEW.md", "category/a.html", "_posts/2022-03-02-OLD.md"],
+            moved: [("_posts/2022-03-02-OLD.md", "old_post/2022-03-02-OLD.md"),
+                    ("_posts/2022-03-01-KEPT.md", "old_post/2022-03-01-KEPT.md")])
+        #expect(files == ["_posts/2024-05-01-NEW.md", "category/a.html", "old_post/2022-03-02-OLD.md",
+                          "_posts/2022-03-01-KEPT.md", "old_post/2022-03-01-KEPT.md"])
+    }
+
     @Test("The heartbeat rule /healthz shares with the watchdog")
     func heartbeat() async throws {
         let heartbeat = Heartbeat()
