@@ -23,7 +23,8 @@ struct CyclePublishing: Sendable {
         _ summary: inout RefreshSummary, stop: StopRequest?, progress: (@Sendable (RefreshProgress) -> Void)?
     ) async {
         await runHook(&summary, stop: stop, progress: progress)
-        guard config.metrics.isEnabled else { return }
+        // A daemon cycle that found nothing due (a refresh by hand got there first) is not counted.
+        guard config.metrics.isEnabled, !summary.feeds.isEmpty || !summary.changedFiles.isEmpty else { return }
         let finished = summary
         let configured = Set(config.feeds.map(\.name))
         let ledger = MetricsLedger.update(in: config.stateDirectory, logger: logger) {
