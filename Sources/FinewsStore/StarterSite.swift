@@ -236,8 +236,7 @@ public enum StarterSite {
         .masthead { border-bottom: 3px solid var(--accent); margin-bottom: 1rem; }
         .brand { display: inline-block; padding: .9rem 0 .3rem; font-size: 1.6rem; font-weight: 700;
           letter-spacing: .04em; color: var(--text); text-decoration: none; }
-        .sections { display: flex; gap: .2rem 1rem; overflow-x: auto; white-space: nowrap; padding-bottom: .4rem;
-          font-size: .95rem; scrollbar-width: thin; }
+        .sections { display: flex; flex-wrap: wrap; gap: .1rem 1rem; padding-bottom: .4rem; font-size: .95rem; }
         .sections a { color: var(--muted); text-decoration: none; }
         .sections a:hover, .sections a[aria-current] { color: var(--accent); }
         h1 { font-size: 1.75rem; line-height: 1.4; margin: 1.2rem 0 .4rem; }
@@ -254,6 +253,7 @@ public enum StarterSite {
         h2.day { font-size: .95rem; color: var(--muted); font-weight: 600; margin: 1.4rem 0 0; }
         .list .title:hover { color: var(--accent); }
         .list.compact li { padding: .35rem 0; }
+        .list.compact .when { min-width: 3.2em; }
         .more { margin: .4rem 0 0; font-size: .9rem; }
         .more a { text-decoration: none; }
         .sections-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(20rem, 1fr)); gap: 0 2rem; }
@@ -282,7 +282,9 @@ public enum StarterSite {
           .list.stacked .outlet { margin-left: 0; order: 2; }
           .list.stacked .title { flex-basis: 100%; order: 3; }
           .list .when { min-width: 3.2em; }
-          .sections { -webkit-mask-image: linear-gradient(to right, #000 85%, transparent);
+          /* On a phone the sections are one row that scrolls sideways. */
+          .sections { flex-wrap: nowrap; overflow-x: auto; white-space: nowrap; scrollbar-width: none;
+            -webkit-mask-image: linear-gradient(to right, #000 85%, transparent);
             mask-image: linear-gradient(to right, #000 85%, transparent); }
           .sections-grid { display: block; }
         }
