@@ -78,6 +78,8 @@ struct AfterWriteHook: Sendable {
                                message: "cannot write \(listFile.path) (\(error.localizedDescription)); the hook did not run")
         }
         var environment = ProcessInfo.processInfo.environment
+        // systemd's notification socket and watchdog are finews's, not the hook's.
+        for key in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { environment.removeValue(forKey: key) }
         environment["FINEWS_NEW"] = "\(changes.new)"
         environment["FINEWS_UPDATED"] = "\(changes.updated)"
         environment["FINEWS_ARCHIVED"] = "\(changes.archived)"

@@ -76,7 +76,7 @@ struct PublishingTests {
             timezone = "Asia/Shanghai"
 
             [hooks]
-            after_write = "echo \\"{new} {updated} {archived} $FINEWS_NEW $FINEWS_UPDATED $FINEWS_ARCHIVED\\" > ../counts.txt; cp \\"$FINEWS_CHANGED_FILES\\" ../changed.txt; pwd > ../pwd.txt; echo hello from the hook"
+            after_write = "echo \\"{new} {updated} {archived} $FINEWS_NEW $FINEWS_UPDATED $FINEWS_ARCHIVED\\" > ../counts.txt; cp \\"$FINEWS_CHANGED_FILES\\" ../changed.txt; pwd > ../pwd.txt; echo ${NOTIFY_SOCKET-unset} > ../notify.txt; echo hello from the hook"
 
             [[feed]]
             name = "taheribao"
@@ -84,9 +84,12 @@ struct PublishingTests {
             tag = "漯河日报新闻"
 
             """)
-        let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        let run = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder,
+                                      environment: ["NOTIFY_SOCKET": site.url("notify.sock").path])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(try String(contentsOf: site.url("counts.txt"), encoding: .utf8) == "1 0 0 1 0 0\n")
+        // systemd's socket is finews's own.
+        #expect(try String(contentsOf: site.url("notify.txt"), encoding: .utf8) == "unset\n")
         #expect(try String(contentsOf: site.url("changed.txt"), encoding: .utf8)
             == "_posts/2022-03-02-NW202203022293518924.md\ncategory/taheribao.html\n")
         let pwd = try String(contentsOf: site.url("pwd.txt"), encoding: .utf8)
