@@ -47,10 +47,12 @@ test: deps
 	$(SWIFT) test --skip-build
 	scripts/jekyll-e2e $(BIN)
 
-## crash-test: 30 refreshes killed at random moments, each finished and compared with a clean run.
+## crash-test: refreshes killed at random moments, each finished and compared with a clean run:
+## 30 over 200 feeds, and 10 over 2,000 feeds (many groups, so kills land between them).
 crash-test: deps
 	$(SWIFT) build --product finews
-	scripts/crash-test 30 $(BIN)
+	scripts/crash-test 30 $(BIN) 200
+	scripts/crash-test 10 $(BIN) 2000
 
 ## release: an optimized binary at .build/release/finews.
 release: deps

@@ -339,10 +339,13 @@ public struct RefreshCycle: Sendable {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
 
+        // Flow control: at most this many feeds are fetched and not yet published, so
+        // that a cycle whose writing falls behind its fetching holds the fetching back.
+        let window = FetchWindow(size: max(64, 4 * config.fetch.concurrency))
         let (arrivals, delivery) = AsyncStream<ReadFeed>.makeStream()
         let reading = Task {
-            await self.read(feeds, requests: requests, with: fetcher, feedStates: readStates, state: state,
-                            cycleTime: cycleTime, into: delivery)
+            await self.read(feeds, requests: requests, with: fetcher, window: window, feedStates: readStates,
+                            state: state, cycleTime: cycleTime, into: delivery)
         }
         // A stop cancels the fetching; what was read until then is still published.
         let stopWatch = Task {
@@ -396,6 +399,7 @@ public struct RefreshCycle: Sendable {
             report.fetchSeconds = read.fetchSeconds
             reports[read.index] = report
             publisher.record(feed: feed.name, state: feedState)
+            window.release()
             done += 1
             options.progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
                                               postsNew: summary.postsNew))
@@ -408,9 +412,10 @@ public struct RefreshCycle: Sendable {
                 nextIndex += 1
                 try await take(head)
             }
-            // An earlier feed is slow: past the budget, the earliest of those that
-            // wait for it go ahead.
-            while waitingBytes > Self.reorderBudget, let earliest = waiting.keys.min(),
+            // An earlier feed is slow: past the budget (or half the window, which would
+            // otherwise hold the fetching back), the earliest of those that wait for it go ahead.
+            while waitingBytes > Self.reorderBudget || waiting.count > window.size / 2,
+                  let earliest = waiting.keys.min(),
                   let ahead = waiting.removeValue(forKey: earliest) {
                 waitingBytes -= ahead.weight
                 try await take(ahead)
@@ -521,8 +526,9 @@ public struct RefreshCycle: Sendable {
     /// texts are fetched, without holding up the others. Cancelling the task cancels
     /// the transfers; the feeds read by then are delivered.
     private func read(
-        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, feedStates: [String: FeedState],
-        state: StateStore, cycleTime: Date, into delivery: AsyncStream<ReadFeed>.Continuation
+        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, window: FetchWindow,
+        feedStates: [String: FeedState], state: StateStore, cycleTime: Date,
+        into delivery: AsyncStream<ReadFeed>.Continuation
     ) async {
         var indexes: [String: Int] = [:]
         for (index, feed) in feeds.enumerated() where indexes[feed.name] == nil { indexes[feed.name] = index }
@@ -530,8 +536,11 @@ public struct RefreshCycle: Sendable {
         await withTaskGroup(of: Void.self) { group in
             var delivered: Set<Int> = []
             let fetchStart = ContinuousClock.now
-            for await result in fetcher.fetch(requests) {
-                guard let index = indexes[result.key], delivered.insert(index).inserted else { continue }
+            for await result in fetcher.fetch(requests, window: window) {
+                guard let index = indexes[result.key], delivered.insert(index).inserted else {
+                    window.release()
+                    continue
+                }
                 let fetchSeconds = (ContinuousClock.now - fetchStart).inSeconds
                 let feed = feeds[index]
                 if let moved = result.permanentRedirect {
@@ -589,8 +598,8 @@ public struct RefreshCycle: Sendable {
             switch texts[outcome.candidates[index].infoCode] {
             case .fetched(let html, let pageURL)?:
                 outcome.candidates[index].fullText = .fetched(html: html, pageURL: pageURL)
-            case .failed?:
-                outcome.candidates[index].fullText = .failed
+            case .failed(_, let reason)?:
+                outcome.candidates[index].fullText = .failed(reason: reason)
             case nil:
                 break
             }

@@ -30,6 +30,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// For a feed with `fulltext_url`: its posts that still hold the feed's
         /// summary because fetching their full text failed. Nil for other feeds.
         public var fullTextMissing: Int? = nil
+        /// Why the latest of those failed (nil when none is missing).
+        public var fullTextError: String? = nil
         /// Whether the feed's redirects and article links may reach internal
         /// addresses (`allow_private_networks`); when not, a missing full text may be
         /// a refused link, and the table says how to allow it.
@@ -72,18 +74,20 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var categories: [String: StoredCategory] = [:]
         var counts: [CategoryCount] = []
         var awaitingFullText: [String: Int] = [:]
+        var fullTextErrors: [String: String] = [:]
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
                 categories = try await store.categories()
                 counts = try await store.categoryCounts()
                 awaitingFullText = try await store.postsAwaitingFullText()
+                fullTextErrors = try await store.latestFullTextErrors()
             }
         } catch {
             throw RefreshError(.state, error.message)
         }
         var report = make(config: config, states: states, categories: categories, counts: counts,
-                          awaitingFullText: awaitingFullText)
+                          awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors)
         report.hook = HookRecord.load(from: config.stateDirectory)
         return report
     }
@@ -92,7 +96,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
     /// and posts waiting for their full text.
     static func make(
         config: Config, states: [String: FeedState], categories: [String: StoredCategory] = [:],
-        counts: [CategoryCount] = [], awaitingFullText: [String: Int] = [:]
+        counts: [CategoryCount] = [], awaitingFullText: [String: Int] = [:], fullTextErrors: [String: String] = [:]
     ) -> StatusReport {
         var feeds: [Feed] = []
         for feed in config.feeds {
@@ -112,6 +116,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 nextCheck: state.flatMap { config.dueTime(of: feed, state: $0) },
                 postsWritten: state?.postsWritten ?? 0,
                 fullTextMissing: feed.fullText == nil ? nil : awaitingFullText[feed.name] ?? 0,
+                fullTextError: feed.fullText == nil || (awaitingFullText[feed.name] ?? 0) == 0
+                    ? nil : fullTextErrors[feed.name],
                 allowPrivateNetworks: feed.allowPrivateNetworks ?? config.fetch.allowPrivateNetworks))
         }
         let neverChecked = feeds.filter { $0.lastCheck == nil }.count
@@ -187,9 +193,12 @@ public struct StatusReport: Sendable, Codable, Hashable {
             if let missing = feed.fullTextMissing, missing > 0 {
                 lines.append("\(feed.name): \(missing) post\(missing == 1 ? "" : "s") still without full text "
                     + "(finews retries for three days; the log names each failure)")
-                if !feed.allowPrivateNetworks {
-                    // Each failure's reason is only in the log; this one is fixed in feeds.conf.
-                    lines.append("\(feed.name): where the log says \"refused: ... address\", the story links off the "
+                if let error = feed.fullTextError {
+                    lines.append("\(feed.name): latest full-text failure: \(error)")
+                }
+                if !feed.allowPrivateNetworks, feed.fullTextError?.contains("refused: ") ?? true {
+                    // This one is fixed in feeds.conf.
+                    lines.append("\(feed.name): where a failure says \"refused: ... address\", the story links off the "
                         + "feed's own host to a loopback or private address; allow_private_networks = true fetches it")
                 }
             }
@@ -295,7 +304,7 @@ private struct JSONForm: Encodable {
     enum Keys: String, CodingKey {
         case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
-             retryAfter, nextCheck, postsWritten, fullTextMissing, ok, failing, neverChecked
+             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked
         case slug, outlet, tag, posts
         case hook, runs, failures, lastRun, lastResult, lastFailure, lastFailureMessage
     }
@@ -318,6 +327,7 @@ private struct JSONForm: Encodable {
             try item.encode(feed.nextCheck, forKey: .nextCheck)
             try item.encode(feed.postsWritten, forKey: .postsWritten)
             try item.encode(feed.fullTextMissing, forKey: .fullTextMissing)
+            try item.encode(feed.fullTextError, forKey: .fullTextError)
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)

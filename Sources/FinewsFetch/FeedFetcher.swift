@@ -72,7 +72,12 @@ public final class FeedFetcher: Sendable {
     /// Starts fetching `requests` and returns their results in the order they finish;
     /// the stream ends after the last one. Ending the iteration early (or dropping the
     /// stream) cancels the transfers of these requests that are still waiting or running.
-    public func fetch(_ requests: [FetchRequest]) -> AsyncStream<FetchResult> {
+    ///
+    /// With a `window`, at most `window.size` of these transfers are started and not
+    /// yet released by the caller (``FetchWindow/release()``, once it is done with a
+    /// result): a caller that falls behind holds the fetching back instead of letting
+    /// results pile up in memory. Other calls' transfers are not held back.
+    public func fetch(_ requests: [FetchRequest], window: FetchWindow? = nil) -> AsyncStream<FetchResult> {
         let (stream, continuation) = AsyncStream<FetchResult>.makeStream()
         guard !requests.isEmpty else {
             continuation.finish()
@@ -83,7 +88,7 @@ public final class FeedFetcher: Sendable {
         continuation.onTermination = { termination in
             if case .cancelled = termination { engine.cancel(batch) }
         }
-        engine.submit(batch: batch, requests: requests, continuation: continuation)
+        engine.submit(batch: batch, requests: requests, continuation: continuation, window: window)
         return stream
     }
 

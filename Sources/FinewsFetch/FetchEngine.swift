@@ -11,6 +11,7 @@ final class FetchEngine: Sendable {
         var batch: UInt64
         var requests: [FetchRequest]
         var continuation: AsyncStream<FetchResult>.Continuation
+        var window: FetchWindow?
     }
 
     private struct Mailbox {
@@ -36,9 +37,14 @@ final class FetchEngine: Sendable {
     }
 
     /// Queues a batch, starting the thread if it is not running.
-    func submit(batch: UInt64, requests: [FetchRequest], continuation: AsyncStream<FetchResult>.Continuation) {
+    func submit(
+        batch: UInt64, requests: [FetchRequest], continuation: AsyncStream<FetchResult>.Continuation,
+        window: FetchWindow? = nil
+    ) {
+        window?.onRelease = { [weak self] in self?.wake() }
         let startThread = mailbox.withLock { mailbox -> Bool in
-            mailbox.submissions.append(Submission(batch: batch, requests: requests, continuation: continuation))
+            mailbox.submissions.append(Submission(
+                batch: batch, requests: requests, continuation: continuation, window: window))
             mailbox.wakeup?.wake()
             guard !mailbox.threadRunning else { return false }
             mailbox.threadRunning = true
@@ -48,6 +54,11 @@ final class FetchEngine: Sendable {
         let thread = Thread { self.run() }
         thread.name = "finews-fetch"
         thread.start()
+    }
+
+    /// Wakes the thread, so that it looks at its queue again (a window has room).
+    private func wake() {
+        mailbox.withLock { $0.wakeup?.wake() }
     }
 
     /// Stops the transfers of `batch` that are still waiting or running.
@@ -131,6 +142,7 @@ private final class TransferDriver {
     private struct Batch {
         var continuation: AsyncStream<FetchResult>.Continuation
         var remaining: Int
+        var window: FetchWindow?
     }
 
     private let multi: CurlMulti
@@ -155,7 +167,8 @@ private final class TransferDriver {
     var isIdle: Bool { batches.isEmpty }
 
     func accept(_ submission: FetchEngine.Submission) {
-        batches[submission.batch] = Batch(continuation: submission.continuation, remaining: submission.requests.count)
+        batches[submission.batch] = Batch(
+            continuation: submission.continuation, remaining: submission.requests.count, window: submission.window)
         for request in submission.requests {
             queue.enqueue(.init(batch: submission.batch, host: TransferQueue<FetchRequest>.host(of: request.url), item: request))
         }
@@ -174,7 +187,8 @@ private final class TransferDriver {
 
     /// Starts waiting transfers up to the limits.
     func startTransfers() {
-        while let job = queue.next() {
+        while let job = queue.next(mayStart: { batches[$0]?.window?.hasRoom ?? true }) {
+            batches[job.batch]?.window?.acquire()
             let request = job.item
             guard let easy = CurlEasy(request: request, defaultUserAgent: userAgent, resolve: resolve, proxied: proxied),
                   multi.add(easy) else {
@@ -200,6 +214,8 @@ private final class TransferDriver {
             deliver(result, to: transfer.batch)
             if let dead {
                 for job in dead.jobs {
+                    // Given up without a transfer, but a result all the same for the window.
+                    batches[job.batch]?.window?.acquire()
                     deliver(FetchResult(key: job.item.key, url: job.item.url, outcome: .failure(.hostDown(
                         url: job.item.url, host: job.host, timeouts: dead.timeouts, refusals: dead.refusals))),
                         to: job.batch)

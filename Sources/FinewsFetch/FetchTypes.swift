@@ -1,3 +1,4 @@
+import Synchronization
 /// One document to fetch, with what the last fetch left behind for a conditional GET.
 public struct FetchRequest: Sendable, Hashable {
     /// The caller's name for this request (the feed's name); results carry it back.
@@ -142,5 +143,45 @@ extension Substring {
         while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
         return String(slice)
+    }
+}
+
+/// How many of one fetch call's transfers may be started and not yet released by the
+/// caller (``FeedFetcher/fetch(_:window:)``): flow control, so that memory holds at
+/// most `size` results that the caller has not finished with.
+public final class FetchWindow: Sendable {
+    /// Transfers started and not released, at most.
+    public let size: Int
+    /// Started so far (by the fetcher's thread only) and released so far (by the caller).
+    private let started = Atomic<Int>(0)
+    private let released = Atomic<Int>(0)
+    private let releaseHandler = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Creates a window of `size` transfers (at least 1).
+    public init(size: Int) {
+        self.size = max(1, size)
+    }
+
+    /// Says that the caller is done with one result: one more transfer may start.
+    public func release() {
+        released.add(1, ordering: .releasing)
+        let handler = releaseHandler.withLock { $0 }
+        handler?()
+    }
+
+    /// Whether another transfer may start now.
+    var hasRoom: Bool {
+        started.load(ordering: .relaxed) - released.load(ordering: .acquiring) < size
+    }
+
+    /// Counts a transfer as started.
+    func acquire() {
+        started.add(1, ordering: .relaxed)
+    }
+
+    /// Called on each release; the fetcher sets it to wake its thread.
+    var onRelease: (@Sendable () -> Void)? {
+        get { releaseHandler.withLock { $0 } }
+        set { releaseHandler.withLock { $0 = newValue } }
     }
 }

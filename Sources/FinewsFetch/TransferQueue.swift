@@ -72,11 +72,24 @@ struct TransferQueue<Item> {
     }
 
     /// The next job allowed to start, counted as in flight; nil when none may start now.
-    mutating func next() -> Job? {
+    /// A job whose batch `mayStart` refuses waits (its batch's window is full) while
+    /// later jobs of other batches for the same host may go ahead.
+    mutating func next(mayStart: (UInt64) -> Bool = { _ in true }) -> Job? {
         guard inFlight < concurrency else { return nil }
         for (position, host) in hosts.enumerated() where inFlightByHost[host, default: 0] < perHost {
-            guard let jobs = waiting[host], let head = heads[host] else { continue }
-            let job = jobs[head]
+            guard var jobs = waiting[host], let head = heads[host] else { continue }
+            var job = jobs[head]
+            if !mayStart(job.batch) {
+                // A job further back, of a batch that may start: taken out of the line.
+                let blocked = job.batch
+                guard let index = jobs[(head + 1)...].firstIndex(where: { $0.batch != blocked && mayStart($0.batch) })
+                else { continue }
+                job = jobs.remove(at: index)
+                waiting[host] = jobs
+                inFlight += 1
+                inFlightByHost[host, default: 0] += 1
+                return job
+            }
             if head + 1 == jobs.count {
                 waiting[host] = nil
                 heads[host] = nil

@@ -27,9 +27,11 @@ public struct ArchiveFile: Sendable, Hashable {
 /// Each group of a few thousand files is then flushed to disk by one `syncfs`, and
 /// only then are its files renamed into place. Groups are committed on a
 /// background queue while the next group is being written, so flushing and
-/// renaming overlap with rendering and writing. Once every group is in place, each
-/// folder that changed is flushed. Only after ``ArchiveBatch/commit()`` returns may
-/// the caller record the files in its state.
+/// renaming overlap with rendering and writing. A group handed over with
+/// ``ArchiveBatch/handOver(then:)`` also has its folders flushed before its record
+/// runs, so a caller records a group's files only once they are on disk; otherwise
+/// each folder that changed is flushed at the end. Only after
+/// ``ArchiveBatch/commit()`` returns may the caller record the other files.
 public struct ArchiveWriter: Sendable {
     /// The site root.
     public let root: URL

@@ -41,8 +41,9 @@ public struct StoryCandidate: Sendable {
 public enum FullTextResult: Sendable {
     /// The article's HTML (not yet sanitized) and the page relative URLs resolve against.
     case fetched(html: String, pageURL: String)
-    /// It failed; the post keeps the feed's content and a later cycle tries again.
-    case failed
+    /// It failed, for this reason; the post keeps the feed's content and a later
+    /// cycle tries again.
+    case failed(reason: String)
 }
 
 /// What ``Publisher/publish(_:)`` did with one feed's candidates.
@@ -174,8 +175,10 @@ public final class Publisher {
         let unrecordedHits = unrecorded.hits(among: lookupKeys)
         let stored = try await state.stories(codes: candidates.map(\.infoCode), aliases: lookupKeys)
 
-        // Keys taken by this call: its groups may be handed over on the way.
+        // Keys taken by this call, and those of groups handed over during it (which
+        // the lookups above could not see): both are duplicates from here on.
         var taken: Set<String> = []
+        var handedOver: Set<String> = []
         var index = 0
         while index < candidates.count {
             var candidate = candidates[index]
@@ -183,7 +186,9 @@ public final class Publisher {
             candidates[index].entry = FeedEntry()
             index += 1
             let ownKeys = candidate.aliases + ["code:" + candidate.infoCode.value]
-            if ownKeys.contains(where: { taken.contains($0) || groupKeys.contains($0) || unrecordedHits.contains($0) }) {
+            if ownKeys.contains(where: {
+                taken.contains($0) || groupKeys.contains($0) || unrecordedHits.contains($0) || handedOver.contains($0)
+            }) {
                 result.duplicates += 1
                 continue
             }
@@ -191,7 +196,7 @@ public final class Publisher {
                 ? candidate.infoCode
                 : ownKeys.lazy.compactMap { stored.aliases[$0] }.first { stored.posts[$0] != nil } ?? candidate.infoCode
             let previous = stored.posts[code]
-            if let previous, previous.lastCycle == cycleTime
+            if let previous, previous.lastCycle.map(isThisCycle) ?? false
                 || (previous.feed.map { $0 != candidate.feed && feedNames.contains($0) } ?? false) {
                 // Taken earlier this cycle (in a group already recorded), or a copy
                 // of a story that another feed wrote and still carries.
@@ -208,7 +213,7 @@ public final class Publisher {
                 batch.aliases.append((key, code))
             }
             try stage(&candidate, as: code, previous: previous, result: &result)
-            if files.isGroupFull || batch.rowCount >= maximumRows { handOverGroup() }
+            if files.isGroupFull || batch.rowCount >= maximumRows { handedOver.formUnion(handOverGroup()) }
         }
         return result
     }
@@ -220,13 +225,16 @@ public final class Publisher {
         swap(&entry, &candidate.entry)
         let firstSeen = previous?.firstSeen ?? cycleTime
         var fullText = previous?.fullText ?? .notRequested
+        var fullTextError = previous?.fullTextError
         switch candidate.fullText {
         case .fetched(let html, let pageURL)?:
             entry.content = FeedText(html, kind: .html)
             entry.baseURL = pageURL
             fullText = .fetched
-        case .failed?:
+            fullTextError = nil
+        case .failed(let reason)?:
             fullText = .pending(failures: fullText.failures + 1)
+            fullTextError = reason
             result.fullTextsMissing += 1
         case nil:
             // A post holding the publisher's full text is never rewritten from the feed's digest.
@@ -256,6 +264,7 @@ public final class Publisher {
             if previous.fullText != fullText || previous.category != post.category {
                 // Another failed try at the full text, or a category learned: the file stays as it is.
                 record.fullText = fullText
+                record.fullTextError = fullTextError
                 record.category = post.category
                 batch.posts.append((code, candidate.feed, record))
             } else {
@@ -277,7 +286,7 @@ public final class Publisher {
         stagedPaths.append(path)
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
-            lastCycle: cycleTime)))
+            lastCycle: cycleTime, fullTextError: fullTextError)))
         if knownCategories[post.category] == nil {
             // The first post of a new category gives its page's title; the page goes
             // in the same group as the post, so a crash never leaves one without the other.
@@ -293,6 +302,12 @@ public final class Publisher {
                 stagedPaths.append(page)
             }
         }
+    }
+
+    /// Whether a stored cycle time is this cycle's: the time went through SQLite as
+    /// seconds since 1970 and may come back a rounding away.
+    private func isThisCycle(_ stored: Date) -> Bool {
+        abs(stored.timeIntervalSince1970 - cycleTime.timeIntervalSince1970) < 0.001
     }
 
     /// Records a feed's state with the group being staged, that is after every story
@@ -316,7 +331,10 @@ public final class Publisher {
         }
     }
 
-    private func handOverGroup() {
+    /// Hands the group over and returns its keys.
+    @discardableResult
+    private func handOverGroup() -> Set<String> {
+        let keys = groupKeys
         let (recorded, group) = takeGroup()
         let state = self.state
         let unrecorded = self.unrecorded
@@ -324,6 +342,7 @@ public final class Publisher {
             try state.commitNow(recorded)
             unrecorded.remove(group: group)
         }
+        return keys
     }
 
     /// The group's state to record, with the slugs assigned since the last group; its

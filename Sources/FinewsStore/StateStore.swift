@@ -20,13 +20,17 @@ public struct StoredPost: Sendable, Hashable {
     public var lastCycle: Date?
     /// The feed that wrote the post: only it updates the post in place (nil when not read).
     public var feed: String?
+    /// Why the last try at the story's full text failed, while it is pending.
+    public var fullTextError: String?
 
     /// Creates a record.
     public init(
         path: String, contentHash: String, firstSeen: Date, category: String? = nil,
-        fullText: FullTextStatus = .notRequested, lastCycle: Date? = nil, feed: String? = nil
+        fullText: FullTextStatus = .notRequested, lastCycle: Date? = nil, feed: String? = nil,
+        fullTextError: String? = nil
     ) {
         self.feed = feed
+        self.fullTextError = fullTextError
         self.path = path
         self.contentHash = contentHash
         self.firstSeen = firstSeen
@@ -344,6 +348,12 @@ public final class StateStore: Sendable {
                 table.add(column: "lastCycle", .double)
             }
         }
+        // Why a story's full text is still missing, for `finews status`.
+        migrator.registerMigration("v6") { db in
+            try db.alter(table: "post") { table in
+                table.add(column: "fullTextError", .text)
+            }
+        }
         return migrator
     }
 
@@ -379,7 +389,8 @@ public final class StateStore: Sendable {
         try forChunks(of: codes) { chunk, placeholders in
             let statement = try db.cachedStatement(
                 sql: """
-                    SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures, lastCycle, feed
+                    SELECT infoCode, path, contentHash, firstSeen, category, fullText, fullTextFailures, lastCycle, feed,
+                        fullTextError
                     FROM post WHERE infoCode IN (\(placeholders))
                     """)
             for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk)) {
@@ -387,7 +398,8 @@ public final class StateStore: Sendable {
                 result[code] = StoredPost(
                     path: row[1], contentHash: row[2], firstSeen: Date(timeIntervalSince1970: row[3]), category: row[4],
                     fullText: FullTextStatus(storedValue: row[5], failures: row[6]),
-                    lastCycle: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)), feed: row[8])
+                    lastCycle: (row[7] as Double?).map(Date.init(timeIntervalSince1970:)), feed: row[8],
+                    fullTextError: row[9])
             }
         }
         return result
@@ -510,6 +522,20 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// For each feed with posts still waiting for their full text, why the latest
+    /// of them failed.
+    public func latestFullTextErrors() async throws(StoreError) -> [String: String] {
+        try await read { db in
+            var result: [String: String] = [:]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT feed, fullTextError FROM post WHERE fullText = 'pending' AND fullTextError IS NOT NULL
+                ORDER BY firstSeen
+                """)
+            for row in rows { result[row[0]] = row[1] }
+            return result
+        }
+    }
+
     /// Posts written, counted by category and feed.
     public func categoryCounts() async throws(StoreError) -> [CategoryCount] {
         try await read { db in
@@ -552,18 +578,19 @@ public final class StateStore: Sendable {
         // SQL again for each of thousands of posts was most of the commit's time.
         let insertPost = try db.cachedStatement(sql: """
             INSERT INTO post (infoCode, feed, path, contentHash, firstSeen, category, fullText, fullTextFailures,
-                lastCycle)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                lastCycle, fullTextError)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(infoCode) DO UPDATE SET path = excluded.path, contentHash = excluded.contentHash,
                 category = excluded.category, fullText = excluded.fullText,
-                fullTextFailures = excluded.fullTextFailures, lastCycle = excluded.lastCycle
+                fullTextFailures = excluded.fullTextFailures, lastCycle = excluded.lastCycle, feed = excluded.feed,
+                fullTextError = excluded.fullTextError
             """)
         for item in batch.posts {
             try insertPost.execute(arguments: [
                 item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
                 item.post.firstSeen.timeIntervalSince1970, item.post.category,
                 item.post.fullText.storedValue, item.post.fullText.failures,
-                item.post.lastCycle?.timeIntervalSince1970,
+                item.post.lastCycle?.timeIntervalSince1970, item.post.fullTextError,
             ])
         }
         let insertAlias = try db.cachedStatement(sql: "INSERT OR IGNORE INTO alias (key, infoCode) VALUES (?, ?)")
@@ -610,10 +637,9 @@ public final class StateStore: Sendable {
     /// Runs SELECT statements that need no transaction: one statement, or several
     /// whose results may come from different moments (lookups by key).
     ///
-    /// GRDB's `read` on a `DatabaseQueue` sets `PRAGMA query_only` around the
-    /// block, and SQLite expires every prepared statement when a flag pragma
-    /// changes: each lookup was compiled again. Here cached statements stay
-    /// prepared. Writes still happen only in ``commit(_:)`` and ``movePosts(_:)``.
+    /// A pool reader outside a transaction: its cached statements stay prepared
+    /// from one lookup to the next, and it never waits for the writer (WAL). Writes
+    /// happen only in ``commit(_:)``, ``commitNow(_:)`` and ``movePosts(_:)``.
     private func lookUp<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             return try await database.unsafeRead(body)

@@ -110,6 +110,8 @@ struct FetchSafetyTests {
                 let status = try await runFinews(["status", "--config", "feeds.conf"], in: site.folder)
                 #expect(status.stdout.contains("news: 1 post still without full text"), "status: \(status.stdout)")
                 #expect(status.stdout.contains("allow_private_networks"), "status: \(status.stdout)")
+                #expect(status.stdout.contains("news: latest full-text failure: ")
+                    && status.stdout.contains("refused: 127.0.0.2 is a loopback address"), "status: \(status.stdout)")
 
                 try site.write("feeds.conf", config("allow_private_networks = true"))
                 let allowed = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)

@@ -110,9 +110,33 @@ struct StatusPrivateNetworkTests {
             """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
         let report = StatusReport.make(config: config, states: [:], awaitingFullText: ["strict": 1, "open": 1])
         let lines = report.table(now: Date(timeIntervalSince1970: 1_700_000_000)).split(separator: "\n").map(String.init)
-        #expect(lines.contains("strict: where the log says \"refused: ... address\", the story links off the feed's own "
+        #expect(lines.contains("strict: where a failure says \"refused: ... address\", the story links off the feed's own "
             + "host to a loopback or private address; allow_private_networks = true fetches it"))
         #expect(lines.contains { $0.hasPrefix("open: 1 post still without full text") })
-        #expect(!lines.contains { $0.hasPrefix("open: where the log says") })
+        #expect(!lines.contains { $0.hasPrefix("open: where a failure says") })
+    }
+
+    @Test("The latest failure's reason is shown; the hint only when it may be a refusal")
+    func latestReason() throws {
+        let config = try Config.parse("""
+            [[feed]]
+            name = "slow"
+            url = "http://a.example/rss"
+            fulltext_url = "link"
+
+            [[feed]]
+            name = "refused"
+            url = "http://b.example/rss"
+            fulltext_url = "link"
+            """, file: URL(fileURLWithPath: "/srv/feeds.conf"), displayName: "feeds.conf")
+        let report = StatusReport.make(
+            config: config, states: [:], awaitingFullText: ["slow": 2, "refused": 1],
+            fullTextErrors: ["slow": "http://a.example/1: timed out after 30 s",
+                             "refused": "http://10.0.0.5/a: refused: 10.0.0.5 is a private address; set allow_private_networks to allow it"])
+        let lines = report.table(now: Date(timeIntervalSince1970: 1_700_000_000)).split(separator: "\n").map(String.init)
+        #expect(lines.contains("slow: latest full-text failure: http://a.example/1: timed out after 30 s"))
+        #expect(!lines.contains { $0.hasPrefix("slow: where a failure says") })
+        #expect(lines.contains { $0.hasPrefix("refused: latest full-text failure: http://10.0.0.5/a: refused: ") })
+        #expect(lines.contains { $0.hasPrefix("refused: where a failure says") })
     }
 }

@@ -70,7 +70,7 @@ struct StatusReportTests {
         #expect(feeds.count == 3)
         #expect(Set(feeds[0].keys) == [
             "name", "url", "interval", "intervalReason", "lastCheck", "result", "httpStatus", "consecutiveErrors",
-            "lastError", "retryAfter", "nextCheck", "postsWritten", "fullTextMissing",
+            "lastError", "retryAfter", "nextCheck", "postsWritten", "fullTextMissing", "fullTextError",
         ])
         #expect(feeds[0]["lastCheck"] is NSNull)
         #expect(feeds[0]["fullTextMissing"] is NSNull, "not a full-text feed")
