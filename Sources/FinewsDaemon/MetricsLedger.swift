@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 import Logging
 import Glibc
 
@@ -7,42 +7,42 @@ import Glibc
 /// by hand. Kept in `.finews/metrics.json`, updated under the cycle lock, so that
 /// the daemon's `/metrics` and the textfile show the same counters, and counters
 /// survive restarts (Prometheus's `rate()` needs them to only grow).
-public struct MetricsLedger: Sendable, Hashable, Codable {
+package struct MetricsLedger: Sendable, Hashable, Codable {
     /// Upper bounds of the fetch duration histogram's buckets, in seconds.
-    public static let fetchBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    package static let fetchBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
-    public var cycles = 0
+    package var cycles = 0
     /// Cycles that could not run or write (the state or a write failed).
-    public var cycleFailures = 0
+    package var cycleFailures = 0
     /// Feed checks by result (`fetched`, `not-modified`, `unchanged`, `failed`).
-    public var feedChecks: [String: Int] = [:]
+    package var feedChecks: [String: Int] = [:]
     /// Responses by HTTP status.
-    public var httpResponses: [String: Int] = [:]
+    package var httpResponses: [String: Int] = [:]
     /// Per bucket of ``fetchBuckets`` (not cumulative), then the overflow.
-    public var fetchBucketCounts: [Int] = Array(repeating: 0, count: MetricsLedger.fetchBuckets.count + 1)
-    public var fetchSecondsSum = 0.0
-    public var fetchCount = 0
-    public var postsNew = 0
-    public var postsUpdated = 0
-    public var duplicates = 0
+    package var fetchBucketCounts: [Int] = Array(repeating: 0, count: MetricsLedger.fetchBuckets.count + 1)
+    package var fetchSecondsSum = 0.0
+    package var fetchCount = 0
+    package var postsNew = 0
+    package var postsUpdated = 0
+    package var duplicates = 0
     /// Stories a filter kept out (no filters yet: always 0).
-    public var postsBlocked = 0
-    public var postsArchived = 0
-    public var fullTextsMissing = 0
+    package var postsBlocked = 0
+    package var postsArchived = 0
+    package var fullTextsMissing = 0
     /// Feeds put on a longer wait after a failure, by reason (`backoff`, `retry-after`).
-    public var backoffs: [String: Int] = [:]
+    package var backoffs: [String: Int] = [:]
     /// The feeds whose last check failed.
-    public var failingFeeds: Set<String> = []
+    package var failingFeeds: Set<String> = []
     /// Hook runs by result (``HookOutcome/Result`` raw values).
-    public var hookRuns: [String: Int] = [:]
-    public var lastSuccessfulCycle: Date?
-    public var lastCycleSeconds: Double?
+    package var hookRuns: [String: Int] = [:]
+    package var lastSuccessfulCycle: Date?
+    package var lastCycleSeconds: Double?
 
     /// Creates an empty ledger.
-    public init() {}
+    package init() {}
 
     /// Adds a finished cycle, ended at `date`.
-    public mutating func record(_ summary: RefreshSummary, hook: HookOutcome?, at date: Date) {
+    package mutating func record(_ summary: RefreshSummary, hook: HookOutcome?, at date: Date) {
         cycles += 1
         for feed in summary.feeds {
             feedChecks[feed.result.rawValue, default: 0] += 1
@@ -69,7 +69,7 @@ public struct MetricsLedger: Sendable, Hashable, Codable {
     }
 
     /// Adds one fetch of `seconds` to the histogram.
-    public mutating func observeFetch(_ seconds: Double) {
+    package mutating func observeFetch(_ seconds: Double) {
         let index = Self.fetchBuckets.firstIndex { seconds <= $0 } ?? Self.fetchBuckets.count
         if fetchBucketCounts.count != Self.fetchBuckets.count + 1 {
             fetchBucketCounts = Array(repeating: 0, count: Self.fetchBuckets.count + 1)
@@ -86,7 +86,7 @@ public struct MetricsLedger: Sendable, Hashable, Codable {
     }
 
     /// The ledger of the site whose state is in `stateDirectory`; empty when none was kept yet.
-    public static func load(from stateDirectory: URL) -> MetricsLedger {
+    package static func load(from stateDirectory: URL) -> MetricsLedger {
         guard let data = try? Data(contentsOf: file(in: stateDirectory)) else { return MetricsLedger() }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
