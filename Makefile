@@ -3,8 +3,10 @@
 
 SWIFT ?= swift
 # systemd provides systemd-analyze, which checks the unit files in CI; jekyll and
-# python3 run the end-to-end check of a real site build (scripts/jekyll-e2e).
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll python3 python3-yaml
+# python3 run the end-to-end check of a real site build (scripts/jekyll-e2e), with the
+# jekyll-feed and jekyll-seo-tag plugins the starter site uses; python3-prometheus-client
+# parses the metrics textfile in the tests; git is what the after_write hook test commits with.
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll ruby-jekyll-feed ruby-jekyll-seo-tag python3 python3-yaml python3-prometheus-client git
 BIN = .build/debug/finews
 
 # Where `make install` puts things; DESTDIR stages them under another root.

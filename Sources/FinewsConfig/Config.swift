@@ -101,6 +101,12 @@ public struct Config: Sendable {
     public var slugOverrides: [String: String] = [:]
     /// The `[filter]` table: block and keep rules for every feed.
     public var filter: StoryFilter = .none
+    /// The `[hooks]` table: what runs after a cycle that changed the site.
+    public var hooks = Hooks()
+    /// The `[metrics]` table: Prometheus figures over HTTP or in a file.
+    public var metrics = Metrics()
+    /// The `[post]` table: optional front matter fields and the date format.
+    public var post = PostFormat()
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
@@ -217,7 +223,7 @@ private struct ConfigReader {
                            "allow_private_networks", "format", "items", "item", "block", "keep", "headers",
                            "username", "password_file"]
     static let filterKeys = ["block", "keep"]
-    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter", "hooks", "metrics", "post"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !Self.tables.contains(entry.key) {
@@ -311,6 +317,9 @@ private struct ConfigReader {
         let filterTable = table(root, "filter")
         checkKeys(filterTable, Self.filterKeys, context: "in [filter]")
         config.filter = readFilter(filterTable, label: "[filter]")
+        config.hooks = readHooks(table(root, "hooks"))
+        config.metrics = readMetrics(table(root, "metrics"))
+        config.post = readPost(table(root, "post"))
         return config
     }
 
@@ -834,5 +843,204 @@ public enum ConfigValues {
             return value * factor
         }
         return Int(trimmed).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
+// MARK: Publishing: [hooks], [metrics], [post]
+
+extension Config {
+    /// The `[hooks]` table.
+    public struct Hooks: Sendable {
+        /// A shell command (`/bin/sh -c`, in the site folder) run after every cycle
+        /// that wrote or moved files; `{new}`, `{updated}` and `{archived}` are
+        /// replaced by the cycle's counts. Nil runs nothing.
+        public var afterWrite: String?
+        /// Seconds the command may run before its process group is killed.
+        public var timeout = 120
+    }
+
+    /// The `[metrics]` table.
+    public struct Metrics: Sendable {
+        /// Where `finews run` serves `/metrics` and `/healthz`; nil serves nothing.
+        public var listen: ListenAddress?
+        /// A file to write the figures to after every cycle, for node_exporter's
+        /// textfile collector (absolute); nil writes none.
+        public var textfile: URL?
+
+        /// Whether finews keeps figures at all.
+        public var isEnabled: Bool { listen != nil || textfile != nil }
+    }
+
+    /// An IP address and port to listen on.
+    public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+        /// An IPv4 or IPv6 literal (`127.0.0.1`, `::1`).
+        public var host: String
+        /// The port; 0 lets the system choose one (the log names it).
+        public var port: UInt16
+        /// Whether ``host`` is an IPv6 address.
+        public var isIPv6: Bool { host.contains(":") }
+
+        public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Reads `127.0.0.1:9464`, `[::1]:9464` or `localhost:9464`; nil when malformed.
+        public init?(parsing text: String) {
+            var host: Substring
+            let portText: Substring
+            if text.hasPrefix("[") {
+                guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else {
+                    return nil
+                }
+                host = text[text.index(after: text.startIndex)..<close]
+                portText = text[text.index(close, offsetBy: 2)...]
+            } else {
+                guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
+                host = text[..<colon]
+                portText = text[text.index(after: colon)...]
+            }
+            guard let port = UInt16(portText) else { return nil }
+            if host == "localhost" { host = "127.0.0.1" }
+            var ipv4 = in_addr()
+            var ipv6 = in6_addr()
+            let isIPv6 = host.contains(":")
+            let valid = isIPv6 ? inet_pton(AF_INET6, String(host), &ipv6) == 1 : inet_pton(AF_INET, String(host), &ipv4) == 1
+            guard valid else { return nil }
+            self.host = String(host)
+            self.port = port
+        }
+    }
+
+    /// The `[post]` table: what a post holds beyond the reference post model.
+    public struct PostFormat: Sendable, Hashable {
+        /// A front matter field written after the reference ones.
+        public enum Field: String, Sendable, Hashable, CaseIterable {
+            /// The entry's author.
+            case author
+            /// The story's link on the publisher's site.
+            case originalURL = "original_url"
+            /// The first 150 characters of the text.
+            case description
+            /// When the post was last rewritten (absent on a first write).
+            case lastModifiedAt = "last_modified_at"
+            /// The first image of the body, else the first image attached to the entry.
+            case image
+            /// The story's infoCode.
+            case infocode
+        }
+
+        /// How `date` (and `last_modified_at`) are written.
+        public enum DateFormat: String, Sendable, Hashable, CaseIterable {
+            /// `2022-03-02 08:08:45 +0800`, as the reference posts.
+            case reference
+            /// `2022-03-02T08:08:45+08:00`, as Eleventy and Hugo expect.
+            case rfc3339
+        }
+
+        /// The extra fields, in the order written in feeds.conf.
+        public var frontMatter: [Field] = []
+        public var dateFormat = DateFormat.reference
+    }
+}
+
+extension ConfigReader {
+    static let hooksKeys = ["after_write", "timeout"]
+    static let metricsKeys = ["listen", "textfile"]
+    static let postKeys = ["front_matter", "date_format"]
+
+    mutating func readHooks(_ table: TOMLTable?) -> Config.Hooks {
+        var hooks = Config.Hooks()
+        guard let table else { return hooks }
+        checkKeys(table, Self.hooksKeys, context: "in [hooks]")
+        if let command = string(table, "after_write") {
+            if command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                problem(table.entry("after_write")?.keyLine ?? table.line,
+                        "after_write in [hooks] is empty; remove it, or give a shell command such as \"jekyll build\"")
+            } else {
+                hooks.afterWrite = command
+            }
+        }
+        if let timeout = duration(table, "timeout") {
+            if timeout < 1 {
+                problem(table.entry("timeout")?.keyLine ?? table.line,
+                        "'timeout' in [hooks] must be at least 1s, such as \"2m\"")
+            } else {
+                hooks.timeout = timeout
+            }
+        }
+        return hooks
+    }
+
+    mutating func readMetrics(_ table: TOMLTable?) -> Config.Metrics {
+        var metrics = Config.Metrics()
+        guard let table else { return metrics }
+        checkKeys(table, Self.metricsKeys, context: "in [metrics]")
+        if let text = string(table, "listen") {
+            if let address = Config.ListenAddress(parsing: text) {
+                metrics.listen = address
+            } else {
+                problem(table.entry("listen")?.keyLine ?? table.line,
+                        "listen '\(text)' in [metrics] must be an IP address and port, such as \"127.0.0.1:9464\" "
+                            + "or \"[::1]:9464\"")
+            }
+        }
+        if let path = string(table, "textfile") {
+            if !path.hasSuffix(".prom") {
+                problem(table.entry("textfile")?.keyLine ?? table.line,
+                        "textfile '\(path)' in [metrics] must end in .prom (node_exporter's textfile collector "
+                            + "reads only *.prom files), such as \"/var/lib/node_exporter/finews.prom\"")
+            } else {
+                metrics.textfile = URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL
+            }
+        }
+        return metrics
+    }
+
+    mutating func readPost(_ table: TOMLTable?) -> Config.PostFormat {
+        var post = Config.PostFormat()
+        guard let table else { return post }
+        checkKeys(table, Self.postKeys, context: "in [post]")
+        let names = Config.PostFormat.Field.allCases.map(\.rawValue)
+        if let entry = table.entry("front_matter") {
+            guard case .array(let items) = entry.value.kind else {
+                problem(entry.keyLine, "'front_matter' in [post] must be a list of field names, such as "
+                    + "[\"author\", \"description\"]; the fields are " + names.joined(separator: ", "))
+                return post
+            }
+            for item in items {
+                guard case .string(let name) = item.kind else {
+                    problem(item.line, "each field in [post] front_matter must be a string, not \(item.typeName)")
+                    continue
+                }
+                guard let field = Config.PostFormat.Field(rawValue: name) else {
+                    var message = "unknown field '\(name)' in [post] front_matter"
+                    if let suggestion = Self.closest(to: name, in: names) {
+                        message += " — did you mean '\(suggestion)'?"
+                    } else {
+                        message += "; the fields are " + names.joined(separator: ", ")
+                    }
+                    problem(item.line, message)
+                    continue
+                }
+                if post.frontMatter.contains(field) {
+                    problem(item.line, "'\(name)' is listed twice in [post] front_matter")
+                } else {
+                    post.frontMatter.append(field)
+                }
+            }
+        }
+        if let text = string(table, "date_format") {
+            if let format = Config.PostFormat.DateFormat(rawValue: text) {
+                post.dateFormat = format
+            } else {
+                let formats = Config.PostFormat.DateFormat.allCases.map(\.rawValue)
+                var message = "unknown date_format '\(text)' in [post]"
+                if let suggestion = Self.closest(to: text, in: formats) {
+                    message += " — did you mean '\(suggestion)'?"
+                } else {
+                    message += "; use \"reference\" (2022-03-02 08:08:45 +0800) or \"rfc3339\" (2022-03-02T08:08:45+08:00)"
+                }
+                problem(table.entry("date_format")?.keyLine ?? table.line, message)
+            }
+        }
+        return post
     }
 }

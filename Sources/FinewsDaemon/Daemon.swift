@@ -71,9 +71,23 @@ public struct Daemon: Service {
                     notifier.ready(status: "reload failed, still running the previous configuration: \(first)")
                 }
             })
+        let maximumNap = min(Duration.seconds(60), notifier.watchdogInterval ?? .seconds(60))
         let scheduler = Scheduler(
-            config: config, logger: logger, clock: ContinuousClock(),
-            maximumNap: min(.seconds(60), notifier.watchdogInterval ?? .seconds(60)), observer: observer)
+            config: config, logger: logger, clock: ContinuousClock(), maximumNap: maximumNap, observer: observer)
+        // `/healthz` fails when the watchdog would go silent.
+        let healthInterval = notifier.watchdogInterval ?? maximumNap
+        let metricsServer = config.metrics.listen.map { address in
+            let stateDirectory = config.stateDirectory
+            let started = Date()
+            return MetricsServer(
+                address: address,
+                metrics: {
+                    PrometheusText.render(MetricsLedger.load(from: stateDirectory), daemon: DaemonGauges(
+                        healthy: heartbeat.isFresh(within: healthInterval), heartbeatAge: heartbeat.age.inSeconds,
+                        started: started))
+                },
+                healthy: { heartbeat.isFresh(within: healthInterval) }, logger: logger)
+        }
 
         logger.notice("finews started", metadata: [
             "config": "\(config.file.path)", "feeds": "\(config.feeds.count)", "site": "\(config.site.output.path)",
@@ -93,6 +107,9 @@ public struct Daemon: Service {
                             break
                         }
                     }
+                }
+                if let metricsServer {
+                    group.addTask { await metricsServer.run() }
                 }
                 if let interval = notifier.watchdogInterval {
                     group.addTask {
@@ -115,9 +132,8 @@ public struct Daemon: Service {
     /// and systemd restarts the service.
     static func watchdog(every interval: Duration, heartbeat: Heartbeat, notifier: SystemdNotifier, stop: StopRequest)
         async {
-        let clock = ContinuousClock()
         while !Task.isCancelled, !stop.isRequested {
-            if clock.now - heartbeat.last < interval * 2 { notifier.watchdog() }
+            if heartbeat.isFresh(within: interval) { notifier.watchdog() }
             try? await Task.sleep(for: interval)
         }
     }
@@ -154,5 +170,14 @@ final class Heartbeat: Sendable {
 
     var last: ContinuousClock.Instant {
         start + .nanoseconds(nanoseconds.load(ordering: .relaxed))
+    }
+
+    /// Time since the last beat.
+    var age: Duration { clock.now - last }
+
+    /// The watchdog's rule, which `/healthz` shares: progress within two of the
+    /// intervals at which the watchdog is pinged.
+    func isFresh(within interval: Duration) -> Bool {
+        age < interval * 2
     }
 }

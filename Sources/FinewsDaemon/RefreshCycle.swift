@@ -33,6 +33,11 @@ public struct RefreshSummary: Sendable {
     /// Stories left out by a `block` or `keep` rule this cycle (recorded, so never again).
     public var blocked = 0
     public var elapsed: Duration = .zero
+    /// The files the cycle wrote, rewrote or moved (both paths of a move), relative
+    /// to the site root, for the after-write hook.
+    public var changedFiles: [String] = []
+    /// How the `[hooks] after_write` command ended; nil when it did not run.
+    public var hook: HookOutcome?
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
     public var line: String {
@@ -78,6 +83,8 @@ public struct FeedReport: Sendable {
     /// The interval chosen for the feed and when it is next due.
     public var interval: ScheduledInterval
     public var nextCheck: Date
+    /// Seconds from the start of the cycle's fetching to the feed's result.
+    public var fetchSeconds: Double? = nil
 }
 
 /// The live state of a cycle, for a progress bar and the daemon's watchdog.
@@ -197,12 +204,23 @@ public struct RefreshCycle: Sendable {
             }
         }
         var summary = RefreshSummary()
-        if !feeds.isEmpty {
-            summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
+        let publishing = CyclePublishing(config: config, logger: logger, now: now)
+        do {
+            if !feeds.isEmpty {
+                summary = try await process(feeds, feedStates: feedStates, state: state, options: options)
+            }
+            // Rotation runs on every cycle, under the same lock.
+            let moved = try await rotatePosts(state: state)
+            summary.postsArchived = moved.count
+            summary.changedFiles = CyclePublishing.changedFiles(written: summary.changedFiles, moved: moved)
+        } catch {
+            publishing.cycleFailed(error)
+            throw error
         }
-        // Rotation runs on every cycle, under the same lock.
-        summary.postsArchived = try await rotatePosts(state: state)
         summary.elapsed = clock.now - start
+        // The hook and the metrics come once the cycle's writes are on disk and
+        // recorded, still under the lock (see CyclePublishing).
+        await publishing.afterWrite(&summary, stop: options.stop, progress: options.progress)
         return summary
     }
 
@@ -219,20 +237,25 @@ public struct RefreshCycle: Sendable {
         } catch {
             throw RefreshError(state: error, config: config)
         }
-        return try await rotatePosts(state: state)
+        var summary = RefreshSummary()
+        let moved = try await rotatePosts(state: state)
+        summary.postsArchived = moved.count
+        summary.changedFiles = CyclePublishing.changedFiles(written: [], moved: moved)
+        await CyclePublishing(config: config, logger: logger, now: now).runHook(&summary, stop: nil, progress: nil)
+        return moved.count
     }
 
     /// Moves the posts under `_posts/` whose day is older than `archive_after` into
     /// `archive_dir`, then records their new paths. A move that a crash left
     /// unrecorded (the file is already in the archive folder) is recorded now; a
     /// post whose file was deleted is left alone.
-    private func rotatePosts(state: StateStore) async throws(RefreshError) -> Int {
+    private func rotatePosts(state: StateStore) async throws(RefreshError) -> [(from: String, to: String)] {
         let age = config.site.archiveAfter
-        guard age > 0 else { return 0 }
+        guard age > 0 else { return [] }
         let posts = try await stateCall { () async throws(StoreError) in try await state.posts(under: "_posts") }
         let moves = Rotation.moves(
             for: posts, archiveDir: config.site.archiveDir, olderThan: age, now: now(), timeZone: config.site.timeZone)
-        guard !moves.isEmpty else { return 0 }
+        guard !moves.isEmpty else { return [] }
         let root = config.site.output
         var toMove: [(from: String, to: String)] = []
         var recorded: [(infoCode: InfoCode, path: String)] = []
@@ -251,7 +274,7 @@ public struct RefreshCycle: Sendable {
             throw RefreshError(.write, "\(error.message); the next cycle finishes the rotation")
         }
         try await stateCall { () async throws(StoreError) in try await state.movePosts(recorded) }
-        return toMove.count
+        return toMove
     }
 
     private func selectFeeds(_ names: [String]) throws(RefreshError) -> [Config.Feed] {
@@ -312,7 +335,8 @@ public struct RefreshCycle: Sendable {
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
         let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
         let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
-        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone)
+        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone,
+                                    options: config.post.rendererOptions)
         let publisher: Publisher
         do {
             publisher = try Publisher(
@@ -366,7 +390,7 @@ public struct RefreshCycle: Sendable {
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
             summary.blocked += published.blocked
-            let (feedState, report) = record(
+            var (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)
             switch report.result {
@@ -382,6 +406,7 @@ public struct RefreshCycle: Sendable {
             case .fetched:
                 summary.feedsOK += 1
             }
+            report.fetchSeconds = read.fetchSeconds
             reports[read.index] = report
             publisher.record(feed: feed.name, state: feedState)
             window.release()
@@ -418,6 +443,7 @@ public struct RefreshCycle: Sendable {
             if error.code == .damaged { throw RefreshError(state: error, config: config) }
             throw RefreshError(.write, "\(error.message); the stories not yet recorded are written again by the next refresh")
         }
+        summary.changedFiles = publisher.stagedPaths
         if stopped {
             throw RefreshError(.cancelled, "the refresh was stopped; the \(done) feeds read so far were recorded, the others are checked next time")
         }
@@ -502,6 +528,8 @@ public struct RefreshCycle: Sendable {
         var outcome: Result<FeedOutcome, FeedFailure>
         /// The document's size: what holding it costs, roughly.
         var weight: Int
+        /// Seconds from the start of fetching to the feed's result.
+        var fetchSeconds: Double?
     }
 
     /// Fetches every feed and reads each as its fetch ends, delivering it to the
@@ -518,11 +546,13 @@ public struct RefreshCycle: Sendable {
         let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         await withTaskGroup(of: Void.self) { group in
             var delivered: Set<Int> = []
+            let fetchStart = ContinuousClock.now
             for await result in fetcher.fetch(requests, window: window) {
                 guard let index = indexes[result.key], delivered.insert(index).inserted else {
                     window.release()
                     continue
                 }
+                let fetchSeconds = (ContinuousClock.now - fetchStart).inSeconds
                 let feed = feeds[index]
                 if let moved = result.permanentRedirect {
                     logger.notice("feed moved permanently; update its url in feeds.conf",
@@ -536,10 +566,10 @@ public struct RefreshCycle: Sendable {
                     group.addTask {
                         let withTexts = await self.fetchFullTexts(
                             of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
-                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight))
+                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight, fetchSeconds: fetchSeconds))
                     }
                 } else {
-                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight))
+                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight, fetchSeconds: fetchSeconds))
                 }
                 if case .success(let fetched) = outcome {
                     logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])

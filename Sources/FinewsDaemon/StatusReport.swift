@@ -68,6 +68,8 @@ public struct StatusReport: Sendable, Codable, Hashable {
     public var totals: Totals
     /// Every category with a page, by slug.
     public var categories: [Category] = []
+    /// The `[hooks] after_write` command's runs and failures; nil when it never ran on this site.
+    public var hook: HookRecord? = nil
 
     /// Reads the state of every configured feed.
     /// - Throws: ``RefreshError`` `.state` when the database cannot be read.
@@ -90,8 +92,10 @@ public struct StatusReport: Sendable, Codable, Hashable {
         } catch {
             throw RefreshError(state: error, config: config)
         }
-        return make(config: config, states: states, categories: categories, counts: counts,
-                    awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors, blocked: blocked)
+        var report = make(config: config, states: states, categories: categories, counts: counts,
+                          awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors, blocked: blocked)
+        report.hook = HookRecord.load(from: config.stateDirectory)
+        return report
     }
 
     /// The report for `config` given the stored `states`, categories, post counts
@@ -218,11 +222,27 @@ public struct StatusReport: Sendable, Codable, Hashable {
             total += "; next check " + (totals.nextCheck.map { Self.until($0, now: now) } ?? "now")
         }
         lines.append(total)
+        if let hook {
+            lines.append(Self.hookLine(hook, now: now))
+        }
         if !categories.isEmpty {
             lines.append("")
             lines += categoryTable()
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `after_write hook: 12 runs, 1 failed; last run 1m ago: ok; last failure 3h ago: exit status 128; ...`.
+    static func hookLine(_ hook: HookRecord, now: Date) -> String {
+        var line = "after_write hook: \(hook.runs) run\(hook.runs == 1 ? "" : "s"), \(hook.failures) failed"
+        if let last = hook.lastRun, let outcome = hook.lastOutcome {
+            line += "; last run \(ago(last, now: now)): "
+                + (outcome.succeeded ? "ok" : "\(outcome.result.rawValue) (\(outcome.message))")
+            if outcome.succeeded, let failed = hook.lastFailure, let message = hook.lastFailureMessage {
+                line += "; last failure \(ago(failed, now: now)): \(message)"
+            }
+        }
+        return line
     }
 
     /// The categories as table lines. Columns are padded by display width, so that
@@ -299,6 +319,7 @@ private struct JSONForm: Encodable {
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
              retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked, blocked
         case slug, outlet, tag, posts
+        case hook, runs, failures, lastRun, lastResult, lastFailure, lastFailureMessage
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -337,6 +358,17 @@ private struct JSONForm: Encodable {
             try item.encode(category.outlet, forKey: .outlet)
             try item.encode(category.tag, forKey: .tag)
             try item.encode(category.posts, forKey: .posts)
+        }
+        if let hook = report.hook {
+            var item = root.nestedContainer(keyedBy: Keys.self, forKey: .hook)
+            try item.encode(hook.runs, forKey: .runs)
+            try item.encode(hook.failures, forKey: .failures)
+            try item.encode(hook.lastRun, forKey: .lastRun)
+            try item.encode(hook.lastOutcome?.result.rawValue, forKey: .lastResult)
+            try item.encode(hook.lastFailure, forKey: .lastFailure)
+            try item.encode(hook.lastFailureMessage, forKey: .lastFailureMessage)
+        } else {
+            try root.encodeNil(forKey: .hook)
         }
     }
 }

@@ -115,6 +115,9 @@ public final class Publisher {
     private let unrecorded = UnrecordedKeys()
     private var groupKeys: Set<String> = []
     private var groupNumber = 0
+    /// Every file staged this cycle (posts written or rewritten, new category
+    /// pages), relative to the site root, in order: what the after-write hook is told.
+    public private(set) var stagedPaths: [String] = []
 
     /// The keys of the groups handed over and not yet recorded, by group, shared
     /// with the background queue that removes a group's keys once it is recorded.
@@ -289,7 +292,8 @@ public final class Publisher {
             knownCategories[post.category] = known
             batch.categories.append(known)
         }
-        let contents = renderer.renderedBytes(post)
+        let extras = PostRenderer.Extras(author: entry.author, media: entry.media)
+        var contents = renderer.renderedBytes(post, extras: extras)
         let hash = ContentHash.of(contents)
         if let previous, previous.contentHash == hash {
             var record = previous
@@ -308,7 +312,15 @@ public final class Publisher {
         }
         let path = previous?.path ?? renderer.relativePath(for: post)
         if previous == nil { result.new += 1 } else { result.updated += 1 }
+        if previous != nil, renderer.options.frontMatter.contains(.lastModifiedAt) {
+            // The hash stays that of the post without the date, so that an unchanged
+            // story is not rewritten every cycle for a new last_modified_at.
+            var modified = extras
+            modified.lastModified = cycleTime
+            contents = renderer.renderedBytes(post, extras: modified)
+        }
         try files.stage(ArchiveFile(relativePath: path, contents: contents))
+        stagedPaths.append(path)
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
             lastCycle: cycleTime, fullTextError: fullTextError)))
@@ -324,6 +336,7 @@ public final class Publisher {
                 try files.stage(ArchiveFile(
                     relativePath: page,
                     contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
+                stagedPaths.append(page)
             }
         }
     }

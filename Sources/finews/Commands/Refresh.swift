@@ -49,6 +49,10 @@ struct Refresh: AsyncParsableCommand {
         for failure in summary.failures {
             printError("finews: feed '\(failure.feed)' failed: \(failure.message)")
         }
+        // Logged as a warning too, which --quiet hides; cron should still hear of it.
+        if quiet, let hook = summary.hook, !hook.succeeded {
+            printError("finews: the after_write hook failed: \(hook.message); the posts stay written")
+        }
         if !quiet { print("finews: \(summary.line)") }
         if summary.feedsFailed > 0 { throw ExitStatus.feedsFailed }
     }
