@@ -6,6 +6,7 @@ import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
 import FinewsExtract
+import CSystemShims
 
 /// What one refresh cycle did, for the summary line, the exit code, the scheduler
 /// and `finews status`.
@@ -321,7 +322,7 @@ public struct RefreshCycle: Sendable {
                 readStates[name]?.bodyHash = nil
             }
         }
-        let requests = feeds.map { feed in
+        var requests = feeds.map { feed in
             var request = FetchRequest(
                 key: feed.name, url: feed.url, etag: readStates[feed.name]?.etag,
                 lastModified: readStates[feed.name]?.lastModified, userAgent: feed.userAgent,
@@ -351,8 +352,10 @@ public struct RefreshCycle: Sendable {
         // that a cycle whose writing falls behind its fetching holds the fetching back.
         let window = FetchWindow(size: max(64, 4 * config.fetch.concurrency))
         let (arrivals, delivery) = AsyncStream<ReadFeed>.makeStream()
+        let results = fetcher.fetch(requests, window: window)
+        requests = []  // the fetcher keeps its own copy
         let reading = Task {
-            await self.read(feeds, requests: requests, with: fetcher, window: window, feedStates: readStates,
+            await self.read(feeds, results: results, with: fetcher, window: window, feedStates: readStates,
                             state: state, cycleTime: cycleTime, into: delivery)
         }
         // A stop cancels the fetching; what was read until then is still published.
@@ -366,7 +369,7 @@ public struct RefreshCycle: Sendable {
         }
 
         var summary = RefreshSummary()
-        var reports: [Int: FeedReport] = [:]
+        var reports = [FeedReport?](repeating: nil, count: feeds.count)
         var waiting: [Int: ReadFeed] = [:]
         var waitingBytes = 0
         var nextIndex = 0
@@ -411,6 +414,7 @@ public struct RefreshCycle: Sendable {
             publisher.record(feed: feed.name, state: feedState)
             window.release()
             done += 1
+            if ProcessInfo.processInfo.environment["FINEWS_TRIM"] != nil, done % 256 == 0 { _ = finews_malloc_trim() }
             options.progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
                                               postsNew: summary.postsNew))
         }
@@ -447,7 +451,7 @@ public struct RefreshCycle: Sendable {
         if stopped {
             throw RefreshError(.cancelled, "the refresh was stopped; the \(done) feeds read so far were recorded, the others are checked next time")
         }
-        summary.feeds = reports.keys.sorted().compactMap { reports[$0] }
+        summary.feeds = reports.compactMap { $0 }
         return summary
     }
 
@@ -537,17 +541,19 @@ public struct RefreshCycle: Sendable {
     /// texts are fetched, without holding up the others. Cancelling the task cancels
     /// the transfers; the feeds read by then are delivered.
     private func read(
-        _ feeds: [Config.Feed], requests: [FetchRequest], with fetcher: FeedFetcher, window: FetchWindow,
+        _ feeds: [Config.Feed], results: AsyncStream<FetchResult>, with fetcher: FeedFetcher, window: FetchWindow,
         feedStates: [String: FeedState], state: StateStore, cycleTime: Date,
         into delivery: AsyncStream<ReadFeed>.Continuation
     ) async {
         var indexes: [String: Int] = [:]
         for (index, feed) in feeds.enumerated() where indexes[feed.name] == nil { indexes[feed.name] = index }
-        let byName = Dictionary(feeds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only full-text feeds are looked up by name (a feed's settings are large; 20,000 copies add up).
+        let byName = Dictionary(feeds.lazy.filter { $0.fullText != nil }.map { ($0.name, $0) },
+                                uniquingKeysWith: { first, _ in first })
         await withTaskGroup(of: Void.self) { group in
             var delivered: Set<Int> = []
             let fetchStart = ContinuousClock.now
-            for await result in fetcher.fetch(requests, window: window) {
+            for await result in results {
                 guard let index = indexes[result.key], delivered.insert(index).inserted else {
                     window.release()
                     continue

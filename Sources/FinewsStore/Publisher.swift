@@ -352,6 +352,8 @@ public final class Publisher {
     /// its stories are not (the next cycle would get a 304 and lose them).
     public func record(feed name: String, state feedState: FeedState) {
         batch.feeds.append((name, feedState))
+        // A cycle of many unchanged feeds records them as it goes, not all at the end.
+        if batch.rowCount >= maximumRows { handOverGroup() }
     }
 
     /// Stages nothing more, commits the last group and waits for every group to be
