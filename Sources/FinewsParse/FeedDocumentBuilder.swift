@@ -141,6 +141,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     /// Set after the parse when libxml2 met bytes that are not UTF-8.
     var sawEncodingError = false
+    /// Set after the parse when libxml2 met markup it could not read as written.
+    var sawMarkupError = false
 
     /// The name of the current element's parent, if it has one.
     private var parent: ElementName? {
@@ -361,9 +363,19 @@ final class FeedDocumentBuilder: XMLEventHandler {
             begin(.category)
             return
         }
+        if tag.element == .item, isRSSName(tag), depth == entryDepth + 1, let outer = current.take() {
+            // An item inside an item: a lenient reader ends the outer one there
+            // and reads the inner one as an entry of its own.
+            entries.append(outer)
+            current = RawEntry(entry: FeedEntry(id: tag.attribute("about", in: .rdf), baseURL: currentBase))
+            entryDepth = depth
+            return
+        }
         guard depth == entryDepth + 1, isRSSName(tag) else { return }
         switch tag.element {
-        case .title: begin(.title(kind: .html))
+        // Markup written raw inside a title is kept as markup, so that a raw
+        // <script> in it goes with its code when the title becomes text.
+        case .title: begin(.title(kind: .html), mode: .html)
         case .link: begin(.link)
         case .guid:
             current?.guidIsPermaLink = tag.attribute("isPermaLink")?.lowercased() != "false"
@@ -402,6 +414,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 }
             default: break
             }
+            return
+        }
+        if tag.element == .entry, depth == entryDepth + 1, let outer = current.take() {
+            // An entry inside an entry: as for RSS items, each is an entry.
+            entries.append(outer)
+            current = RawEntry(entry: FeedEntry(baseURL: currentBase))
+            entryDepth = depth
             return
         }
         let parent = self.parent

@@ -105,6 +105,14 @@ public struct FeedParser: Sendable {
             decoded = try TextEncoding.decode(bytes, httpCharset: options.httpCharset)
             builder = try build(decoded.utf8)
         }
+        // Broken markup (a stray `<`, a tag libxml2 cannot finish): parse again
+        // with those `<` escaped, and keep whichever parse recovered more entries.
+        // Well-formed documents, nearly all of them, never pay for this.
+        if builder.sawMarkupError,
+           let escaped = XMLRepair.escapingStrayMarkup(Self.skippingJunkBeforeMarkup(decoded.utf8)) {
+            let second = try build(escaped)
+            if second.entries.count >= builder.entries.count { builder = second }
+        }
         // `CST` is China Standard Time in Chinese-language feeds, US Central elsewhere.
         let dates = FeedDateParser(
             defaultZone: options.defaultTimeZone,
@@ -128,6 +136,7 @@ public struct FeedParser: Sendable {
         body.withUnsafeBufferPointer { parser.parse($0, isLast: true) }
         builder.finish()
         builder.sawEncodingError = parser.sawEncodingError
+        builder.sawMarkupError = parser.sawMarkupError
         return builder
     }
 

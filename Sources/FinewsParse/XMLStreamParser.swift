@@ -13,6 +13,9 @@ enum ElementName: UInt8 {
     case id, published, issued, updated, summary, content, name, email, keywords, thumbnail
     case encoded, creator, date, subject, publisher, created, body, updatePeriod, updateFrequency
     case div
+    // Less common fields: RSS `fullitem`, the content module's `items`/`value`,
+    // iTunes `category`'s text, and CDF (`CHANNEL`, `ITEM`, `TITLE`, `ABSTRACT`).
+    case fullitem, items, value, abstract, cdfChannel, cdfItem, cdfTitle
     // The other HTML void elements (`link` and `source` are above).
     case area, base, br, col, embed, hr, img, input, meta, track, wbr
 
@@ -29,7 +32,9 @@ enum ElementName: UInt8 {
         "email": .email, "keywords": .keywords, "thumbnail": .thumbnail, "encoded": .encoded,
         "creator": .creator, "date": .date, "subject": .subject, "publisher": .publisher,
         "created": .created, "body": .body, "updatePeriod": .updatePeriod,
-        "updateFrequency": .updateFrequency, "div": .div, "area": .area, "base": .base, "br": .br,
+        "updateFrequency": .updateFrequency, "div": .div, "fullitem": .fullitem, "items": .items,
+        "value": .value, "abstract": .abstract, "ABSTRACT": .abstract, "CHANNEL": .cdfChannel,
+        "ITEM": .cdfItem, "TITLE": .cdfTitle, "area": .area, "base": .base, "br": .br,
         "col": .col, "embed": .embed, "hr": .hr, "img": .img, "input": .input, "meta": .meta,
         "track": .track, "wbr": .wbr,
     ]
@@ -180,6 +185,11 @@ final class XMLStreamParser {
     /// libxml2 found bytes that are not UTF-8 (it then reads the rest as Latin-1).
     var sawEncodingError: Bool { handlerBox.sawEncodingError }
 
+    /// libxml2 met broken markup (a `<` that starts no tag, a tag that is never
+    /// finished, an end tag that closes another element): the caller may parse
+    /// again after the thorough repair pass (``XMLRepair/escapingStrayMarkup(_:)``).
+    var sawMarkupError: Bool { handlerBox.sawMarkupError }
+
     /// Creates a parser that reports to `handler`; nil if libxml2 cannot allocate one.
     init?(handler: FeedDocumentBuilder) {
         Self.initializeLibrary
@@ -245,6 +255,77 @@ private final class HandlerBox {
 
     var errorCount = 0
     var sawEncodingError = false
+    var sawMarkupError = false
+
+    /// The elements open as the document's end tags say, by their interned local
+    /// names (`openNames[0..<openCount]`). libxml2 answers an end tag that does
+    /// not match the open element by closing that element and keeping the one
+    /// the tag named open, which shifts every later element of the document one
+    /// level down (the entries after a stray `<b>` in a title become part of it).
+    /// Ends are delivered as a browser reads them instead: an end tag closes the
+    /// element it names and those opened inside it; one that names no open
+    /// element closes nothing.
+    private var openNames: UnsafeMutablePointer<UnsafePointer<xmlChar>>
+    private var openCapacity = 64
+    private(set) var openCount = 0
+    /// The name written in the end tag libxml2 is about to report as another
+    /// element's end (set by its mismatch error, which comes first).
+    private var writtenEndName: [UInt8]?
+
+    @inline(__always)
+    func pushOpen(_ name: UnsafePointer<xmlChar>) {
+        if openCount == openCapacity {
+            let grown = UnsafeMutablePointer<UnsafePointer<xmlChar>>.allocate(capacity: openCapacity * 2)
+            grown.moveInitialize(from: openNames, count: openCount)
+            openNames.deallocate()
+            openNames = grown
+            openCapacity *= 2
+        }
+        (openNames + openCount).initialize(to: name)
+        openCount += 1
+        writtenEndName = nil
+    }
+
+    /// How many open elements the end event for libxml2's `name` closes: 1 when
+    /// the document's end tag matches the innermost open element (the usual
+    /// case), more when it names an outer one, 0 when it names none.
+    @inline(__always)
+    func closingCount(forEndOf name: UnsafePointer<xmlChar>) -> Int {
+        guard let written = writtenEndName else {
+            guard openCount > 0 else { return 0 }
+            if openNames[openCount - 1] == name || strcmp(openNames[openCount - 1], name) == 0 { return 1 }
+            return closingCount(named: Array(UnsafeBufferPointer(start: name, count: strlen(name))))
+        }
+        writtenEndName = nil
+        return closingCount(named: written)
+    }
+
+    private func closingCount(named written: [UInt8]) -> Int {
+        var index = openCount - 1
+        while index >= 0 {
+            let open = openNames[index]
+            let matches = strlen(open) == written.count && written.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { memcmp(open, $0, written.count) == 0 } ?? true
+            }
+            if matches {
+                return openCount - index
+            }
+            index -= 1
+        }
+        return 0
+    }
+
+    @inline(__always)
+    func popOpen() {
+        if openCount > 0 { openCount -= 1 }
+    }
+
+    /// Records the end tag a mismatch error names (libxml2 passes the open
+    /// element's name, then the written one).
+    func recordWrittenEndName(_ name: UnsafePointer<CChar>?) {
+        guard let name else { return }
+        writtenEndName = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
+    }
     /// The parser this box belongs to (owned by ``XMLStreamParser``).
     var parserContext: xmlParserCtxtPtr?
     /// Element names and namespace URIs seen so far, resolved, by the address of
@@ -307,11 +388,13 @@ private final class HandlerBox {
         recentNames.initialize(repeating: (nil, .other), count: Self.recentCount)
         recentNamespaces = .allocate(capacity: Self.recentCount)
         recentNamespaces.initialize(repeating: (nil, .none), count: Self.recentCount)
+        openNames = .allocate(capacity: openCapacity)
     }
 
     deinit {
         recentNames.deallocate()
         recentNamespaces.deallocate()
+        openNames.deallocate()
     }
 
     /// An entity for an HTML named reference such as `nbsp`, or nil for unknown names.
@@ -343,6 +426,16 @@ private final class HandlerBox {
         return UnsafeMutableRawPointer(copy).assumingMemoryBound(to: xmlChar.self)
     }
 
+    /// libxml2 stops expanding entity references (even `&amp;`) once a document is
+    /// known to be malformed, which would silently eat characters from every later
+    /// entry of a broken feed. It marks the document so *after* reporting an
+    /// error, so the mark is cleared at every event that follows one: the parser
+    /// goes on as if the document were well-formed and recovery keeps all text.
+    @inline(__always)
+    func keepExpandingReferences() {
+        if errorCount > 0 { parserContext?.pointee.wellFormed = 1 }
+    }
+
     func freeEntities() {
         for entity in entities.values {
             free(UnsafeMutableRawPointer(mutating: entity.pointee.name))
@@ -372,6 +465,8 @@ private func streamStartElement(
         let tag = XMLStartTag(
             element: box.name(localName), namespace: box.namespace(uri), localName: localName, prefix: prefix,
             attributes: UnsafePointer(attributes), attributeCount: attributes == nil ? 0 : max(0, Int(attributeCount)))
+        box.pushOpen(localName)
+        box.keepExpandingReferences()
         box.withHandler { $0.startElement(tag) }
     }
 }
@@ -383,13 +478,19 @@ private func streamEndElement(
     guard let context, let localName else { return }
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
+        box.keepExpandingReferences()
+        let count = box.closingCount(forEndOf: localName)
+        for _ in 0..<count {
+            box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
+            box.popOpen()
+        }
     }
 }
 
 private func streamCharacters(_ context: UnsafeMutableRawPointer?, _ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
     guard let context, let characters, length > 0 else { return }
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
+        box.keepExpandingReferences()
         box.withHandler { $0.characters(UnsafeBufferPointer(start: characters, count: Int(length))) }
     }
 }
@@ -403,13 +504,19 @@ private func streamStructuredError(_ context: UnsafeMutableRawPointer?, _ error:
     // The SAX context here is the parser's user data: our HandlerBox.
     guard let box = box(context) else { return }
     box.errorCount += 1
-    if let code = error?.pointee.code,
-       code == Int32(XML_ERR_INVALID_CHAR.rawValue) || code == Int32(XML_ERR_INVALID_ENCODING.rawValue) {
-        box.sawEncodingError = true
+    if let code = error?.pointee.code {
+        switch code {
+        case Int32(XML_ERR_INVALID_CHAR.rawValue), Int32(XML_ERR_INVALID_ENCODING.rawValue):
+            box.sawEncodingError = true
+        case Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue):
+            box.sawMarkupError = true
+            box.recordWrittenEndName(error?.pointee.str2)
+        case Int32(XML_ERR_NAME_REQUIRED.rawValue), Int32(XML_ERR_LTSLASH_REQUIRED.rawValue):
+            // A `<` that starts no tag: libxml2 halts the whole parse there.
+            box.sawMarkupError = true
+        default:
+            break
+        }
     }
-    // libxml2 stops expanding entity references (even `&amp;`) once a document is
-    // known to be malformed, which would silently eat characters from every later
-    // entry of a broken feed. The error is counted above; the parser goes on as if
-    // the document were well-formed so recovery keeps all text.
-    box.parserContext?.pointee.wellFormed = 1
+    box.keepExpandingReferences()
 }
