@@ -172,8 +172,8 @@ public struct FeedParser: Sendable {
         for window in [4096, sniffWindow] {
             var bytes = prefix(window)
             // Element names are ASCII in every ASCII-compatible encoding, so the raw
-            // bytes do; only UTF-16 (which has a byte-order mark) needs decoding first.
-            if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            // bytes do; only UTF-16 and UTF-32 need decoding first.
+            if TextEncoding.unicodeForm(bytes) != nil {
                 guard let decoded = try? TextEncoding.decode(Array(bytes), httpCharset: httpCharset) else { return }
                 bytes = decoded.utf8[...]
             }
