@@ -12,6 +12,9 @@ public enum FeedFormat: String, Sendable, Hashable, CaseIterable {
     case atom03
     /// JSON Feed 1.0 and 1.1.
     case json
+    /// Microsoft's Channel Definition Format (`<CHANNEL>`), read for its titles,
+    /// abstracts, links and dates.
+    case cdf
 }
 
 /// How a text construct is to be read: plain text, or HTML markup.

@@ -56,7 +56,7 @@ enum RootSniffer {
     }
 }
 
-/// Reads feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0) from bytes.
+/// Reads feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed, CDF) from bytes.
 ///
 /// The parser streams: libxml2's SAX2 push parser reports elements to a builder
 /// that keeps only the fields of the entry being read, so memory stays near the
@@ -68,11 +68,19 @@ public struct FeedParser: Sendable {
         public var httpCharset: String?
         /// The zone for dates that name none (the site's zone).
         public var defaultTimeZone: TimeZone
+        /// The URL the document was fetched from (after redirects): relative links
+        /// and ids are resolved against it where no `xml:base` is in scope. nil for
+        /// a document read from a file, whose relative links stay as written.
+        public var documentURL: URL?
 
         /// Creates options; zone-less dates are read in `defaultTimeZone` (UTC unless given).
-        public init(httpCharset: String? = nil, defaultTimeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current) {
+        public init(
+            httpCharset: String? = nil, defaultTimeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+            documentURL: URL? = nil
+        ) {
             self.httpCharset = httpCharset
             self.defaultTimeZone = defaultTimeZone
+            self.documentURL = documentURL
         }
     }
 
@@ -128,7 +136,7 @@ public struct FeedParser: Sendable {
 
     /// Runs the SAX parse of UTF-8 bytes and returns the builder that collected the feed.
     private func build(_ utf8: [UInt8]) throws(FeedParseError) -> FeedDocumentBuilder {
-        let builder = FeedDocumentBuilder()
+        let builder = FeedDocumentBuilder(documentURL: options.documentURL?.absoluteString)
         guard let parser = XMLStreamParser(handler: builder) else {
             throw FeedParseError(.parserUnavailable, "libxml2 could not create a parser (out of memory?)")
         }
@@ -180,7 +188,7 @@ public struct FeedParser: Sendable {
             if JSONFeedReader.looksLikeJSON(bytes) { return }
             if let name = RootSniffer.rootName(in: bytes) {
                 let local = name.split(separator: ":").last.map(String.init) ?? name
-                guard ["rss", "RDF", "feed"].contains(local) else {
+                guard ["rss", "RDF", "feed", "CHANNEL", "channel"].contains(local) else {
                     throw FeedParseError(.notAFeed, "not a feed: the document's root element is <\(name)>, not <rss>, <rdf:RDF> or <feed>")
                 }
                 return

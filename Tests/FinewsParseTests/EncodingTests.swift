@@ -37,7 +37,7 @@ struct EncodingTests {
     @Test("HTML text helpers")
     func htmlText() {
         #expect(HTMLText.plainText(fromHTML: "<p>a &amp; b</p>\n<p>c&nbsp;d &#x4E2D;</p>") == "a & b c d 中")
-        #expect(HTMLText.stripTags("1 < 2 and <b>bold</b>") == "1 < 2 and  bold ")
+        #expect(HTMLText.stripTags("1 < 2 and <b>bold</b>") == "1 < 2 and bold")
         #expect(HTMLText.decodeEntities("&unknown; &lt;") == "&unknown; <")
         #expect(HTMLText.escape("<a href=\"x\">&</a>") == "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;")
     }
