@@ -25,6 +25,8 @@ public struct HTMLSanitizer: Sendable {
         guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "<")), bytes.count) != nil else { return nil }
         var edit = ByteEdit(bytes)
         var index = 0
+        // Inside <svg> or <math>: their <title> is text to keep, not a page title.
+        var foreignDepth = 0
         while index < bytes.count {
             // Text between tags is kept as it is: jump to the next `<`.
             guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { break }
@@ -40,23 +42,43 @@ public struct HTMLSanitizer: Sendable {
                 continue
             }
             guard let tag = HTMLTag.parse(bytes, at: index) else {
-                // A tag cut off by the end of the text (a truncated summary) is
-                // dropped, as browsers drop it.
+                // A tag cut off (a truncated summary: `<img src="…` and no `>`)
+                // goes, with the attributes written in it; the words after them
+                // are text and stay.
                 if HTMLTag.startsTag(bytes, at: index),
                    memchr(base + index, Int32(UInt8(ascii: ">")), bytes.count - index) == nil {
-                    edit.replace(index..<bytes.count)
-                    break
+                    let end = HTMLTag.endOfCutTag(bytes, at: index)
+                    edit.replace(index..<end)
+                    index = end
+                    continue
                 }
                 edit.replace(index..<index + 1, with: "&lt;")
                 index += 1
                 continue
             }
             if tag.isTruncated {
-                edit.replace(index..<bytes.count)
-                break
+                // A quoted value that never closes: with a `>` further on, as in a
+                // browser, the value runs to the end; without one the text was cut
+                // inside the tag, and the words after the value are text.
+                guard memchr(base + index, Int32(UInt8(ascii: ">")), bytes.count - index) == nil else {
+                    edit.replace(index..<bytes.count)
+                    break
+                }
+                let end = HTMLTag.endOfCutTag(bytes, at: index)
+                edit.replace(index..<end)
+                index = end
+                continue
             }
             let name = tag.name
-            let rule = Self.elementRules[name]
+            if name == "svg" || name == "math" {
+                if tag.isEnd {
+                    foreignDepth = max(0, foreignDepth - 1)
+                } else if !tag.selfClosing {
+                    foreignDepth += 1
+                }
+            }
+            var rule = Self.elementRules[name]
+            if foreignDepth > 0, rule == .dropped { rule = nil }
             if rule == .dropped || rule == .droppedToTheEnd {
                 var end = tag.end
                 if !tag.isEnd, !tag.selfClosing {
@@ -193,16 +215,18 @@ public struct HTMLSanitizer: Sendable {
         return rules
     }()
 
+    /// Elements that go with their content when closed; when one is never
+    /// closed, only its start tag goes and the text after it stays. (`embed`
+    /// has no content: it is dropped as an unknown element. The text inside
+    /// `svg` and `math` is text; their elements are dropped as unknown ones.)
     static let droppedWithContent: Set<String> = [
-        "script", "style", "template", "iframe", "object", "embed", "applet", "noembed", "noframes",
-        "frameset", "frame", "textarea", "select", "button", "svg", "math", "head", "title", "xmp", "plaintext",
+        "script", "style", "template", "iframe", "object", "applet", "noembed", "noframes",
+        "frameset", "frame", "textarea", "select", "button", "head", "title", "xmp", "plaintext",
     ]
 
     /// Elements whose content is code: when one is never closed, everything after
     /// its start tag is dropped.
-    static let unsafeToTheEnd: Set<String> = [
-        "script", "style", "template", "iframe", "object", "embed", "applet", "svg", "math", "xmp", "plaintext",
-    ]
+    static let unsafeToTheEnd: Set<String> = ["script", "style"]
 
     static let allowedElements: Set<String> = [
         "a", "abbr", "acronym", "address", "article", "aside", "audio", "b", "bdi", "bdo", "big", "blockquote", "br",
@@ -354,6 +378,46 @@ struct HTMLTag {
             }
         }
         return nil
+    }
+
+    /// For a tag that never ends (no `>` follows, or a quoted value never
+    /// closes), the index where its markup ends: after the name and each
+    /// complete `name="value"` or `name=value`; an unclosed quoted value runs to
+    /// the next whitespace. What follows (words with no `=`) is text.
+    static func endOfCutTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
+        var index = start + 1
+        if index < bytes.count, bytes[index] == UInt8(ascii: "/") { index += 1 }
+        while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
+        var end = index
+        while true {
+            var cursor = end
+            while cursor < bytes.count, isASCIIWhitespaceByte(bytes[cursor]) || bytes[cursor] == UInt8(ascii: "/") {
+                cursor += 1
+            }
+            let nameStart = cursor
+            while cursor < bytes.count, !isASCIIWhitespaceByte(bytes[cursor]), bytes[cursor] != UInt8(ascii: "="),
+                  bytes[cursor] != UInt8(ascii: "<"), bytes[cursor] != UInt8(ascii: "\""),
+                  bytes[cursor] != UInt8(ascii: "'") {
+                cursor += 1
+            }
+            guard cursor > nameStart, cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { return end }
+            cursor += 1
+            guard cursor < bytes.count else { return bytes.count }
+            let quote = bytes[cursor]
+            if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                if let close = bytes[(cursor + 1)...].firstIndex(of: quote) {
+                    end = close + 1
+                    continue
+                }
+                var stop = cursor + 1
+                while stop < bytes.count, !isASCIIWhitespaceByte(bytes[stop]) { stop += 1 }
+                return stop
+            }
+            while cursor < bytes.count, !isASCIIWhitespaceByte(bytes[cursor]), bytes[cursor] != UInt8(ascii: "<") {
+                cursor += 1
+            }
+            end = cursor
+        }
     }
 
     /// Whether a start or end tag begins at `start` (a `<` followed by a letter or `/`+letter).
