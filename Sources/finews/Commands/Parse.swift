@@ -57,6 +57,9 @@ struct Parse: AsyncParsableCommand {
         guard let source else { return }
         let bytes: Data
         var charset: String?
+        // Relative links and ids resolve against the URL the document came from
+        // (after redirects); a file given by path has none.
+        var documentURL: URL?
         let lower = source.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") {
             let results = await FeedFetcher().fetchAll([FetchRequest(key: "parse", url: source)])
@@ -64,6 +67,7 @@ struct Parse: AsyncParsableCommand {
             case .success(.fetched(let document))?:
                 bytes = Data(document.body)
                 charset = document.charset
+                documentURL = URL(string: document.finalURL) ?? URL(string: source)
             case .failure(let error)?:
                 return try fail(error.message)
             default:
@@ -78,7 +82,7 @@ struct Parse: AsyncParsableCommand {
         }
         let feed: Feed
         do {
-            feed = try FeedParser(options: .init(httpCharset: charset)).parse(bytes)
+            feed = try FeedParser(options: .init(httpCharset: charset, documentURL: documentURL)).parse(bytes)
         } catch {
             return try fail("\(source): \(error.message)")
         }
