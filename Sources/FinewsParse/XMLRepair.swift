@@ -96,18 +96,38 @@ enum XMLRepair {
     /// text. That is a `<` before a space, a digit, punctuation (`a < b`, `<3`,
     /// `<=`), and one before a non-ASCII name (`<草根网>` in a title): feeds name
     /// their elements in ASCII, and libxml2 would otherwise make every later entry
-    /// part of that "element". CDATA sections, comments and processing
-    /// instructions are left alone. Returns nil when nothing changes.
+    /// part of that "element". A `]]>` outside CDATA becomes `]]&gt;`. CDATA
+    /// sections, comments and processing instructions are left alone. Returns
+    /// nil when nothing changes.
     static func escapingStrayMarkup(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
         bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
-            guard let base = buffer.baseAddress else { return nil }
+            guard buffer.baseAddress != nil else { return nil }
             var output: [UInt8]?
             var copied = 0
             var index = 0
-            while index < buffer.count,
-                  let found = memchr(base + index, Int32(UInt8(ascii: "<")), buffer.count - index) {
-                let open = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            /// Writes `replacement` for `buffer[position..<position + length]`.
+            func replace(at position: Int, length: Int, with replacement: StaticString) {
+                if output == nil {
+                    output = []
+                    output?.reserveCapacity(buffer.count + 64)
+                }
+                output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<position]))
+                output?.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                copied = position + length
+            }
+            while index < buffer.count {
+                var open = index
+                while open < buffer.count, buffer[open] != UInt8(ascii: "<"), buffer[open] != UInt8(ascii: "]") { open += 1 }
+                guard open < buffer.count else { break }
                 index = open + 1
+                if buffer[open] == UInt8(ascii: "]") {
+                    // `]]>` outside a CDATA section: the `>` is text.
+                    if open + 2 < buffer.count, buffer[open + 1] == UInt8(ascii: "]"), buffer[open + 2] == UInt8(ascii: ">") {
+                        replace(at: open + 2, length: 1, with: "&gt;")
+                        index = open + 3
+                    }
+                    continue
+                }
                 guard open + 1 < buffer.count else { break }
                 let next = buffer[open + 1]
                 if next == UInt8(ascii: "!") {
@@ -120,13 +140,7 @@ enum XMLRepair {
                 }
                 let nameStart = next == UInt8(ascii: "/") ? open + 2 : open + 1
                 if nameStart < buffer.count, isASCIINameStart(buffer[nameStart]) { continue }
-                if output == nil {
-                    output = []
-                    output?.reserveCapacity(buffer.count + 64)
-                }
-                output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<open]))
-                output?.append(contentsOf: "&lt;".utf8)
-                copied = open + 1
+                replace(at: open, length: 1, with: "&lt;")
             }
             guard output != nil else { return nil }
             output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied...]))

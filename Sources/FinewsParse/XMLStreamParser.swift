@@ -16,6 +16,7 @@ enum ElementName: UInt8 {
     // Less common fields: RSS `fullitem`, the content module's `items`/`value`,
     // iTunes `category`'s text, and CDF (`CHANNEL`, `ITEM`, `TITLE`, `ABSTRACT`).
     case fullitem, items, value, abstract, cdfChannel, cdfItem, cdfTitle
+    case enclosure, image
     // The other HTML void elements (`link` and `source` are above).
     case area, base, br, col, embed, hr, img, input, meta, track, wbr
 
@@ -34,7 +35,7 @@ enum ElementName: UInt8 {
         "created": .created, "body": .body, "updatePeriod": .updatePeriod,
         "updateFrequency": .updateFrequency, "div": .div, "fullitem": .fullitem, "items": .items,
         "value": .value, "abstract": .abstract, "ABSTRACT": .abstract, "CHANNEL": .cdfChannel,
-        "ITEM": .cdfItem, "TITLE": .cdfTitle, "area": .area, "base": .base, "br": .br,
+        "ITEM": .cdfItem, "TITLE": .cdfTitle, "enclosure": .enclosure, "image": .image, "area": .area, "base": .base, "br": .br,
         "col": .col, "embed": .embed, "hr": .hr, "img": .img, "input": .input, "meta": .meta,
         "track": .track, "wbr": .wbr,
     ]
@@ -67,6 +68,19 @@ struct XMLStartTag {
 
     /// The local part of the name.
     var local: String { String(cString: localName) }
+
+    /// Whether the element carries everything in its attributes, so that it ends
+    /// where it starts, whether or not the document closes it: an RSS
+    /// `<enclosure url=…>`, an Atom `<link href=…>`, `itunes:image`,
+    /// `media:thumbnail`. Publishers often leave these open (`>` for `/>`), which
+    /// would make the fields after them their children.
+    var endsAtOnce: Bool {
+        switch (element, namespace) {
+        case (.enclosure, .none), (.image, .itunes), (.thumbnail, .media): true
+        case (.link, .atom), (.link, .atom03): attribute("href") != nil
+        default: false
+        }
+    }
 
     /// The name as written in the document (`prefix:local`).
     var qualified: String { prefix.map { "\(String(cString: $0)):\(local)" } ?? local }
@@ -468,6 +482,11 @@ private func streamStartElement(
         box.pushOpen(localName)
         box.keepExpandingReferences()
         box.withHandler { $0.startElement(tag) }
+        if tag.endsAtOnce {
+            // Its own end tag, if the document writes one, then closes nothing.
+            box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
+            box.popOpen()
+        }
     }
 }
 
@@ -511,8 +530,10 @@ private func streamStructuredError(_ context: UnsafeMutableRawPointer?, _ error:
         case Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue):
             box.sawMarkupError = true
             box.recordWrittenEndName(error?.pointee.str2)
-        case Int32(XML_ERR_NAME_REQUIRED.rawValue), Int32(XML_ERR_LTSLASH_REQUIRED.rawValue):
-            // A `<` that starts no tag: libxml2 halts the whole parse there.
+        case Int32(XML_ERR_NAME_REQUIRED.rawValue), Int32(XML_ERR_LTSLASH_REQUIRED.rawValue),
+             Int32(XML_ERR_MISPLACED_CDATA_END.rawValue):
+            // A `<` that starts no tag (libxml2 halts the whole parse there), or
+            // a `]]>` outside CDATA (libxml2 drops the text before it).
             box.sawMarkupError = true
         default:
             break

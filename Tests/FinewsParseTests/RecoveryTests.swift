@@ -83,6 +83,42 @@ struct RecoveryTests {
         #expect(feed.entries.first?.title == "one more")
     }
 
+    @Test("Elements that publishers leave open do not swallow the fields after them", arguments: [
+        "<enclosure url=\"http://e.com/a.mp3\" length=\"1\" type=\"audio/mpeg\">",
+        "<itunes:image href=\"http://e.com/a.jpg\">",
+        "<media:thumbnail url=\"http://e.com/a.jpg\">",
+        "<enclosure url=\"http://e.com/a.mp3\"></enclosure>",
+    ])
+    func elementsLeftOpen(element: String) throws {
+        let feed = try parse("""
+            <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+                 xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+            <item><title>one</title>\(element)<link>http://e.com/1</link><guid>g1</guid></item>
+            <item><title>two</title><link>http://e.com/2</link></item>
+            </channel></rss>
+            """)
+        #expect(feed.entries.map(\.link) == ["http://e.com/1", "http://e.com/2"])
+        #expect(feed.entries.first?.id == "g1")
+    }
+
+    @Test("An Atom link left open does not swallow the entry's other fields")
+    func atomLinkLeftOpen() throws {
+        let feed = try parse("""
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><link rel="alternate" href="http://e.com/1"><title>one</title><id>urn:1</id></entry>
+            <entry><title>two</title></entry></feed>
+            """)
+        #expect(feed.entries.map(\.title) == ["one", "two"])
+        #expect(feed.entries.first?.id == "urn:1")
+        #expect(feed.entries.first?.link == "http://e.com/1")
+    }
+
+    @Test("A `]]>` outside CDATA is text")
+    func misplacedCDATAEnd() throws {
+        let feed = try parse(rss("<item><title>a ]]> b</title></item><item><title>two</title></item>"))
+        #expect(feed.entries.map(\.title) == ["a ]]> b", "two"])
+    }
+
     @Test("An item nested in an item is an entry of its own, and so are the items after it")
     func nestedItems() throws {
         var items = ""
