@@ -27,13 +27,30 @@ public struct HTMLSanitizer: Sendable {
         var index = 0
         // Inside <svg> or <math>: their <title> is text to keep, not a page title.
         var foreignDepth = 0
+        // Where the `]]>` of a CDATA section written inside the HTML is, once its
+        // `<![CDATA[` has been dropped: the marker goes, the text between stays.
+        var cdataEnd: Int?
         while index < bytes.count {
             // Text between tags is kept as it is: jump to the next `<`.
-            guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { break }
-            index = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index)
+            let open = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? bytes.count
+            if let end = cdataEnd, end < open {
+                if end >= edit.position { edit.replace(end..<min(end + 3, bytes.count)) }
+                cdataEnd = nil
+            }
+            guard found != nil else { break }
+            index = open
             // A `<` that ends the text stays.
             guard index + 1 < bytes.count else { break }
             let next = bytes[index + 1]
+            if next == UInt8(ascii: "!"), bytes[index...].starts(with: "<![CDATA[".utf8) {
+                // CDATA inside HTML (a feed that wrapped its text twice): the
+                // text is the publisher's, only the markers go.
+                edit.replace(index..<index + 9)
+                cdataEnd = HTMLTag.find("]]>", in: bytes, from: index + 9)
+                index += 9
+                continue
+            }
             if next == UInt8(ascii: "!") || next == UInt8(ascii: "?") {
                 // Comments, doctypes and processing instructions are dropped.
                 let end = skipMarkupDeclaration(bytes, from: index)
@@ -219,9 +236,11 @@ public struct HTMLSanitizer: Sendable {
     /// closed, only its start tag goes and the text after it stays. (`embed`
     /// has no content: it is dropped as an unknown element. The text inside
     /// `svg` and `math` is text; their elements are dropped as unknown ones.)
+    /// Form controls (`button`, `textarea`, `select`) and `xmp` are not in the
+    /// list: a browser shows their text, so the text stays and the tags go.
     static let droppedWithContent: Set<String> = [
         "script", "style", "template", "iframe", "object", "applet", "noembed", "noframes",
-        "frameset", "frame", "textarea", "select", "button", "head", "title", "xmp", "plaintext",
+        "frameset", "frame", "head", "title",
     ]
 
     /// Elements whose content is code: when one is never closed, everything after
@@ -297,6 +316,10 @@ struct ByteEdit {
     }
 
     /// The edited bytes, or nil when nothing was replaced.
+    /// The index in the input up to which every byte is copied or replaced:
+    /// a next replacement must start at or after it.
+    var position: Int { done }
+
     mutating func result() -> [UInt8]? {
         guard edited else { return nil }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: input[done...]))
@@ -418,6 +441,18 @@ struct HTMLTag {
             }
             end = cursor
         }
+    }
+
+    /// The index of `needle` at or after `start`, or nil.
+    static func find(_ needle: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let count = needle.utf8CodeUnitCount
+        guard let base = bytes.baseAddress, count > 0 else { return nil }
+        var index = start
+        while index + count <= bytes.count {
+            if memcmp(base + index, needle.utf8Start, count) == 0 { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// Whether a start or end tag begins at `start` (a `<` followed by a letter or `/`+letter).

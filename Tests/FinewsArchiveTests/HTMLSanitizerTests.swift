@@ -63,6 +63,17 @@ struct HTMLSanitizerTests {
         #expect(sanitizer.sanitize(html) == expected)
     }
 
+    @Test("Text that a browser shows stays: form controls, and CDATA written inside HTML", arguments: [
+        ("a <button>Click</button> b", "a Click b"),
+        ("a <textarea>typed</textarea> b", "a typed b"),
+        ("a <select><option>one</option></select> b", "a one b"),
+        ("<![CDATA[Some <b>text</b>]]> more", "Some <b>text</b> more"),
+        ("<![CDATA[never closed", "never closed"),
+    ])
+    func textShown(html: String, expected: String) {
+        #expect(sanitizer.sanitize(html) == expected)
+    }
+
     @Test("Relative URLs resolve against the base")
     func relative() {
         #expect(sanitizer.sanitize("<a href=\"/a?b=1&amp;c=2\">x</a>", baseURL: "http://ex.com/news/1.html")
