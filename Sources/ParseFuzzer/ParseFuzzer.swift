@@ -25,7 +25,8 @@ func exercise(_ bytes: [UInt8]) {
             _ = sanitizer.sanitize(article.html, baseURL: "https://example.com/a/b.html")
         }
     }
-    let parser = FeedParser()
+    // With a document URL, as a refresh parses, so relative links and ids resolve.
+    let parser = FeedParser(options: .init(documentURL: URL(string: "https://example.com/feeds/rss.xml")))
     guard let feed = try? parser.parse(bytes) else { return }
     let codes = InfoCodeAssigner(feedName: "fuzz").assign(feed.entries)
     for (entry, code) in zip(feed.entries, codes) {
