@@ -67,6 +67,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private(set) var format: FeedFormat?
     /// The root element's name when it is not a feed root (for the error message).
     private(set) var foreignRoot: String?
+    /// The root element's name as written (`rss`, `rdf:RDF`), once seen.
+    private(set) var rootName: String?
 
     private var title: String?
     /// `dc:title` of the channel, used when it has no `title`.
@@ -166,6 +168,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     var sawEncodingError = false
     /// Set after the parse when libxml2 met markup it could not read as written.
     var sawMarkupError = false
+    /// Set after the parse when libxml2 stopped at markup after the root's end.
+    var sawContentAfterRoot = false
 
     /// The name of the current element's parent, if it has one.
     private var parent: ElementName? {
@@ -362,6 +366,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
     // MARK: Formats
 
     private func detectFormat(_ tag: XMLStartTag) {
+        rootName = tag.qualified
         switch (tag.element, tag.namespace) {
         case (.rss, _): format = .rss
         case (.RDF, .rdf): format = .rdf
@@ -668,7 +673,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
         let value = capturedText()
         switch field {
         case .feedTitle(let kind):
-            title = value.map { titleText($0, kind: kind, mode: mode) }
+            // The first title wins: a second channel (two feeds written one
+            // after the other) does not rename the feed.
+            if title == nil { title = value.map { titleText($0, kind: kind, mode: mode) } }
         case .feedLink:
             if link == nil, let value { link = resolve(value) ?? value }
         case .feedLanguage: language = value

@@ -116,10 +116,19 @@ public struct FeedParser: Sendable {
         // Broken markup (a stray `<`, a tag libxml2 cannot finish): parse again
         // with those `<` escaped, and keep whichever parse recovered more entries.
         // Well-formed documents, nearly all of them, never pay for this.
-        if builder.sawMarkupError,
-           let escaped = XMLRepair.escapingStrayMarkup(Self.skippingJunkBeforeMarkup(decoded.utf8)) {
-            let second = try build(escaped)
-            if second.entries.count >= builder.entries.count { builder = second }
+        // Items after the root's end (two feeds one after the other): the first
+        // end tag of the root goes, so that libxml2 reads on.
+        if builder.sawMarkupError {
+            let body = Self.skippingJunkBeforeMarkup(decoded.utf8)
+            var mended = XMLRepair.escapingStrayMarkup(body)
+            if builder.sawContentAfterRoot, let root = builder.rootName,
+               let joined = XMLRepair.removingFirstEndTag(root, from: mended.map { $0[...] } ?? body) {
+                mended = joined
+            }
+            if let mended {
+                let second = try build(mended)
+                if second.entries.count >= builder.entries.count { builder = second }
+            }
         }
         // `CST` is China Standard Time in Chinese-language feeds, US Central elsewhere.
         let dates = FeedDateParser(
@@ -145,6 +154,7 @@ public struct FeedParser: Sendable {
         builder.finish()
         builder.sawEncodingError = parser.sawEncodingError
         builder.sawMarkupError = parser.sawMarkupError
+        builder.sawContentAfterRoot = parser.sawContentAfterRoot
         return builder
     }
 

@@ -148,6 +148,44 @@ enum XMLRepair {
         }
     }
 
+    /// The bytes without the first `</name>` outside CDATA and comments, when
+    /// markup follows it; nil when there is none. libxml2 stops at the end of the
+    /// root element, and feeds written one after the other (or with items after
+    /// `</rss>`) have more to read.
+    static func removingFirstEndTag(_ name: String, from bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        let tag = Array("</\(name)".utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            var index = 0
+            while index < buffer.count {
+                guard buffer[index] == UInt8(ascii: "<") else {
+                    index += 1
+                    continue
+                }
+                if let end = endOfLiteralSection(buffer, at: index) {
+                    index = end
+                    continue
+                }
+                guard index + tag.count <= buffer.count,
+                      buffer[index..<index + tag.count].elementsEqual(tag) else {
+                    index += 1
+                    continue
+                }
+                var close = index + tag.count
+                while close < buffer.count, isASCIIWhitespace(buffer[close]) { close += 1 }
+                guard close < buffer.count, buffer[close] == UInt8(ascii: ">") else {
+                    index += 1
+                    continue
+                }
+                let after = buffer[(close + 1)...]
+                guard after.contains(UInt8(ascii: "<")) else { return nil }
+                var output = Array(buffer[..<index])
+                output.append(contentsOf: after)
+                return output
+            }
+            return nil
+        }
+    }
+
     private static func isASCIINameStart(_ byte: UInt8) -> Bool {
         (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
             || byte == UInt8(ascii: ":")

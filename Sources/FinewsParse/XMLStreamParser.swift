@@ -204,6 +204,10 @@ final class XMLStreamParser {
     /// again after the thorough repair pass (``XMLRepair/escapingStrayMarkup(_:)``).
     var sawMarkupError: Bool { handlerBox.sawMarkupError }
 
+    /// libxml2 found markup after the root element had ended (two feeds written
+    /// one after the other, items after `</rss>`), and stopped there.
+    var sawContentAfterRoot: Bool { handlerBox.sawContentAfterRoot }
+
     /// Creates a parser that reports to `handler`; nil if libxml2 cannot allocate one.
     init?(handler: FeedDocumentBuilder) {
         Self.initializeLibrary
@@ -270,6 +274,7 @@ private final class HandlerBox {
     var errorCount = 0
     var sawEncodingError = false
     var sawMarkupError = false
+    var sawContentAfterRoot = false
 
     /// The elements open as the document's end tags say, by their interned local
     /// names (`openNames[0..<openCount]`). libxml2 answers an end tag that does
@@ -535,6 +540,9 @@ private func streamStructuredError(_ context: UnsafeMutableRawPointer?, _ error:
             // A `<` that starts no tag (libxml2 halts the whole parse there), or
             // a `]]>` outside CDATA (libxml2 drops the text before it).
             box.sawMarkupError = true
+        case Int32(XML_ERR_DOCUMENT_END.rawValue):
+            box.sawMarkupError = true
+            box.sawContentAfterRoot = true
         default:
             break
         }

@@ -119,6 +119,20 @@ struct RecoveryTests {
         #expect(feed.entries.map(\.title) == ["a ]]> b", "two"])
     }
 
+    @Test("Items after the root's end are read, as are two feeds written one after the other", arguments: [
+        "</channel></rss><rss version=\"2.0\"><channel><title>U</title>",
+        "</channel></rss>\njunk\n",
+        "</channel></rss><?xml version=\"1.0\"?><rss><channel>",
+    ])
+    func afterTheRoot(separator: String) throws {
+        let feed = try parse(rss("""
+            <item><title>one</title><link>http://e.com/1</link></item>\(separator)
+            <item><title>two</title><link>http://e.com/2</link></item>
+            """))
+        #expect(feed.entries.map(\.link) == ["http://e.com/1", "http://e.com/2"])
+        #expect(feed.title == "T")
+    }
+
     @Test("An item nested in an item is an entry of its own, and so are the items after it")
     func nestedItems() throws {
         var items = ""
