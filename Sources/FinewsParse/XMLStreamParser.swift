@@ -21,8 +21,18 @@ enum ElementName: UInt8 {
     case area, base, br, col, embed, hr, img, input, meta, track, wbr
 
     init(_ local: String) {
-        self = Self.byName[local] ?? .other
+        // Exactly as written first; then without regard to case, as lenient
+        // readers match (`<Title>`, `<LINK>`, `<PubDate>`).
+        self = Self.byName[local] ?? Self.byLowercasedName[local.lowercased()] ?? .other
     }
+
+    private static let byLowercasedName: [String: ElementName] = {
+        // Names spelled in lowercase win (`title` over CDF's `TITLE`).
+        var table: [String: ElementName] = [:]
+        for (name, element) in byName where name == name.lowercased() { table[name] = element }
+        for (name, element) in byName where table[name.lowercased()] == nil { table[name.lowercased()] = element }
+        return table
+    }()
 
     private static let byName: [String: ElementName] = [
         "rss": .rss, "RDF": .RDF, "feed": .feed, "channel": .channel, "item": .item, "entry": .entry,

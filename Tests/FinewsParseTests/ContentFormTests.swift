@@ -109,6 +109,20 @@ struct FallbackFieldTests {
         #expect(feed.entries.first?.categories == ["Technology", "Gadgets"])
     }
 
+    @Test("Core element names are matched without regard to case")
+    func caseInsensitiveNames() throws {
+        let feed = try parse("""
+            <rss version="2.0"><channel><TiTlE>Example title</TiTlE><Link>http://e.com/</Link>
+            <Item><Title>one</Title><LINK>http://e.com/1</LINK><PubDate>Wed, 02 Mar 2022 00:08:45 GMT</PubDate></Item>
+            </channel></rss>
+            """)
+        #expect(feed.title == "Example title")
+        #expect(feed.link == "http://e.com/")
+        #expect(feed.entries.map(\.title) == ["one"])
+        #expect(feed.entries.first?.link == "http://e.com/1")
+        #expect(feed.entries.first?.published == Date(timeIntervalSince1970: 1_646_179_725))
+    }
+
     @Test("Atom with a made-up default namespace is still read")
     func madeUpAtomNamespace() throws {
         let feed = try parse("""
