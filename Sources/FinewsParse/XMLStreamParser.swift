@@ -312,7 +312,7 @@ private final class HandlerBox {
         }
         (openNames + openCount).initialize(to: name)
         openCount += 1
-        writtenEndName = nil
+        if writtenEndName != nil { writtenEndName = nil }
     }
 
     /// How many open elements the end event for libxml2's `name` closes: 1 when
