@@ -406,7 +406,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
             guard isRSSName(tag), parent == .channel else { return }
             switch tag.element {
             case .title: begin(.feedTitle(kind: .text))
-            case .link: begin(.feedLink)
+            case .link:
+                // `<link href="…"/>`, written the Atom way: the attribute is the link.
+                if link == nil, let href = tag.attribute("href") {
+                    link = resolve(href) ?? href
+                } else {
+                    begin(.feedLink)
+                }
             case .language: begin(.feedLanguage)
             case .ttl: begin(.feedTTL)
             default: break
@@ -431,7 +437,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
         // Markup written raw inside a title is kept as markup, so that a raw
         // <script> in it goes with its code when the title becomes text.
         case .title: begin(.title(kind: .html), mode: .html)
-        case .link: begin(.link)
+        case .link:
+            if current?.entry.link == nil, let href = tag.attribute("href") {
+                current?.entry.link = resolve(href) ?? href
+            } else {
+                begin(.link)
+            }
         case .guid:
             current?.guidIsPermaLink = tag.attribute("isPermaLink")?.lowercased() != "false"
             begin(.id)

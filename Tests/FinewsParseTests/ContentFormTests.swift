@@ -123,6 +123,16 @@ struct FallbackFieldTests {
         #expect(feed.entries.first?.published == Date(timeIntervalSince1970: 1_646_179_725))
     }
 
+    @Test("An RSS <link href=\"…\"/> written the Atom way is the link")
+    func rssLinkHref() throws {
+        let feed = try parse("""
+            <rss version="2.0"><channel><title>T</title><link href="http://podlove.org/"/>
+            <item><title>one</title><link href="http://podlove.org/podcast/1"/></item></channel></rss>
+            """)
+        #expect(feed.link == "http://podlove.org/")
+        #expect(feed.entries.first?.link == "http://podlove.org/podcast/1")
+    }
+
     @Test("Atom with a made-up default namespace is still read")
     func madeUpAtomNamespace() throws {
         let feed = try parse("""
