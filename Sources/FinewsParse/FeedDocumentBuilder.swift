@@ -573,9 +573,11 @@ final class FeedDocumentBuilder: XMLEventHandler {
         let modeAttribute = tag.attribute("mode")?.lowercased()
         // RFC 4287 §4.1.3.3: content of a MIME type that is neither XML nor text
         // is base64; Atom 0.3 says so with mode="base64".
-        let isBinaryType = type.map { type in
-            type.contains("/") && !type.hasPrefix("text/") && !type.hasSuffix("+xml") && !type.hasSuffix("/xml")
-        } ?? false
+        let isBinaryType: Bool
+        switch type {
+        case nil, "text", "html", "xhtml", "text/plain", "text/html", "application/xhtml+xml": isBinaryType = false
+        case let type?: isBinaryType = Self.isBinaryMediaType(type.utf8)
+        }
         let base64 = modeAttribute == "base64" || (format == .atom && modeAttribute == nil && isBinaryType)
         let kind: TextKind
         if format == .atom03, modeAttribute == "escaped" {
@@ -593,6 +595,14 @@ final class FeedDocumentBuilder: XMLEventHandler {
             mode = type == "html" || type == "text/html" ? .html : .text
         }
         return (kind, mode, false)
+    }
+
+    /// A MIME type (`type/subtype`) that is neither text nor XML, on the bytes.
+    private static func isBinaryMediaType(_ type: String.UTF8View) -> Bool {
+        guard let slash = type.firstIndex(of: UInt8(ascii: "/")) else { return false }
+        if type[..<slash].elementsEqual("text".utf8) { return false }
+        let subtype = type[type.index(after: slash)...]
+        return !subtype.elementsEqual("xml".utf8) && !subtype.reversed().starts(with: "lmx+".utf8)
     }
 
     private func isAlternate(_ tag: XMLStartTag) -> Bool {
@@ -785,7 +795,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
     /// like a link. Any other id (`12345`, `t3_42tizy`, a URN) is a name, not a
     /// reference, and stays as written: it keys deduplication.
     private func resolve(id: String) -> String {
-        guard id.hasPrefix("/") || id.hasPrefix("./") || id.hasPrefix("../") else { return id }
+        // Most ids start with a letter or a digit: one byte says no.
+        guard let first = id.utf8.first, first == UInt8(ascii: "/") || first == UInt8(ascii: "."),
+              id.hasPrefix("/") || id.hasPrefix("./") || id.hasPrefix("../")
+        else { return id }
         return resolve(id) ?? id
     }
 }

@@ -87,7 +87,9 @@ struct XMLStartTag {
     var endsAtOnce: Bool {
         switch (element, namespace) {
         case (.enclosure, .none), (.image, .itunes), (.thumbnail, .media): true
-        case (.link, .atom), (.link, .atom03): attribute("href") != nil
+        // With attributes (an href): `<link>http://…</link>`, written the RSS way,
+        // keeps its text.
+        case (.link, .atom), (.link, .atom03): attributeCount > 0
         default: false
         }
     }
@@ -294,6 +296,18 @@ private final class HandlerBox {
     /// Ends are delivered as a browser reads them instead: an end tag closes the
     /// element it names and those opened inside it; one that names no open
     /// element closes nothing.
+    ///
+    /// Until the first mismatch, libxml2's own stack is the document's, and this
+    /// one is not kept (``tracking`` is false): well-formed documents pay nothing
+    /// for it. The first mismatch copies libxml2's stack, less the elements that
+    /// ended at once (``phantoms``).
+    private(set) var tracking = false
+    /// Elements that ended where they started (``XMLStartTag/endsAtOnce``) while
+    /// libxml2 still has them open, before tracking: the libxml2 depth of their
+    /// parent and their name, so that their own end event is swallowed.
+    private var phantoms: [(depth: Int32, name: UnsafePointer<xmlChar>)] = []
+    /// `phantoms.count`, read on every end event without touching the array.
+    private var phantomCount = 0
     private var openNames: UnsafeMutablePointer<UnsafePointer<xmlChar>>
     private var openCapacity = 64
     private(set) var openCount = 0
@@ -350,10 +364,70 @@ private final class HandlerBox {
     }
 
     /// Records the end tag a mismatch error names (libxml2 passes the open
-    /// element's name, then the written one).
+    /// element's name, then the written one), and starts tracking the open
+    /// elements from libxml2's stack if it has not yet.
     func recordWrittenEndName(_ name: UnsafePointer<CChar>?) {
+        if !tracking, let context = parserContext {
+            tracking = true
+            let count = Int(context.pointee.nameNr)
+            let skipped = Set(phantoms.map { Int($0.depth) })
+            phantoms.removeAll()
+            phantomCount = 0
+            if let names = context.pointee.nameTab {
+                for index in 0..<count where !skipped.contains(index) {
+                    if let open = names[index] { pushOpen(open) }
+                }
+            }
+        }
         guard let name else { return }
         writtenEndName = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
+    }
+
+    /// Whether end events need more than passing on: the open elements are
+    /// tracked, or an element that ended at once may still end in libxml2.
+    var needsEndMatching: Bool { tracking || phantomCount > 0 }
+
+    /// An element that carries everything in its attributes ends where it starts;
+    /// its own end tag, if the document writes one, then closes nothing.
+    @inline(never)
+    func endAtOnce(_ name: UnsafePointer<xmlChar>) {
+        withHandler { $0.endElement(XMLEndTag(localName: name)) }
+        if tracking { popOpen() } else { notePhantom(name) }
+    }
+
+    /// The end event for libxml2's `name`, when ``needsEndMatching``: swallowed
+    /// for an element that already ended at once; otherwise the elements the
+    /// document's end tag closes (see ``openNames``) end.
+    @inline(never)
+    func endMatching(_ name: UnsafePointer<xmlChar>) {
+        guard tracking else {
+            if !swallowsPhantomEnd(name) { withHandler { $0.endElement(XMLEndTag(localName: name)) } }
+            return
+        }
+        let count = closingCount(forEndOf: name)
+        for _ in 0..<count {
+            withHandler { $0.endElement(XMLEndTag(localName: name)) }
+            popOpen()
+        }
+    }
+
+    /// Before tracking: notes an element that ended at once, which libxml2 keeps
+    /// open until its `/>` or end tag.
+    func notePhantom(_ name: UnsafePointer<xmlChar>) {
+        phantoms.append((parserContext?.pointee.nameNr ?? 0, name))
+        phantomCount += 1
+    }
+
+    /// Before tracking: whether the end event for `name` is that of an element
+    /// that already ended at once (its `/>`, at its parent's depth, or its end
+    /// tag, one deeper); it is then forgotten.
+    private func swallowsPhantomEnd(_ name: UnsafePointer<xmlChar>) -> Bool {
+        guard let last = phantoms.last, last.name == name, let context = parserContext else { return false }
+        let depth = context.pointee.nameNr
+        guard depth == last.depth || depth == last.depth + 1 else { return false }
+        phantoms.removeLast()
+        phantomCount -= 1
+        return true
     }
     /// The parser this box belongs to (owned by ``XMLStreamParser``).
     var parserContext: xmlParserCtxtPtr?
@@ -494,14 +568,10 @@ private func streamStartElement(
         let tag = XMLStartTag(
             element: box.name(localName), namespace: box.namespace(uri), localName: localName, prefix: prefix,
             attributes: UnsafePointer(attributes), attributeCount: attributes == nil ? 0 : max(0, Int(attributeCount)))
-        box.pushOpen(localName)
+        if box.tracking { box.pushOpen(localName) }
         box.keepExpandingReferences()
         box.withHandler { $0.startElement(tag) }
-        if tag.endsAtOnce {
-            // Its own end tag, if the document writes one, then closes nothing.
-            box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
-            box.popOpen()
-        }
+        if tag.endsAtOnce { box.endAtOnce(localName) }
     }
 }
 
@@ -513,10 +583,10 @@ private func streamEndElement(
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
         box.keepExpandingReferences()
-        let count = box.closingCount(forEndOf: localName)
-        for _ in 0..<count {
+        if box.needsEndMatching {
+            box.endMatching(localName)
+        } else {
             box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
-            box.popOpen()
         }
     }
 }
