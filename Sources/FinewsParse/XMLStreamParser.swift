@@ -87,9 +87,9 @@ struct XMLStartTag {
     var endsAtOnce: Bool {
         switch (element, namespace) {
         case (.enclosure, .none), (.image, .itunes), (.thumbnail, .media): true
-        // With attributes (an href): `<link>http://…</link>`, written the RSS way,
-        // keeps its text.
-        case (.link, .atom), (.link, .atom03): attributeCount > 0
+        // With an href: `<link rel="alternate">http://…</link>`, written the RSS
+        // way, keeps its text.
+        case (.link, .atom), (.link, .atom03): attributeCount > 0 && attribute("href") != nil
         default: false
         }
     }

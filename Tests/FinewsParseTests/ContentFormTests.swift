@@ -145,8 +145,9 @@ struct FallbackFieldTests {
 
     @Test("An Atom link written with text, not href, is the link when there is no other")
     func atomLinkText() throws {
-        let feed = try parse("<feed \(atom)><entry><link>http://www.example.com/</link></entry></feed>")
-        #expect(feed.entries.first?.link == "http://www.example.com/")
+        let feed = try parse("<feed \(atom)><entry><link>http://www.example.com/</link></entry>"
+            + "<entry><link rel=\"alternate\" type=\"text/html\">http://www.example.com/2</link></entry></feed>")
+        #expect(feed.entries.map(\.link) == ["http://www.example.com/", "http://www.example.com/2"])
     }
 }
 
