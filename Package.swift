@@ -104,7 +104,6 @@ let package = Package(
                 "FinewsNormalize",
                 "FinewsStore",
                 "FinewsExtract",
-                "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

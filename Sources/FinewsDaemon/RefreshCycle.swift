@@ -6,7 +6,6 @@ import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
 import FinewsExtract
-import CSystemShims
 
 /// What one refresh cycle did, for the summary line, the exit code, the scheduler
 /// and `finews status`.
@@ -414,7 +413,6 @@ public struct RefreshCycle: Sendable {
             publisher.record(feed: feed.name, state: feedState)
             window.release()
             done += 1
-            if ProcessInfo.processInfo.environment["FINEWS_TRIM"] != nil, done % 256 == 0 { _ = finews_malloc_trim() }
             options.progress?(RefreshProgress(phase: .fetching, feedsDone: done, feedsTotal: feeds.count,
                                               postsNew: summary.postsNew))
         }
@@ -707,7 +705,11 @@ public struct RefreshCycle: Sendable {
             }
         }
         do {
-            let parser = FeedParser(options: .init(httpCharset: document.charset, defaultTimeZone: timeZone))
+            // Relative links resolve against the URL the document came from, after
+            // redirects (a local file's own path is no base for a published link).
+            let documentURL = document.finalURL.hasPrefix("http") ? URL(string: document.finalURL) : nil
+            let parser = FeedParser(options: .init(
+                httpCharset: document.charset, defaultTimeZone: timeZone, documentURL: documentURL))
             return .success(try parser.parse(document.body))
         } catch {
             return .failure(FeedFailure("\(feed.urlAsWritten): \(error.message)", httpStatus: document.status))

@@ -25,13 +25,32 @@ public struct HTMLSanitizer: Sendable {
         guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "<")), bytes.count) != nil else { return nil }
         var edit = ByteEdit(bytes)
         var index = 0
+        // Inside <svg> or <math>: their <title> is text to keep, not a page title.
+        var foreignDepth = 0
+        // Where the `]]>` of a CDATA section written inside the HTML is, once its
+        // `<![CDATA[` has been dropped: the marker goes, the text between stays.
+        var cdataEnd: Int?
         while index < bytes.count {
             // Text between tags is kept as it is: jump to the next `<`.
-            guard let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index) else { break }
-            index = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) - base
+            let found = memchr(base + index, Int32(UInt8(ascii: "<")), bytes.count - index)
+            let open = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? bytes.count
+            if let end = cdataEnd, end < open {
+                if end >= edit.position { edit.replace(end..<min(end + 3, bytes.count)) }
+                cdataEnd = nil
+            }
+            guard found != nil else { break }
+            index = open
             // A `<` that ends the text stays.
             guard index + 1 < bytes.count else { break }
             let next = bytes[index + 1]
+            if next == UInt8(ascii: "!"), bytes[index...].starts(with: "<![CDATA[".utf8) {
+                // CDATA inside HTML (a feed that wrapped its text twice): the
+                // text is the publisher's, only the markers go.
+                edit.replace(index..<index + 9)
+                cdataEnd = HTMLTag.find("]]>", in: bytes, from: index + 9)
+                index += 9
+                continue
+            }
             if next == UInt8(ascii: "!") || next == UInt8(ascii: "?") {
                 // Comments, doctypes and processing instructions are dropped.
                 let end = skipMarkupDeclaration(bytes, from: index)
@@ -40,23 +59,43 @@ public struct HTMLSanitizer: Sendable {
                 continue
             }
             guard let tag = HTMLTag.parse(bytes, at: index) else {
-                // A tag cut off by the end of the text (a truncated summary) is
-                // dropped, as browsers drop it.
+                // A tag cut off (a truncated summary: `<img src="…` and no `>`)
+                // goes, with the attributes written in it; the words after them
+                // are text and stay.
                 if HTMLTag.startsTag(bytes, at: index),
                    memchr(base + index, Int32(UInt8(ascii: ">")), bytes.count - index) == nil {
-                    edit.replace(index..<bytes.count)
-                    break
+                    let end = HTMLTag.endOfCutTag(bytes, at: index)
+                    edit.replace(index..<end)
+                    index = end
+                    continue
                 }
                 edit.replace(index..<index + 1, with: "&lt;")
                 index += 1
                 continue
             }
             if tag.isTruncated {
-                edit.replace(index..<bytes.count)
-                break
+                // A quoted value that never closes: with a `>` further on, as in a
+                // browser, the value runs to the end; without one the text was cut
+                // inside the tag, and the words after the value are text.
+                guard memchr(base + index, Int32(UInt8(ascii: ">")), bytes.count - index) == nil else {
+                    edit.replace(index..<bytes.count)
+                    break
+                }
+                let end = HTMLTag.endOfCutTag(bytes, at: index)
+                edit.replace(index..<end)
+                index = end
+                continue
             }
             let name = tag.name
-            let rule = Self.elementRules[name]
+            if name == "svg" || name == "math" {
+                if tag.isEnd {
+                    foreignDepth = max(0, foreignDepth - 1)
+                } else if !tag.selfClosing {
+                    foreignDepth += 1
+                }
+            }
+            var rule = Self.elementRules[name]
+            if foreignDepth > 0, rule == .dropped { rule = nil }
             if rule == .dropped || rule == .droppedToTheEnd {
                 var end = tag.end
                 if !tag.isEnd, !tag.selfClosing {
@@ -193,16 +232,20 @@ public struct HTMLSanitizer: Sendable {
         return rules
     }()
 
+    /// Elements that go with their content when closed; when one is never
+    /// closed, only its start tag goes and the text after it stays. (`embed`
+    /// has no content: it is dropped as an unknown element. The text inside
+    /// `svg` and `math` is text; their elements are dropped as unknown ones.)
+    /// Form controls (`button`, `textarea`, `select`) and `xmp` are not in the
+    /// list: a browser shows their text, so the text stays and the tags go.
     static let droppedWithContent: Set<String> = [
-        "script", "style", "template", "iframe", "object", "embed", "applet", "noembed", "noframes",
-        "frameset", "frame", "textarea", "select", "button", "svg", "math", "head", "title", "xmp", "plaintext",
+        "script", "style", "template", "iframe", "object", "applet", "noembed", "noframes",
+        "frameset", "frame", "head", "title",
     ]
 
     /// Elements whose content is code: when one is never closed, everything after
     /// its start tag is dropped.
-    static let unsafeToTheEnd: Set<String> = [
-        "script", "style", "template", "iframe", "object", "embed", "applet", "svg", "math", "xmp", "plaintext",
-    ]
+    static let unsafeToTheEnd: Set<String> = ["script", "style"]
 
     static let allowedElements: Set<String> = [
         "a", "abbr", "acronym", "address", "article", "aside", "audio", "b", "bdi", "bdo", "big", "blockquote", "br",
@@ -273,6 +316,10 @@ struct ByteEdit {
     }
 
     /// The edited bytes, or nil when nothing was replaced.
+    /// The index in the input up to which every byte is copied or replaced:
+    /// a next replacement must start at or after it.
+    var position: Int { done }
+
     mutating func result() -> [UInt8]? {
         guard edited else { return nil }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: input[done...]))
@@ -352,6 +399,58 @@ package struct HTMLTag {
                     lowercasedString(bytes, attributeName),
                     String(decoding: UnsafeBufferPointer(rebasing: bytes[value]), as: UTF8.self)))
             }
+        }
+        return nil
+    }
+
+    /// For a tag that never ends (no `>` follows, or a quoted value never
+    /// closes), the index where its markup ends: after the name and each
+    /// complete `name="value"` or `name=value`; an unclosed quoted value runs to
+    /// the next whitespace. What follows (words with no `=`) is text.
+    static func endOfCutTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
+        var index = start + 1
+        if index < bytes.count, bytes[index] == UInt8(ascii: "/") { index += 1 }
+        while index < bytes.count, isNameByte(bytes[index]) { index += 1 }
+        var end = index
+        while true {
+            var cursor = end
+            while cursor < bytes.count, isASCIIWhitespaceByte(bytes[cursor]) || bytes[cursor] == UInt8(ascii: "/") {
+                cursor += 1
+            }
+            let nameStart = cursor
+            while cursor < bytes.count, !isASCIIWhitespaceByte(bytes[cursor]), bytes[cursor] != UInt8(ascii: "="),
+                  bytes[cursor] != UInt8(ascii: "<"), bytes[cursor] != UInt8(ascii: "\""),
+                  bytes[cursor] != UInt8(ascii: "'") {
+                cursor += 1
+            }
+            guard cursor > nameStart, cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") else { return end }
+            cursor += 1
+            guard cursor < bytes.count else { return bytes.count }
+            let quote = bytes[cursor]
+            if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                if let close = bytes[(cursor + 1)...].firstIndex(of: quote) {
+                    end = close + 1
+                    continue
+                }
+                var stop = cursor + 1
+                while stop < bytes.count, !isASCIIWhitespaceByte(bytes[stop]) { stop += 1 }
+                return stop
+            }
+            while cursor < bytes.count, !isASCIIWhitespaceByte(bytes[cursor]), bytes[cursor] != UInt8(ascii: "<") {
+                cursor += 1
+            }
+            end = cursor
+        }
+    }
+
+    /// The index of `needle` at or after `start`, or nil.
+    static func find(_ needle: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let count = needle.utf8CodeUnitCount
+        guard let base = bytes.baseAddress, count > 0 else { return nil }
+        var index = start
+        while index + count <= bytes.count {
+            if memcmp(base + index, needle.utf8Start, count) == 0 { return index }
+            index += 1
         }
         return nil
     }

@@ -16,6 +16,9 @@ public enum FeedFormat: String, Sendable, Hashable, CaseIterable {
     case jsonAPI = "json-api"
     /// An HTML list page read with a feed's `items` and `item.*` XPaths.
     case html
+    /// Microsoft's Channel Definition Format (`<CHANNEL>`), read for its titles,
+    /// abstracts, links and dates.
+    case cdf
 }
 
 /// How a text construct is to be read: plain text, or HTML markup.

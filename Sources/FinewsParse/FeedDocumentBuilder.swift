@@ -67,8 +67,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private(set) var format: FeedFormat?
     /// The root element's name when it is not a feed root (for the error message).
     private(set) var foreignRoot: String?
+    /// The root element's name as written (`rss`, `rdf:RDF`), once seen.
+    private(set) var rootName: String?
 
     private var title: String?
+    /// `dc:title` of the channel, used when it has no `title`.
+    private var fallbackTitle: String?
     private var link: String?
     /// The declared language (`<language>` or the root's `xml:lang`).
     private(set) var language: String?
@@ -77,6 +81,17 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private var updatePeriod: String?
     private var updateFrequency: String?
     private(set) var entries: [RawEntry] = []
+
+    /// The URL the document was fetched from, the base of relative links and ids
+    /// where no `xml:base` is in scope.
+    private let documentURL: String?
+    /// The root element's namespace when it is not one the builder knows (Atom
+    /// written with a made-up namespace): its children are read as Atom.
+    private var rootNamespace = KnownNamespace.none
+
+    init(documentURL: String? = nil) {
+        self.documentURL = documentURL
+    }
 
     private var depth = 0
     private var current: RawEntry?
@@ -98,6 +113,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private var captureDepth = 0
     private var captureMode = CaptureMode.text
     private var captureBytes = ByteBuffer()
+    /// The captured text is base64 (Atom 0.3 `mode="base64"`, an Atom 1.0 type
+    /// that is neither text nor XML): it is decoded when the element ends.
+    private var captureBase64 = false
     /// For XHTML content: the wrapping `<div>` has been skipped at this depth.
     private var skippedWrapperDepth: Int?
     /// When set, only text at this depth or deeper counts (an author's `<name>`).
@@ -114,6 +132,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case title(kind: TextKind), link, id, published, updated, author, authorName, authorEmail
         case summary(kind: TextKind), content(kind: TextKind), category, source
         case keywords, updatePeriod, updateFrequency
+        /// Read only where the core element is missing: `dc:title`, `media:title`,
+        /// `dc:author`.
+        case feedTitleFallback, titleFallback, authorFallback
     }
 
     /// An entry as collected: the fields that go to the ``FeedEntry`` as they are,
@@ -131,6 +152,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var authorName: String?
         var authorEmail: String?
         var guidIsPermaLink = false
+        /// `dc:title` or `media:title`, for an entry without a `title`.
+        var fallbackTitle: String?
+        /// `dc:author`, for an entry without any other author.
+        var fallbackAuthor: String?
         /// A content element, or a secondary summary, has been seen.
         var hasContent = false
     }
@@ -141,6 +166,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     /// Set after the parse when libxml2 met bytes that are not UTF-8.
     var sawEncodingError = false
+    /// Set after the parse when libxml2 met markup it could not read as written.
+    var sawMarkupError = false
+    /// Set after the parse when libxml2 stopped at markup after the root's end.
+    var sawContentAfterRoot = false
 
     /// The name of the current element's parent, if it has one.
     private var parent: ElementName? {
@@ -166,6 +195,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         switch format {
         case .rss, .rdf: startRSSElement(tag)
         case .atom, .atom03: startAtomElement(tag)
+        case .cdf: startCDFElement(tag)
         case .json, .jsonAPI, .html: break
         }
     }
@@ -179,6 +209,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             switch (namespace, tag.element) {
             case (.syndication, .updatePeriod): begin(.updatePeriod)
             case (.syndication, .updateFrequency): begin(.updateFrequency)
+            case (.dublinCore, .title) where parent == .channel || depth == 2: begin(.feedTitleFallback)
             case (.atom, .link) where format == .rss || format == .rdf:
                 if link == nil, isAlternate(tag), let href = tag.attribute("href") {
                     link = resolve(href) ?? href
@@ -196,6 +227,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 if depth == entryDepth + 1 || parent == .group { begin(.summary(kind: .text)) }
             case .keywords: begin(.keywords)
             case .category: begin(.category)
+            case .title:
+                if depth == entryDepth + 1 || parent == .group { begin(.titleFallback) }
             case .content, .thumbnail:
                 if let url = tag.attribute("url") {
                     let item = FeedMedia(
@@ -207,10 +240,22 @@ final class FeedDocumentBuilder: XMLEventHandler {
             }
             return true
         }
+        if namespace == .itunes, tag.element == .category {
+            // Nested categories (`Technology` > `Gadgets`) each name a term.
+            if let text = tag.attribute("text"), !text.isEmpty { current?.entry.categories.append(text) }
+            return true
+        }
+        if namespace == .rdf, tag.element == .value, path.contains(.items) {
+            // The content module's `content:items`: each item's `rdf:value` is a body.
+            begin(.content(kind: .html), mode: .html)
+            return true
+        }
         guard depth == entryDepth + 1 else { return false }
         switch (namespace, tag.element) {
         case (.content, .encoded): begin(.content(kind: .html), mode: .html)
         case (.dublinCore, .creator): begin(.author)
+        case (.dublinCore, .title): begin(.titleFallback)
+        case (.dublinCore, .author): begin(.authorFallback)
         case (.dublinCore, .date): begin(.updated)
         case (.dublinCore, .subject): begin(.category)
         case (.dublinCore, .source), (.dublinCore, .publisher): begin(.source)
@@ -290,7 +335,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         entries.removeAll()
         return Feed(
-            format: format, title: title, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
+            format: format, title: title ?? fallbackTitle, link: link ?? (format == .atom || format == .atom03 ? feedID : nil),
             language: language,
             ttlMinutes: ttl.flatMap { Int($0.trimmingASCIIWhitespace()) },
             updatePeriod: updatePeriod.flatMap(UpdatePeriod.init(rawValue:)),
@@ -306,6 +351,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         } else if raw.entry.author == nil, let email = raw.authorEmail {
             raw.entry.author = email
         }
+        if raw.entry.author == nil { raw.entry.author = raw.fallbackAuthor }
+        if raw.entry.title == nil { raw.entry.title = raw.fallbackTitle }
         // Without a link, an Atom id or an RSS permalink guid stands in for it.
         if raw.entry.link == nil, let id = raw.entry.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
             raw.entry.link = id
@@ -319,11 +366,21 @@ final class FeedDocumentBuilder: XMLEventHandler {
     // MARK: Formats
 
     private func detectFormat(_ tag: XMLStartTag) {
+        rootName = tag.qualified
         switch (tag.element, tag.namespace) {
         case (.rss, _): format = .rss
         case (.RDF, .rdf): format = .rdf
         case (.feed, .atom03): format = .atom03
+        case (.feed, .other):
+            // A made-up namespace: Atom 0.3 if it says so.
+            format = tag.attribute("version") == "0.3" ? .atom03 : .atom
+            rootNamespace = .other
         case (.feed, _): format = .atom
+        case (.cdfChannel, _), (.channel, _):
+            format = .cdf
+            // CDF's own base for the channel's relative HREFs.
+            if let base = tag.attribute("BASE") ?? tag.attribute("base") { bases.append((depth, resolve(base) ?? base)) }
+            if let href = tag.attribute("HREF") ?? tag.attribute("href") { link = resolve(href) ?? href }
         default: foreignRoot = tag.qualified
         }
         if let lang = tag.attribute("lang", in: .xml) {
@@ -349,7 +406,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
             guard isRSSName(tag), parent == .channel else { return }
             switch tag.element {
             case .title: begin(.feedTitle(kind: .text))
-            case .link: begin(.feedLink)
+            case .link:
+                // `<link href="…"/>`, written the Atom way: the attribute is the link.
+                if link == nil, let href = tag.attribute("href") {
+                    link = resolve(href) ?? href
+                } else {
+                    begin(.feedLink)
+                }
             case .language: begin(.feedLanguage)
             case .ttl: begin(.feedTTL)
             default: break
@@ -361,10 +424,25 @@ final class FeedDocumentBuilder: XMLEventHandler {
             begin(.category)
             return
         }
+        if tag.element == .item, isRSSName(tag), depth == entryDepth + 1, let outer = current.take() {
+            // An item inside an item: a lenient reader ends the outer one there
+            // and reads the inner one as an entry of its own.
+            entries.append(outer)
+            current = RawEntry(entry: FeedEntry(id: tag.attribute("about", in: .rdf), baseURL: currentBase))
+            entryDepth = depth
+            return
+        }
         guard depth == entryDepth + 1, isRSSName(tag) else { return }
         switch tag.element {
-        case .title: begin(.title(kind: .html))
-        case .link: begin(.link)
+        // Markup written raw inside a title is kept as markup, so that a raw
+        // <script> in it goes with its code when the title becomes text.
+        case .title: begin(.title(kind: .html), mode: .html)
+        case .link:
+            if current?.entry.link == nil, let href = tag.attribute("href") {
+                current?.entry.link = resolve(href) ?? href
+            } else {
+                begin(.link)
+            }
         case .guid:
             current?.guidIsPermaLink = tag.attribute("isPermaLink")?.lowercased() != "false"
             begin(.id)
@@ -373,12 +451,41 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .description: begin(.summary(kind: .html), mode: .html)
         case .author: begin(.author)
         case .source: begin(.source)
+        // Bodies written as XHTML (`<body>` without its namespace) and as
+        // escaped HTML (`<fullitem>`).
+        case .body: begin(.content(kind: .html), mode: .xhtmlBody)
+        case .fullitem: begin(.content(kind: .html), mode: .html)
         default: break
+        }
+    }
+
+    /// Channel Definition Format: `<CHANNEL HREF><TITLE/><ABSTRACT/><ITEM HREF
+    /// LASTMOD><TITLE/><ABSTRACT/></ITEM></CHANNEL>`.
+    private func startCDFElement(_ tag: XMLStartTag) {
+        switch tag.element {
+        case .cdfItem, .item:
+            guard current == nil else { return }
+            var entry = RawEntry(entry: FeedEntry(baseURL: currentBase))
+            if let href = tag.attribute("HREF") ?? tag.attribute("href") { entry.entry.link = resolve(href) ?? href }
+            entry.updated = tag.attribute("LASTMOD") ?? tag.attribute("lastmod")
+            current = entry
+            entryDepth = depth
+        case .cdfTitle, .title:
+            if current == nil {
+                if depth == 2 { begin(.feedTitle(kind: .text)) }
+            } else if depth == entryDepth + 1 {
+                begin(.title(kind: .text))
+            }
+        case .abstract:
+            if current != nil, depth == entryDepth + 1 { begin(.summary(kind: .text)) }
+        default:
+            break
         }
     }
 
     private func isAtomName(_ tag: XMLStartTag) -> Bool {
         tag.namespace == .atom || tag.namespace == .atom03 || tag.namespace == .none
+            || (rootNamespace == .other && tag.namespace == .other)
     }
 
     private func startAtomElement(_ tag: XMLStartTag) {
@@ -393,7 +500,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
             switch tag.element {
             case .title:
                 let text = atomText(tag)
-                begin(.feedTitle(kind: text.kind), mode: text.mode)
+                begin(.feedTitle(kind: text.kind), mode: text.mode, base64: text.base64)
             case .id: begin(.feedID)
             case .link:
                 // As in other readers, the last alternate link wins.
@@ -402,6 +509,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
                 }
             default: break
             }
+            return
+        }
+        if tag.element == .entry, depth == entryDepth + 1, let outer = current.take() {
+            // An entry inside an entry: as for RSS items, each is an entry.
+            entries.append(outer)
+            current = RawEntry(entry: FeedEntry(baseURL: currentBase))
+            entryDepth = depth
             return
         }
         let parent = self.parent
@@ -421,20 +535,25 @@ final class FeedDocumentBuilder: XMLEventHandler {
         switch tag.element {
         case .title:
             let text = atomText(tag)
-            begin(.title(kind: text.kind), mode: text.mode)
+            begin(.title(kind: text.kind), mode: text.mode, base64: text.base64)
         case .id: begin(.id)
         case .published, .issued: begin(.published)
         case .updated, .modified: begin(.updated)
         case .summary:
             let text = atomText(tag)
-            begin(.summary(kind: text.kind), mode: text.mode)
+            begin(.summary(kind: text.kind), mode: text.mode, base64: text.base64)
         case .content:
             if let base = bases.last, base.depth == depth { current?.entry.baseURL = base.base }
             let text = atomText(tag)
-            begin(.content(kind: text.kind), mode: text.mode)
+            begin(.content(kind: text.kind), mode: text.mode, base64: text.base64)
         case .link:
-            if isAlternate(tag), let href = tag.attribute("href") {
-                current?.entry.link = resolve(href) ?? href
+            if isAlternate(tag) {
+                if let href = tag.attribute("href") {
+                    current?.entry.link = resolve(href) ?? href
+                } else if current?.entry.link == nil {
+                    // `<link>http://…</link>`, written the RSS way: the text is the link.
+                    begin(.link)
+                }
             }
         case .category:
             if let term = tag.attribute("term"), !term.isEmpty {
@@ -449,16 +568,25 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     /// How an Atom text construct is read, from its `type` (and Atom 0.3's `mode`),
     /// each attribute looked up once: the text's kind, and how it is captured.
-    private func atomText(_ tag: XMLStartTag) -> (kind: TextKind, mode: CaptureMode) {
+    private func atomText(_ tag: XMLStartTag) -> (kind: TextKind, mode: CaptureMode, base64: Bool) {
         let type = tag.attribute("type")?.lowercased()
         let modeAttribute = tag.attribute("mode")?.lowercased()
+        // RFC 4287 §4.1.3.3: content of a MIME type that is neither XML nor text
+        // is base64; Atom 0.3 says so with mode="base64".
+        let isBinaryType: Bool
+        switch type {
+        case nil, "text", "html", "xhtml", "text/plain", "text/html", "application/xhtml+xml": isBinaryType = false
+        case let type?: isBinaryType = Self.isBinaryMediaType(type.utf8)
+        }
+        let base64 = modeAttribute == "base64" || (format == .atom && modeAttribute == nil && isBinaryType)
         let kind: TextKind
         if format == .atom03, modeAttribute == "escaped" {
             kind = .html
         } else {
             let kindType = type ?? "text"
-            kind = kindType == "text" || kindType == "text/plain" ? .text : .html
+            kind = kindType == "text" || kindType == "text/plain" || isBinaryType ? .text : .html
         }
+        if base64 { return (kind, .text, true) }
         let mode: CaptureMode
         if type == "xhtml" || type == "application/xhtml+xml" || modeAttribute == "xml" {
             mode = .xhtml
@@ -466,7 +594,15 @@ final class FeedDocumentBuilder: XMLEventHandler {
             // HTML content is meant to be escaped, but raw markup is common: keep it.
             mode = type == "html" || type == "text/html" ? .html : .text
         }
-        return (kind, mode)
+        return (kind, mode, false)
+    }
+
+    /// A MIME type (`type/subtype`) that is neither text nor XML, on the bytes.
+    private static func isBinaryMediaType(_ type: String.UTF8View) -> Bool {
+        guard let slash = type.firstIndex(of: UInt8(ascii: "/")) else { return false }
+        if type[..<slash].elementsEqual("text".utf8) { return false }
+        let subtype = type[type.index(after: slash)...]
+        return !subtype.elementsEqual("xml".utf8) && !subtype.reversed().starts(with: "lmx+".utf8)
     }
 
     private func isAlternate(_ tag: XMLStartTag) -> Bool {
@@ -476,11 +612,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     // MARK: Capturing text
 
-    private func begin(_ field: Field, mode: CaptureMode = .text) {
+    private func begin(_ field: Field, mode: CaptureMode = .text, base64: Bool = false) {
         capturing = true
         captureField = field
         captureDepth = depth
         captureMode = mode
+        captureBase64 = base64
         captureBytes.removeAll()
         skippedWrapperDepth = nil
         onlyInsideDepth = nil
@@ -526,6 +663,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private func commit() {
         let field = captureField
         let mode = captureMode
+        if captureBase64, let decoded = captureBytes.withBytes(Base64.decoded) {
+            captureBytes.removeAll()
+            decoded.withUnsafeBufferPointer { captureBytes.append($0) }
+        }
         // Summaries and contents stay UTF-8 bytes (FeedText), in an array of their own.
         switch field {
         case .summary(let kind):
@@ -553,7 +694,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
         let value = capturedText()
         switch field {
         case .feedTitle(let kind):
-            title = value.map { titleText($0, kind: kind, mode: mode) }
+            // The first title wins: a second channel (two feeds written one
+            // after the other) does not rename the feed.
+            if title == nil { title = value.map { titleText($0, kind: kind, mode: mode) } }
         case .feedLink:
             if link == nil, let value { link = resolve(value) ?? value }
         case .feedLanguage: language = value
@@ -563,7 +706,11 @@ final class FeedDocumentBuilder: XMLEventHandler {
             current?.entry.title = value.map { titleText($0, kind: kind, mode: mode) }
         case .link:
             if let value { current?.entry.link = resolve(value) ?? value }
-        case .id: current?.entry.id = value
+        case .id: current?.entry.id = value.map { resolve(id: $0) }
+        case .feedTitleFallback: fallbackTitle = value.map(HTMLText.collapseWhitespace)
+        case .titleFallback:
+            if current?.fallbackTitle == nil { current?.fallbackTitle = value.map(HTMLText.collapseWhitespace) }
+        case .authorFallback: current?.fallbackAuthor = value
         // When a document repeats a date or author (pubDate and dcterms:issued, say),
         // the last one wins, as in other feed readers.
         case .published: if let value { current?.published = value }
@@ -637,10 +784,22 @@ final class FeedDocumentBuilder: XMLEventHandler {
 
     private var currentBase: String? { bases.last?.base }
 
-    /// Resolves `reference` against the `xml:base` in scope; nil when nothing changes.
+    /// Resolves `reference` against the `xml:base` in scope, else against the
+    /// document's URL; nil when nothing changes.
     private func resolve(_ reference: String) -> String? {
-        guard let base = currentBase, !URLText.isAbsolute(reference) else { return nil }
+        guard let base = currentBase ?? documentURL, !URLText.isAbsolute(reference) else { return nil }
         return URLText.resolve(reference, against: base)
+    }
+
+    /// An id written as a relative URL path (`/story/1`, `./1`, `../1`) resolved
+    /// like a link. Any other id (`12345`, `t3_42tizy`, a URN) is a name, not a
+    /// reference, and stays as written: it keys deduplication.
+    private func resolve(id: String) -> String {
+        // Most ids start with a letter or a digit: one byte says no.
+        guard let first = id.utf8.first, first == UInt8(ascii: "/") || first == UInt8(ascii: "."),
+              id.hasPrefix("/") || id.hasPrefix("./") || id.hasPrefix("../")
+        else { return id }
+        return resolve(id) ?? id
     }
 }
 

@@ -56,7 +56,7 @@ enum RootSniffer {
     }
 }
 
-/// Reads feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0) from bytes.
+/// Reads feed documents (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed, CDF) from bytes.
 ///
 /// The parser streams: libxml2's SAX2 push parser reports elements to a builder
 /// that keeps only the fields of the entry being read, so memory stays near the
@@ -68,11 +68,19 @@ public struct FeedParser: Sendable {
         public var httpCharset: String?
         /// The zone for dates that name none (the site's zone).
         public var defaultTimeZone: TimeZone
+        /// The URL the document was fetched from (after redirects): relative links
+        /// and ids are resolved against it where no `xml:base` is in scope. nil for
+        /// a document read from a file, whose relative links stay as written.
+        public var documentURL: URL?
 
         /// Creates options; zone-less dates are read in `defaultTimeZone` (UTC unless given).
-        public init(httpCharset: String? = nil, defaultTimeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current) {
+        public init(
+            httpCharset: String? = nil, defaultTimeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current,
+            documentURL: URL? = nil
+        ) {
             self.httpCharset = httpCharset
             self.defaultTimeZone = defaultTimeZone
+            self.documentURL = documentURL
         }
     }
 
@@ -105,6 +113,23 @@ public struct FeedParser: Sendable {
             decoded = try TextEncoding.decode(bytes, httpCharset: options.httpCharset)
             builder = try build(decoded.utf8)
         }
+        // Broken markup (a stray `<`, a tag libxml2 cannot finish): parse again
+        // with those `<` escaped, and keep whichever parse recovered more entries.
+        // Well-formed documents, nearly all of them, never pay for this.
+        // Items after the root's end (two feeds one after the other): the first
+        // end tag of the root goes, so that libxml2 reads on.
+        if builder.sawMarkupError {
+            let body = Self.skippingJunkBeforeMarkup(decoded.utf8)
+            var mended = XMLRepair.escapingStrayMarkup(body)
+            if builder.sawContentAfterRoot, let root = builder.rootName,
+               let joined = XMLRepair.removingFirstEndTag(root, from: mended.map { $0[...] } ?? body) {
+                mended = joined
+            }
+            if let mended {
+                let second = try build(mended)
+                if second.entries.count >= builder.entries.count { builder = second }
+            }
+        }
         // `CST` is China Standard Time in Chinese-language feeds, US Central elsewhere.
         let dates = FeedDateParser(
             defaultZone: options.defaultTimeZone,
@@ -120,7 +145,7 @@ public struct FeedParser: Sendable {
 
     /// Runs the SAX parse of UTF-8 bytes and returns the builder that collected the feed.
     private func build(_ utf8: [UInt8]) throws(FeedParseError) -> FeedDocumentBuilder {
-        let builder = FeedDocumentBuilder()
+        let builder = FeedDocumentBuilder(documentURL: options.documentURL?.absoluteString)
         guard let parser = XMLStreamParser(handler: builder) else {
             throw FeedParseError(.parserUnavailable, "libxml2 could not create a parser (out of memory?)")
         }
@@ -128,6 +153,8 @@ public struct FeedParser: Sendable {
         body.withUnsafeBufferPointer { parser.parse($0, isLast: true) }
         builder.finish()
         builder.sawEncodingError = parser.sawEncodingError
+        builder.sawMarkupError = parser.sawMarkupError
+        builder.sawContentAfterRoot = parser.sawContentAfterRoot
         return builder
     }
 
@@ -163,15 +190,15 @@ public struct FeedParser: Sendable {
         for window in [4096, sniffWindow] {
             var bytes = prefix(window)
             // Element names are ASCII in every ASCII-compatible encoding, so the raw
-            // bytes do; only UTF-16 (which has a byte-order mark) needs decoding first.
-            if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            // bytes do; only UTF-16 and UTF-32 need decoding first.
+            if TextEncoding.unicodeForm(bytes) != nil {
                 guard let decoded = try? TextEncoding.decode(Array(bytes), httpCharset: httpCharset) else { return }
                 bytes = decoded.utf8[...]
             }
             if JSONFeedReader.looksLikeJSON(bytes) { return }
             if let name = RootSniffer.rootName(in: bytes) {
                 let local = name.split(separator: ":").last.map(String.init) ?? name
-                guard ["rss", "RDF", "feed"].contains(local) else {
+                guard ["rss", "RDF", "feed", "CHANNEL", "channel"].contains(local) else {
                     throw FeedParseError(.notAFeed, "not a feed: the document's root element is <\(name)>, not <rss>, <rdf:RDF> or <feed>")
                 }
                 return

@@ -9,7 +9,10 @@ public enum HTMLText {
     }
 
     /// Removes things that look like tags (`<a ...>`, `</p>`, `<!-- -->`, `<?...?>`),
-    /// leaving a lone `<` that starts no tag (as in `a < b`) in place.
+    /// leaving a lone `<` that starts no tag (as in `a < b`) in place. Scripts and
+    /// styles go with their content, and a comment that never closes takes the
+    /// rest with it. Only block boundaries (`<p>`, `<br>`, `<li>`, ...) become a
+    /// space: inline markup joins what it wraps (`1930ft<sup>2</sup>`, `<i>ONPC</i>:`).
     public static func stripTags(_ html: String) -> String {
         guard html.containsUTF8(UInt8(ascii: "<")) else { return html }
         let bytes = Array(html.utf8)
@@ -20,14 +23,21 @@ public enum HTMLText {
             let byte = bytes[index]
             if byte == UInt8(ascii: "<"), index + 1 < bytes.count, startsTag(bytes[index + 1]) {
                 if bytes[(index + 1)...].starts(with: Array("!--".utf8)) {
-                    if let end = find(Array("-->".utf8), in: bytes, from: index + 4) {
-                        index = end + 3
-                        continue
-                    }
+                    guard let end = find(Array("-->".utf8), in: bytes, from: index + 4) else { break }
+                    index = end + 3
+                    continue
                 }
                 if let close = bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ">")) {
-                    // A tag separates words, as block tags do in a browser.
-                    output.append(0x20)
+                    let name = tagName(bytes, from: index + 1)
+                    if !name.isEnd, name.value == "script" || name.value == "style" {
+                        // The element's content is code, never text.
+                        guard let end = find(Array("</\(name.value)".utf8), in: bytes, from: close + 1, caseInsensitive: true)
+                        else { break }
+                        index = (bytes[end...].firstIndex(of: UInt8(ascii: ">")) ?? (bytes.count - 1)) + 1
+                        if output.last != 0x20 { output.append(0x20) }
+                        continue
+                    }
+                    if blockElements.contains(name.value) { output.append(0x20) }
                     index = close + 1
                     continue
                 }
@@ -36,6 +46,33 @@ public enum HTMLText {
             index += 1
         }
         return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Elements whose boundaries separate words, as they do in a browser.
+    private static let blockElements: Set<String> = [
+        "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details", "dialog",
+        "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+        "h6", "head", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "option", "p",
+        "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    ]
+
+    /// The lowercased name of the tag whose text starts at `start` (after `<`).
+    private static func tagName(_ bytes: [UInt8], from start: Int) -> (value: String, isEnd: Bool) {
+        var index = start
+        var isEnd = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "/") {
+            isEnd = true
+            index += 1
+        }
+        var name: [UInt8] = []
+        while index < bytes.count, name.count < 16 {
+            let byte = bytes[index]
+            guard (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            else { break }
+            name.append(byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte)
+            index += 1
+        }
+        return (String(decoding: name, as: UTF8.self), isEnd)
     }
 
     /// Decodes character references (`&#38;`, `&#x26;`) and HTML's named entities.
@@ -200,10 +237,14 @@ public enum HTMLText {
         return NamedCharacterReferences.value(of: String(decoding: name, as: UTF8.self))
     }
 
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int, caseInsensitive: Bool = false) -> Int? {
         guard start <= bytes.count - needle.count else { return nil }
-        for index in start...(bytes.count - needle.count) where bytes[index..<index + needle.count].elementsEqual(needle) {
-            return index
+        for index in start...(bytes.count - needle.count) {
+            let candidate = bytes[index..<index + needle.count]
+            let matches = caseInsensitive
+                ? zip(candidate, needle).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0) == $1 }
+                : candidate.elementsEqual(needle)
+            if matches { return index }
         }
         return nil
     }

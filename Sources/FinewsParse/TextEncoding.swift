@@ -27,9 +27,8 @@ enum TextEncoding {
             if trustingUTF8 { return Decoded(utf8: Array(bytes[3...]), label: "utf-8", unverified: true) }
             return Decoded(utf8: repairedUTF8(bytes[3...]), label: "utf-8")
         }
-        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
-            let label = bytes[0] == 0xFF ? "utf-16le" : "utf-16be"
-            return Decoded(utf8: try convert(bytes[2...], from: label), label: label)
+        if let form = unicodeForm(bytes[...]) {
+            return Decoded(utf8: try convert(bytes[form.bomLength...], from: form.label), label: form.label)
         }
         var label = declaredEncoding(bytes).map(normalizedLabel)
         if label == nil, let httpCharset { label = normalizedLabel(httpCharset) }
@@ -54,6 +53,31 @@ enum TextEncoding {
                 throw error
             }
         }
+    }
+
+    /// UTF-16 or UTF-32, in either byte order, told by a byte-order mark or, without
+    /// one, by the zero bytes around the first characters (XML 1.0 Appendix F: a
+    /// document starts with `<` or whitespace, both ASCII). nil for every
+    /// ASCII-compatible encoding.
+    static func unicodeForm(_ bytes: ArraySlice<UInt8>) -> (label: String, bomLength: Int)? {
+        guard bytes.count >= 2 else { return nil }
+        let start = bytes.startIndex
+        let b0 = bytes[start], b1 = bytes[start + 1]
+        if bytes.count >= 4 {
+            let b2 = bytes[start + 2], b3 = bytes[start + 3]
+            if b0 == 0x00, b1 == 0x00, b2 == 0xFE, b3 == 0xFF { return ("utf-32be", 4) }
+            if b0 == 0xFF, b1 == 0xFE, b2 == 0x00, b3 == 0x00 { return ("utf-32le", 4) }
+            if b0 == 0xFE, b1 == 0xFF { return ("utf-16be", 2) }
+            if b0 == 0xFF, b1 == 0xFE { return ("utf-16le", 2) }
+            if b0 == 0x00, b1 == 0x00, b2 == 0x00, b3 != 0x00, b3 < 0x80 { return ("utf-32be", 0) }
+            if b0 != 0x00, b0 < 0x80, b1 == 0x00, b2 == 0x00, b3 == 0x00 { return ("utf-32le", 0) }
+            if b0 == 0x00, b1 != 0x00, b1 < 0x80, b2 == 0x00, b3 != 0x00, b3 < 0x80 { return ("utf-16be", 0) }
+            if b0 != 0x00, b0 < 0x80, b1 == 0x00, b2 != 0x00, b2 < 0x80, b3 == 0x00 { return ("utf-16le", 0) }
+            return nil
+        }
+        if b0 == 0xFE, b1 == 0xFF { return ("utf-16be", 2) }
+        if b0 == 0xFF, b1 == 0xFE { return ("utf-16le", 2) }
+        return nil
     }
 
     /// Replaces CP932's mappings of six JIS X 0208 characters by the standard ones,
@@ -198,6 +222,7 @@ enum TextEncoding {
             throw FeedParseError(.unsupportedEncoding, "unknown character encoding '\(label)'")
         }
         defer { iconv_close(converter) }
+        let supplementsBig5 = label == "big5-hkscs"
         // No input byte becomes more than three UTF-8 bytes (a replacement character
         // for an undecodable byte included), so one uninitialized buffer suffices.
         let capacity = bytes.count * 3 + 16
@@ -219,6 +244,17 @@ enum TextEncoding {
                     written += before - outLeft
                     if status != -1 { break }
                     guard errno == EILSEQ || errno == EINVAL, capacity - written >= 3 else { break }
+                    if supplementsBig5, inLeft >= 2, let position = inPointer,
+                       let scalar = big5Supplement(UInt8(bitPattern: position[0]), UInt8(bitPattern: position[1])) {
+                        // A pair the system's table lacks but the encoding defines.
+                        for byte in String(Character(scalar)).utf8 {
+                            outputBase[written] = byte
+                            written += 1
+                        }
+                        inPointer = position + 2
+                        inLeft -= 2
+                        continue
+                    }
                     // Skip one undecodable byte (or a truncated sequence at the end).
                     outputBase[written] = 0xEF
                     outputBase[written + 1] = 0xBF
@@ -229,6 +265,26 @@ enum TextEncoding {
                 }
                 initializedCount = written
             }
+        }
+    }
+
+    /// Big5 pairs that glibc's BIG5-HKSCS table leaves out although Big5 (and
+    /// Microsoft's CP950, and HKSCS itself, as Python's `big5hkscs` and `cp950`
+    /// codecs read them) define them: the full-width solidus and reverse solidus,
+    /// overline, modifier low macron, box-drawing light left, the numerals 10 and
+    /// 30, the euro sign. Without them each became U+FFFD and its second byte was
+    /// read as the first of the next pair, garbling the character after it.
+    private static func big5Supplement(_ lead: UInt8, _ trail: UInt8) -> Unicode.Scalar? {
+        switch (lead, trail) {
+        case (0xA1, 0x5A): Unicode.Scalar(0x2574)
+        case (0xA1, 0xC3): Unicode.Scalar(0xFFE3)
+        case (0xA1, 0xC5): Unicode.Scalar(0x02CD)
+        case (0xA1, 0xFE): Unicode.Scalar(0xFF0F)
+        case (0xA2, 0x40): Unicode.Scalar(0xFF3C)
+        case (0xA2, 0xCC): Unicode.Scalar(0x5341)
+        case (0xA2, 0xCE): Unicode.Scalar(0x5345)
+        case (0xA3, 0xE1): Unicode.Scalar(0x20AC)
+        default: nil
         }
     }
 

@@ -10,7 +10,11 @@ import Glibc
 ///   so the parser reports the text as the publisher wrote it; finews drops them
 ///   before publishing. U+FFFE and U+FFFF are dropped outright;
 /// - a bare `&` that starts no entity or character reference (`?a=1&b=2`) is
-///   written as `&amp;`, so the text after it is kept as written.
+///   written as `&amp;`, so the text after it is kept as written;
+/// - a character reference to a character XML forbids (`&#x1F;`, `&#xFFFE;`) is
+///   dropped (a control character) or becomes U+FFFD, and `&#X41;` becomes
+///   `&#x41;`: libxml2 reports either as an error, after which it would stop
+///   expanding `&amp;` and `&lt;` for the rest of the document.
 ///
 /// CDATA sections and comments are left alone (a `&` is literal there). When
 /// nothing needs mending, the input is returned as it is, without a copy.
@@ -46,9 +50,27 @@ enum XMLRepair {
                     }
                     index = end
                 case UInt8(ascii: "&"):
-                    guard !startsReference(buffer, at: hit) else { continue }
-                    flush(upTo: hit + 1)
-                    output?.append(contentsOf: "amp;".utf8)
+                    switch reference(buffer, at: hit) {
+                    case .valid:
+                        continue
+                    case .bare:
+                        flush(upTo: hit + 1)
+                        output?.append(contentsOf: "amp;".utf8)
+                    case .uppercaseHex:
+                        // `&#X41;`: HTML's spelling, which XML does not accept.
+                        flush(upTo: hit)
+                        output?.append(contentsOf: "&#x".utf8)
+                        copied = hit + 3
+                        index = hit + 3
+                    case .illegal(let end, let isControl):
+                        // A reference to a character XML forbids: libxml2 would stop
+                        // expanding references after it. A control character is
+                        // dropped (it shows nothing); anything else reads U+FFFD.
+                        flush(upTo: hit)
+                        if !isControl { output?.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
+                        copied = end
+                        index = end
+                    }
                 case 0xEF:
                     guard hit + 2 < buffer.count, buffer[hit + 1] == 0xBF,
                           buffer[hit + 2] == 0xBE || buffer[hit + 2] == 0xBF else { continue }
@@ -67,6 +89,106 @@ enum XMLRepair {
             return output
         }
         return mended.map { $0[...] } ?? bytes
+    }
+
+    /// The thorough pass, for a document that libxml2 found broken: every `<` that
+    /// starts no markup is written as `&lt;`, as a lenient reader takes it for
+    /// text. That is a `<` before a space, a digit, punctuation (`a < b`, `<3`,
+    /// `<=`), and one before a non-ASCII name (`<草根网>` in a title): feeds name
+    /// their elements in ASCII, and libxml2 would otherwise make every later entry
+    /// part of that "element". A `]]>` outside CDATA becomes `]]&gt;`. CDATA
+    /// sections, comments and processing instructions are left alone. Returns
+    /// nil when nothing changes.
+    static func escapingStrayMarkup(_ bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            guard buffer.baseAddress != nil else { return nil }
+            var output: [UInt8]?
+            var copied = 0
+            var index = 0
+            /// Writes `replacement` for `buffer[position..<position + length]`.
+            func replace(at position: Int, length: Int, with replacement: StaticString) {
+                if output == nil {
+                    output = []
+                    output?.reserveCapacity(buffer.count + 64)
+                }
+                output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied..<position]))
+                output?.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                copied = position + length
+            }
+            while index < buffer.count {
+                var open = index
+                while open < buffer.count, buffer[open] != UInt8(ascii: "<"), buffer[open] != UInt8(ascii: "]") { open += 1 }
+                guard open < buffer.count else { break }
+                index = open + 1
+                if buffer[open] == UInt8(ascii: "]") {
+                    // `]]>` outside a CDATA section: the `>` is text.
+                    if open + 2 < buffer.count, buffer[open + 1] == UInt8(ascii: "]"), buffer[open + 2] == UInt8(ascii: ">") {
+                        replace(at: open + 2, length: 1, with: "&gt;")
+                        index = open + 3
+                    }
+                    continue
+                }
+                guard open + 1 < buffer.count else { break }
+                let next = buffer[open + 1]
+                if next == UInt8(ascii: "!") {
+                    if let end = endOfLiteralSection(buffer, at: open) { index = end }
+                    continue
+                }
+                if next == UInt8(ascii: "?") {
+                    index = find(Array("?>".utf8), in: buffer, from: open + 2)
+                    continue
+                }
+                let nameStart = next == UInt8(ascii: "/") ? open + 2 : open + 1
+                if nameStart < buffer.count, isASCIINameStart(buffer[nameStart]) { continue }
+                replace(at: open, length: 1, with: "&lt;")
+            }
+            guard output != nil else { return nil }
+            output?.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copied...]))
+            return output
+        }
+    }
+
+    /// The bytes without the first `</name>` outside CDATA and comments, when
+    /// markup follows it; nil when there is none. libxml2 stops at the end of the
+    /// root element, and feeds written one after the other (or with items after
+    /// `</rss>`) have more to read.
+    static func removingFirstEndTag(_ name: String, from bytes: ArraySlice<UInt8>) -> [UInt8]? {
+        let tag = Array("</\(name)".utf8)
+        return bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            var index = 0
+            while index < buffer.count {
+                guard buffer[index] == UInt8(ascii: "<") else {
+                    index += 1
+                    continue
+                }
+                if let end = endOfLiteralSection(buffer, at: index) {
+                    index = end
+                    continue
+                }
+                guard index + tag.count <= buffer.count,
+                      buffer[index..<index + tag.count].elementsEqual(tag) else {
+                    index += 1
+                    continue
+                }
+                var close = index + tag.count
+                while close < buffer.count, isASCIIWhitespace(buffer[close]) { close += 1 }
+                guard close < buffer.count, buffer[close] == UInt8(ascii: ">") else {
+                    index += 1
+                    continue
+                }
+                let after = buffer[(close + 1)...]
+                guard after.contains(UInt8(ascii: "<")) else { return nil }
+                var output = Array(buffer[..<index])
+                output.append(contentsOf: after)
+                return output
+            }
+            return nil
+        }
+    }
+
+    private static func isASCIINameStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: ":")
     }
 
     /// The index of the next byte at or after `start` that may need mending: a
@@ -203,31 +325,62 @@ enum XMLRepair {
         return nil
     }
 
-    /// Whether the `&` at `index` starts `&name;`, `&#123;` or `&#x1F;`.
-    private static func startsReference(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+    /// What the `&` at an index starts.
+    private enum Reference {
+        /// `&name;`, or a character reference XML accepts.
+        case valid
+        /// Nothing: a bare `&`.
+        case bare
+        /// `&#X…;`, valid but for the capital X.
+        case uppercaseHex
+        /// A character reference to a character XML forbids (a control character,
+        /// a surrogate, U+FFFE, beyond U+10FFFF); `end` is just past its `;`.
+        case illegal(end: Int, isControl: Bool)
+    }
+
+    /// Whether the `&` at `index` starts `&name;`, `&#123;` or `&#x1F;`, and
+    /// whether a character reference names a character XML allows.
+    private static func reference(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Reference {
         var cursor = index + 1
         let limit = min(buffer.count, index + 40)
-        guard cursor < limit else { return false }
+        guard cursor < limit else { return .bare }
         if buffer[cursor] == UInt8(ascii: "#") {
             cursor += 1
             var hex = false
+            var upper = false
             if cursor < limit, buffer[cursor] == UInt8(ascii: "x") || buffer[cursor] == UInt8(ascii: "X") {
                 hex = true
+                upper = buffer[cursor] == UInt8(ascii: "X")
                 cursor += 1
             }
             let digitsStart = cursor
-            while cursor < limit, isDigit(buffer[cursor], hex: hex) { cursor += 1 }
-            return cursor > digitsStart && cursor < limit && buffer[cursor] == UInt8(ascii: ";")
+            var value: UInt32 = 0
+            while cursor < limit, let digit = digitValue(buffer[cursor], hex: hex) {
+                // Saturates: anything above U+10FFFF is equally out of range.
+                value = min(value &* (hex ? 16 : 10) &+ digit, 0x11_0000)
+                cursor += 1
+            }
+            guard cursor > digitsStart, cursor < limit, buffer[cursor] == UInt8(ascii: ";") else { return .bare }
+            switch value {
+            case 0x09, 0x0A, 0x0D, 0x20...0xD7FF, 0xE000...0xFFFD, 0x1_0000...0x10_FFFF:
+                return upper ? .uppercaseHex : .valid
+            default:
+                return .illegal(end: cursor + 1, isControl: value < 0x20)
+            }
         }
-        guard isNameStart(buffer[cursor]) else { return false }
+        guard isNameStart(buffer[cursor]) else { return .bare }
         cursor += 1
         while cursor < limit, isNameByte(buffer[cursor]) { cursor += 1 }
-        return cursor < limit && buffer[cursor] == UInt8(ascii: ";")
+        return cursor < limit && buffer[cursor] == UInt8(ascii: ";") ? .valid : .bare
     }
 
-    private static func isDigit(_ byte: UInt8, hex: Bool) -> Bool {
-        (byte >= 0x30 && byte <= 0x39)
-            || (hex && ((byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)))
+    private static func digitValue(_ byte: UInt8, hex: Bool) -> UInt32? {
+        switch byte {
+        case 0x30...0x39: return UInt32(byte - 0x30)
+        case 0x41...0x46 where hex: return UInt32(byte - 0x41 + 10)
+        case 0x61...0x66 where hex: return UInt32(byte - 0x61 + 10)
+        default: return nil
+        }
     }
 
     private static func isNameStart(_ byte: UInt8) -> Bool {

@@ -13,12 +13,26 @@ enum ElementName: UInt8 {
     case id, published, issued, updated, summary, content, name, email, keywords, thumbnail
     case encoded, creator, date, subject, publisher, created, body, updatePeriod, updateFrequency
     case div
+    // Less common fields: RSS `fullitem`, the content module's `items`/`value`,
+    // iTunes `category`'s text, and CDF (`CHANNEL`, `ITEM`, `TITLE`, `ABSTRACT`).
+    case fullitem, items, value, abstract, cdfChannel, cdfItem, cdfTitle
+    case enclosure, image
     // The other HTML void elements (`link` and `source` are above).
     case area, base, br, col, embed, hr, img, input, meta, track, wbr
 
     init(_ local: String) {
-        self = Self.byName[local] ?? .other
+        // Exactly as written first; then without regard to case, as lenient
+        // readers match (`<Title>`, `<LINK>`, `<PubDate>`).
+        self = Self.byName[local] ?? Self.byLowercasedName[local.lowercased()] ?? .other
     }
+
+    private static let byLowercasedName: [String: ElementName] = {
+        // Names spelled in lowercase win (`title` over CDF's `TITLE`).
+        var table: [String: ElementName] = [:]
+        for (name, element) in byName where name == name.lowercased() { table[name] = element }
+        for (name, element) in byName where table[name.lowercased()] == nil { table[name.lowercased()] = element }
+        return table
+    }()
 
     private static let byName: [String: ElementName] = [
         "rss": .rss, "RDF": .RDF, "feed": .feed, "channel": .channel, "item": .item, "entry": .entry,
@@ -29,7 +43,9 @@ enum ElementName: UInt8 {
         "email": .email, "keywords": .keywords, "thumbnail": .thumbnail, "encoded": .encoded,
         "creator": .creator, "date": .date, "subject": .subject, "publisher": .publisher,
         "created": .created, "body": .body, "updatePeriod": .updatePeriod,
-        "updateFrequency": .updateFrequency, "div": .div, "area": .area, "base": .base, "br": .br,
+        "updateFrequency": .updateFrequency, "div": .div, "fullitem": .fullitem, "items": .items,
+        "value": .value, "abstract": .abstract, "ABSTRACT": .abstract, "CHANNEL": .cdfChannel,
+        "ITEM": .cdfItem, "TITLE": .cdfTitle, "enclosure": .enclosure, "image": .image, "area": .area, "base": .base, "br": .br,
         "col": .col, "embed": .embed, "hr": .hr, "img": .img, "input": .input, "meta": .meta,
         "track": .track, "wbr": .wbr,
     ]
@@ -62,6 +78,21 @@ struct XMLStartTag {
 
     /// The local part of the name.
     var local: String { String(cString: localName) }
+
+    /// Whether the element carries everything in its attributes, so that it ends
+    /// where it starts, whether or not the document closes it: an RSS
+    /// `<enclosure url=…>`, an Atom `<link href=…>`, `itunes:image`,
+    /// `media:thumbnail`. Publishers often leave these open (`>` for `/>`), which
+    /// would make the fields after them their children.
+    var endsAtOnce: Bool {
+        switch (element, namespace) {
+        case (.enclosure, .none), (.image, .itunes), (.thumbnail, .media): true
+        // With an href: `<link rel="alternate">http://…</link>`, written the RSS
+        // way, keeps its text.
+        case (.link, .atom), (.link, .atom03): attributeCount > 0 && attribute("href") != nil
+        default: false
+        }
+    }
 
     /// The name as written in the document (`prefix:local`).
     var qualified: String { prefix.map { "\(String(cString: $0)):\(local)" } ?? local }
@@ -180,6 +211,15 @@ final class XMLStreamParser {
     /// libxml2 found bytes that are not UTF-8 (it then reads the rest as Latin-1).
     var sawEncodingError: Bool { handlerBox.sawEncodingError }
 
+    /// libxml2 met broken markup (a `<` that starts no tag, a tag that is never
+    /// finished, an end tag that closes another element): the caller may parse
+    /// again after the thorough repair pass (``XMLRepair/escapingStrayMarkup(_:)``).
+    var sawMarkupError: Bool { handlerBox.sawMarkupError }
+
+    /// libxml2 found markup after the root element had ended (two feeds written
+    /// one after the other, items after `</rss>`), and stopped there.
+    var sawContentAfterRoot: Bool { handlerBox.sawContentAfterRoot }
+
     /// Creates a parser that reports to `handler`; nil if libxml2 cannot allocate one.
     init?(handler: FeedDocumentBuilder) {
         Self.initializeLibrary
@@ -245,6 +285,150 @@ private final class HandlerBox {
 
     var errorCount = 0
     var sawEncodingError = false
+    var sawMarkupError = false
+    var sawContentAfterRoot = false
+
+    /// The elements open as the document's end tags say, by their interned local
+    /// names (`openNames[0..<openCount]`). libxml2 answers an end tag that does
+    /// not match the open element by closing that element and keeping the one
+    /// the tag named open, which shifts every later element of the document one
+    /// level down (the entries after a stray `<b>` in a title become part of it).
+    /// Ends are delivered as a browser reads them instead: an end tag closes the
+    /// element it names and those opened inside it; one that names no open
+    /// element closes nothing.
+    ///
+    /// Until the first mismatch, libxml2's own stack is the document's, and this
+    /// one is not kept (``tracking`` is false): well-formed documents pay nothing
+    /// for it. The first mismatch copies libxml2's stack, less the elements that
+    /// ended at once (``phantoms``).
+    private(set) var tracking = false
+    /// Elements that ended where they started (``XMLStartTag/endsAtOnce``) while
+    /// libxml2 still has them open, before tracking: the libxml2 depth of their
+    /// parent and their name, so that their own end event is swallowed.
+    private var phantoms: [(depth: Int32, name: UnsafePointer<xmlChar>)] = []
+    /// `phantoms.count`, read on every end event without touching the array.
+    private var phantomCount = 0
+    private var openNames: UnsafeMutablePointer<UnsafePointer<xmlChar>>
+    private var openCapacity = 64
+    private(set) var openCount = 0
+    /// The name written in the end tag libxml2 is about to report as another
+    /// element's end (set by its mismatch error, which comes first).
+    private var writtenEndName: [UInt8]?
+
+    @inline(__always)
+    func pushOpen(_ name: UnsafePointer<xmlChar>) {
+        if openCount == openCapacity {
+            let grown = UnsafeMutablePointer<UnsafePointer<xmlChar>>.allocate(capacity: openCapacity * 2)
+            grown.moveInitialize(from: openNames, count: openCount)
+            openNames.deallocate()
+            openNames = grown
+            openCapacity *= 2
+        }
+        (openNames + openCount).initialize(to: name)
+        openCount += 1
+        if writtenEndName != nil { writtenEndName = nil }
+    }
+
+    /// How many open elements the end event for libxml2's `name` closes: 1 when
+    /// the document's end tag matches the innermost open element (the usual
+    /// case), more when it names an outer one, 0 when it names none.
+    @inline(__always)
+    func closingCount(forEndOf name: UnsafePointer<xmlChar>) -> Int {
+        guard let written = writtenEndName else {
+            guard openCount > 0 else { return 0 }
+            if openNames[openCount - 1] == name || strcmp(openNames[openCount - 1], name) == 0 { return 1 }
+            return closingCount(named: Array(UnsafeBufferPointer(start: name, count: strlen(name))))
+        }
+        writtenEndName = nil
+        return closingCount(named: written)
+    }
+
+    private func closingCount(named written: [UInt8]) -> Int {
+        var index = openCount - 1
+        while index >= 0 {
+            let open = openNames[index]
+            let matches = strlen(open) == written.count && written.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { memcmp(open, $0, written.count) == 0 } ?? true
+            }
+            if matches {
+                return openCount - index
+            }
+            index -= 1
+        }
+        return 0
+    }
+
+    @inline(__always)
+    func popOpen() {
+        if openCount > 0 { openCount -= 1 }
+    }
+
+    /// Records the end tag a mismatch error names (libxml2 passes the open
+    /// element's name, then the written one), and starts tracking the open
+    /// elements from libxml2's stack if it has not yet.
+    func recordWrittenEndName(_ name: UnsafePointer<CChar>?) {
+        if !tracking, let context = parserContext {
+            tracking = true
+            let count = Int(context.pointee.nameNr)
+            let skipped = Set(phantoms.map { Int($0.depth) })
+            phantoms.removeAll()
+            phantomCount = 0
+            if let names = context.pointee.nameTab {
+                for index in 0..<count where !skipped.contains(index) {
+                    if let open = names[index] { pushOpen(open) }
+                }
+            }
+        }
+        guard let name else { return }
+        writtenEndName = Array(UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
+    }
+
+    /// Whether end events need more than passing on: the open elements are
+    /// tracked, or an element that ended at once may still end in libxml2.
+    var needsEndMatching: Bool { tracking || phantomCount > 0 }
+
+    /// An element that carries everything in its attributes ends where it starts;
+    /// its own end tag, if the document writes one, then closes nothing.
+    @inline(never)
+    func endAtOnce(_ name: UnsafePointer<xmlChar>) {
+        withHandler { $0.endElement(XMLEndTag(localName: name)) }
+        if tracking { popOpen() } else { notePhantom(name) }
+    }
+
+    /// The end event for libxml2's `name`, when ``needsEndMatching``: swallowed
+    /// for an element that already ended at once; otherwise the elements the
+    /// document's end tag closes (see ``openNames``) end.
+    @inline(never)
+    func endMatching(_ name: UnsafePointer<xmlChar>) {
+        guard tracking else {
+            if !swallowsPhantomEnd(name) { withHandler { $0.endElement(XMLEndTag(localName: name)) } }
+            return
+        }
+        let count = closingCount(forEndOf: name)
+        for _ in 0..<count {
+            withHandler { $0.endElement(XMLEndTag(localName: name)) }
+            popOpen()
+        }
+    }
+
+    /// Before tracking: notes an element that ended at once, which libxml2 keeps
+    /// open until its `/>` or end tag.
+    func notePhantom(_ name: UnsafePointer<xmlChar>) {
+        phantoms.append((parserContext?.pointee.nameNr ?? 0, name))
+        phantomCount += 1
+    }
+
+    /// Before tracking: whether the end event for `name` is that of an element
+    /// that already ended at once (its `/>`, at its parent's depth, or its end
+    /// tag, one deeper); it is then forgotten.
+    private func swallowsPhantomEnd(_ name: UnsafePointer<xmlChar>) -> Bool {
+        guard let last = phantoms.last, last.name == name, let context = parserContext else { return false }
+        let depth = context.pointee.nameNr
+        guard depth == last.depth || depth == last.depth + 1 else { return false }
+        phantoms.removeLast()
+        phantomCount -= 1
+        return true
+    }
     /// The parser this box belongs to (owned by ``XMLStreamParser``).
     var parserContext: xmlParserCtxtPtr?
     /// Element names and namespace URIs seen so far, resolved, by the address of
@@ -307,11 +491,13 @@ private final class HandlerBox {
         recentNames.initialize(repeating: (nil, .other), count: Self.recentCount)
         recentNamespaces = .allocate(capacity: Self.recentCount)
         recentNamespaces.initialize(repeating: (nil, .none), count: Self.recentCount)
+        openNames = .allocate(capacity: openCapacity)
     }
 
     deinit {
         recentNames.deallocate()
         recentNamespaces.deallocate()
+        openNames.deallocate()
     }
 
     /// An entity for an HTML named reference such as `nbsp`, or nil for unknown names.
@@ -343,6 +529,16 @@ private final class HandlerBox {
         return UnsafeMutableRawPointer(copy).assumingMemoryBound(to: xmlChar.self)
     }
 
+    /// libxml2 stops expanding entity references (even `&amp;`) once a document is
+    /// known to be malformed, which would silently eat characters from every later
+    /// entry of a broken feed. It marks the document so *after* reporting an
+    /// error, so the mark is cleared at every event that follows one: the parser
+    /// goes on as if the document were well-formed and recovery keeps all text.
+    @inline(__always)
+    func keepExpandingReferences() {
+        if errorCount > 0 { parserContext?.pointee.wellFormed = 1 }
+    }
+
     func freeEntities() {
         for entity in entities.values {
             free(UnsafeMutableRawPointer(mutating: entity.pointee.name))
@@ -372,7 +568,10 @@ private func streamStartElement(
         let tag = XMLStartTag(
             element: box.name(localName), namespace: box.namespace(uri), localName: localName, prefix: prefix,
             attributes: UnsafePointer(attributes), attributeCount: attributes == nil ? 0 : max(0, Int(attributeCount)))
+        if box.tracking { box.pushOpen(localName) }
+        box.keepExpandingReferences()
         box.withHandler { $0.startElement(tag) }
+        if tag.endsAtOnce { box.endAtOnce(localName) }
     }
 }
 
@@ -383,13 +582,19 @@ private func streamEndElement(
     guard let context, let localName else { return }
     // The box is kept alive by its parser for the whole parse: no retain needed.
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
-        box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
+        box.keepExpandingReferences()
+        if box.needsEndMatching {
+            box.endMatching(localName)
+        } else {
+            box.withHandler { $0.endElement(XMLEndTag(localName: localName)) }
+        }
     }
 }
 
 private func streamCharacters(_ context: UnsafeMutableRawPointer?, _ characters: UnsafePointer<xmlChar>?, _ length: Int32) {
     guard let context, let characters, length > 0 else { return }
     Unmanaged<HandlerBox>.fromOpaque(context)._withUnsafeGuaranteedRef { box in
+        box.keepExpandingReferences()
         box.withHandler { $0.characters(UnsafeBufferPointer(start: characters, count: Int(length))) }
     }
 }
@@ -403,13 +608,24 @@ private func streamStructuredError(_ context: UnsafeMutableRawPointer?, _ error:
     // The SAX context here is the parser's user data: our HandlerBox.
     guard let box = box(context) else { return }
     box.errorCount += 1
-    if let code = error?.pointee.code,
-       code == Int32(XML_ERR_INVALID_CHAR.rawValue) || code == Int32(XML_ERR_INVALID_ENCODING.rawValue) {
-        box.sawEncodingError = true
+    if let code = error?.pointee.code {
+        switch code {
+        case Int32(XML_ERR_INVALID_CHAR.rawValue), Int32(XML_ERR_INVALID_ENCODING.rawValue):
+            box.sawEncodingError = true
+        case Int32(XML_ERR_TAG_NAME_MISMATCH.rawValue):
+            box.sawMarkupError = true
+            box.recordWrittenEndName(error?.pointee.str2)
+        case Int32(XML_ERR_NAME_REQUIRED.rawValue), Int32(XML_ERR_LTSLASH_REQUIRED.rawValue),
+             Int32(XML_ERR_MISPLACED_CDATA_END.rawValue):
+            // A `<` that starts no tag (libxml2 halts the whole parse there), or
+            // a `]]>` outside CDATA (libxml2 drops the text before it).
+            box.sawMarkupError = true
+        case Int32(XML_ERR_DOCUMENT_END.rawValue):
+            box.sawMarkupError = true
+            box.sawContentAfterRoot = true
+        default:
+            break
+        }
     }
-    // libxml2 stops expanding entity references (even `&amp;`) once a document is
-    // known to be malformed, which would silently eat characters from every later
-    // entry of a broken feed. The error is counted above; the parser goes on as if
-    // the document were well-formed so recovery keeps all text.
-    box.parserContext?.pointee.wellFormed = 1
+    box.keepExpandingReferences()
 }

@@ -40,7 +40,8 @@ func exercise(_ bytes: [UInt8]) {
         let reader = StoryListReader(mapping: mapping, defaultTimeZone: TimeZone(identifier: "UTC") ?? .current)
         _ = try? reader.read(bytes, charset: nil, pageURL: "https://example.com/list/")
     }
-    let parser = FeedParser()
+    // With a document URL, as a refresh parses, so relative links and ids resolve.
+    let parser = FeedParser(options: .init(documentURL: URL(string: "https://example.com/feeds/rss.xml")))
     guard let feed = try? parser.parse(bytes) else { return }
     let codes = InfoCodeAssigner(feedName: "fuzz").assign(feed.entries)
     for (entry, code) in zip(feed.entries, codes) {

@@ -17,6 +17,8 @@ final class FeedServer: Sendable {
         var headers: [String: String] = [:]
         /// Extra markup inside `<channel>` (`<ttl>`, `sy:` elements, ...).
         var channelExtra = ""
+        /// A whole document to serve instead of the generated one.
+        var document: String?
     }
 
     private let feeds = Mutex<[String: Behaviour]>([:])
@@ -51,7 +53,8 @@ final class FeedServer: Sendable {
         }
         headers[HTTPHeader("Content-Type")] = "application/rss+xml"
         return HTTPResponse(
-            statusCode: .ok, headers: headers, body: Data(Self.rss(behaviour.items, extra: behaviour.channelExtra).utf8))
+            statusCode: .ok, headers: headers,
+            body: Data((behaviour.document ?? Self.rss(behaviour.items, extra: behaviour.channelExtra)).utf8))
     }
 
     /// An RSS document whose items have guids `https://example.com/<item>` (so infoCodes

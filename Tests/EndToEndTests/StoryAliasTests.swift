@@ -157,6 +157,25 @@ struct StoryAliasTests {
         #expect(posts(site).count == 4)
     }
 
+    @Test("Relative links resolve against the URL the feed was fetched from")
+    func relativeLinks() async throws {
+        let site = try SeedSite()
+        let server = FeedServer()
+        server.set("/news/rss.xml") {
+            $0.document = Self.rss2(link: "/", [
+                ("urn:uuid:dddd-1", "../story/1.html", "Relative", "A story linked relatively."),
+            ])
+        }
+        try await server.run { base in
+            try site.writeConfig("r.conf", feeds: [("rel", "\(base)/news/rss.xml")])
+            let run = try await runFinews(["refresh", "--config", "r.conf"], in: site.folder)
+            #expect(run.stdout.contains("1 new post"), "\(run.stdout) \(run.stderr)")
+            let post = try #require(posts(site).first)
+            let text = String(decoding: try site.read("out/\(post)"), as: UTF8.self)
+            #expect(text.contains("<\(base)/story/1.html>"), "\(text)")
+        }
+    }
+
     @Test("Entries of one document sharing a link are told apart by their guid")
     func sharedLinkInDocument() async throws {
         let site = try SeedSite()

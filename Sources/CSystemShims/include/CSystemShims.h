@@ -10,9 +10,4 @@
 /// Returns 0, or -1 with errno set.
 int finews_syncfs(int fd);
 
-/// Returns the heap's free memory to the kernel (malloc_trim(3)), so that the
-/// memory a cycle freed stops counting against its resident size. Returns 1 when
-/// some was released.
-int finews_malloc_trim(void);
-
 #endif

@@ -142,6 +142,9 @@ struct Parse: AsyncParsableCommand {
         let bytes: Data
         var charset: String?
         var pageURL = source
+        // Relative links and ids resolve against the URL the document came from
+        // (after redirects); a file given by path has none.
+        var documentURL: URL?
         let lower = source.lowercased()
         if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") {
             var request = FetchRequest(key: "parse", url: source)
@@ -153,6 +156,7 @@ struct Parse: AsyncParsableCommand {
                 bytes = Data(document.body)
                 charset = document.charset
                 pageURL = document.finalURL
+                documentURL = URL(string: document.finalURL) ?? URL(string: source)
             case .failure(let error)?:
                 return try fail(error.message)
             default:
@@ -175,7 +179,7 @@ struct Parse: AsyncParsableCommand {
             }
         } else {
             do {
-                feed = try FeedParser(options: .init(httpCharset: charset)).parse(bytes)
+                feed = try FeedParser(options: .init(httpCharset: charset, documentURL: documentURL)).parse(bytes)
             } catch {
                 return try fail("\(source): \(error.message)")
             }
