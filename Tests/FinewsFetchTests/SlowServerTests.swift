@@ -35,7 +35,8 @@ struct SlowServerTests {
             let error = try #require(result.error, "\(result.outcome)")
             #expect(error.code == .timeout)
             #expect(error.message.contains("longer than 1.5 s"), "\(error.message)")
-            #expect(elapsed < .seconds(4))
+            // Well before the 30 s default, with room for a loaded machine.
+            #expect(elapsed < .seconds(6))
         }
     }
 
