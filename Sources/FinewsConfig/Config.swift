@@ -90,6 +90,8 @@ public struct Config: Sendable {
     /// The `[slugs]` table: an outlet's name (normalized with ``SlugRegistry/key(_:)``)
     /// to the slug it must have, so that existing URLs are kept.
     public var slugOverrides: [String: String] = [:]
+    /// The `[dedupe]` table: near-copies of a story across outlets.
+    public var dedupe = NearDuplicatePolicy()
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
@@ -180,7 +182,8 @@ private struct ConfigReader {
     static let feedKeys = ["name", "url", "tag", "category", "interval", "respect_hints", "user_agent", "timeout",
                            "max_size", "infocode_pattern", "fulltext_url", "fulltext_json", "fulltext_xpath",
                            "allow_private_networks"]
-    static let tables = ["site", "fetch", "schedule", "slugs", "feed"]
+    static let dedupeKeys = ["similar", "window", "threshold"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "dedupe"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !Self.tables.contains(entry.key) {
@@ -271,7 +274,45 @@ private struct ConfigReader {
         }
         var config = Config(file: configFile, site: site, fetch: fetch, schedule: schedule, feeds: feeds)
         config.slugOverrides = readSlugs(table(root, "slugs"))
+        config.dedupe = readDedupe(table(root, "dedupe"))
         return config
+    }
+
+    /// `[dedupe]`: `similar = "off" | "skip" | "mark"`, `window = "3d"`, `threshold = 0.85`.
+    private mutating func readDedupe(_ table: TOMLTable?) -> NearDuplicatePolicy {
+        var policy = NearDuplicatePolicy()
+        guard let table else { return policy }
+        checkKeys(table, Self.dedupeKeys, context: "in [dedupe]")
+        if let mode = string(table, "similar") {
+            if let known = NearDuplicatePolicy.Mode(rawValue: mode) {
+                policy.mode = known
+            } else {
+                let modes = NearDuplicatePolicy.Mode.allCases.map(\.rawValue)
+                var message = "'similar' in [dedupe] must be \"off\", \"skip\" or \"mark\", not \"\(mode)\""
+                if let suggestion = Self.closest(to: mode, in: modes) { message += " — did you mean \"\(suggestion)\"?" }
+                problem(table.entry("similar")?.keyLine ?? table.line, message)
+            }
+        }
+        if let window = duration(table, "window") {
+            if window < 60 || window > 90 * 86_400 {
+                problem(table.entry("window")?.keyLine ?? table.line, "'window' in [dedupe] must be from 1m to 90d")
+            } else {
+                policy.window = window
+            }
+        }
+        if let entry = table.entry("threshold") {
+            let value: Double? = switch entry.value.kind {
+            case .float(let number): number
+            case .integer(let number): Double(number)
+            default: nil
+            }
+            if let value, value > 0, value <= 1 {
+                policy.threshold = value
+            } else {
+                problem(entry.keyLine, "'threshold' in [dedupe] must be a number above 0 and at most 1, such as 0.85")
+            }
+        }
+        return policy
     }
 
     /// `[slugs]`: `"漯河日报" = "taheribao"`, one outlet per key.

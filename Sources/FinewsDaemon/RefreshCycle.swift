@@ -2,7 +2,7 @@ public import FinewsConfig
 public import Foundation
 public import Logging
 import FinewsStore
-import FinewsNormalize
+public import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
 
@@ -29,6 +29,10 @@ public struct RefreshSummary: Sendable {
     /// Stories whose full text could not be fetched; their posts keep the feed's
     /// content and the next cycle tries again.
     public var fullTextsMissing = 0
+    /// New stories that were near-copies of one written earlier (`[dedupe] similar`).
+    public var similar = 0
+    /// What was done with them: not written (`skip`) or written marked (`mark`).
+    public var similarMode: NearDuplicatePolicy.Mode = .off
     public var elapsed: Duration = .zero
 
     /// `3 feeds ok, 0 failed; 1 new post, 0 updated; 2 duplicates skipped; 0.04s`.
@@ -38,6 +42,8 @@ public struct RefreshSummary: Sendable {
         return "\(feedsOK) feed\(feedsOK == 1 ? "" : "s") ok, \(feedsFailed) failed; "
             + "\(postsNew) new post\(postsNew == 1 ? "" : "s"), \(postsUpdated) updated; "
             + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; "
+            + (similarMode == .skip ? "\(similar) similar skipped; " : "")
+            + (similarMode == .mark ? "\(similar) marked similar; " : "")
             + (postsArchived > 0 ? "\(postsArchived) archived; " : "")
             + (fullTextsMissing > 0 ? "\(fullTextsMissing) full text\(fullTextsMissing == 1 ? "" : "s") missing "
                 + "(tried again next cycle); " : "")
@@ -310,7 +316,7 @@ public struct RefreshCycle: Sendable {
             publisher = try Publisher(
                 state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
                 renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
-                feeds: Set(config.feeds.map(\.name)))
+                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe)
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
@@ -334,6 +340,7 @@ public struct RefreshCycle: Sendable {
         }
 
         var summary = RefreshSummary()
+        summary.similarMode = config.dedupe.mode
         var reports: [Int: FeedReport] = [:]
         var waiting: [Int: ReadFeed] = [:]
         var waitingBytes = 0
@@ -356,6 +363,7 @@ public struct RefreshCycle: Sendable {
             summary.postsUpdated += published.updated
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
+            summary.similar += published.similar
             let (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)

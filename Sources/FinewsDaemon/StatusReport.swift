@@ -36,6 +36,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// addresses (`allow_private_networks`); when not, a missing full text may be
         /// a refused link, and the table says how to allow it.
         public var allowPrivateNetworks = false
+        /// With `[dedupe] similar` on: how many of the feed's new stories were
+        /// near-copies of one written earlier. Nil when it is off.
+        public var similar: Int? = nil
     }
 
     /// Sums over all feeds.
@@ -73,6 +76,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var counts: [CategoryCount] = []
         var awaitingFullText: [String: Int] = [:]
         var fullTextErrors: [String: String] = [:]
+        var similar: [String: Int] = [:]
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
@@ -80,12 +84,17 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 counts = try await store.categoryCounts()
                 awaitingFullText = try await store.postsAwaitingFullText()
                 fullTextErrors = try await store.latestFullTextErrors()
+                if config.dedupe.isOn { similar = try await store.similarCounts() }
             }
         } catch {
             throw RefreshError(.state, error.message)
         }
-        return make(config: config, states: states, categories: categories, counts: counts,
-                    awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors)
+        var report = make(config: config, states: states, categories: categories, counts: counts,
+                          awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors)
+        if config.dedupe.isOn {
+            for index in report.feeds.indices { report.feeds[index].similar = similar[report.feeds[index].name] ?? 0 }
+        }
+        return report
     }
 
     /// The report for `config` given the stored `states`, categories, post counts
@@ -162,11 +171,14 @@ public struct StatusReport: Sendable, Codable, Hashable {
 
     /// The report as a table for a terminal, times relative to `now`.
     public func table(now: Date = Date()) -> String {
+        // The SIMILAR column is shown only with `[dedupe] similar` on.
+        let showsSimilar = feeds.contains { $0.similar != nil }
         let header = ["FEED", "INTERVAL", "LAST CHECK", "RESULT", "ERRORS", "NEXT CHECK", "POSTS"]
+            + (showsSimilar ? ["SIMILAR"] : [])
         var rows: [[String]] = [header]
         for feed in feeds {
             let reason = IntervalReason(rawValue: feed.intervalReason)?.label ?? feed.intervalReason
-            rows.append([
+            rows.append((showsSimilar ? { $0 + ["\(feed.similar ?? 0)"] } : { $0 })([
                 feed.name,
                 "\(ConfigValues.format(feed.interval)) (\(reason))",
                 feed.lastCheck.map { Self.ago($0, now: now) } ?? "never",
@@ -174,7 +186,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 "\(feed.consecutiveErrors)",
                 feed.nextCheck.map { Self.until($0, now: now) } ?? "now",
                 "\(feed.postsWritten)",
-            ])
+            ]))
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -284,7 +296,7 @@ private struct JSONForm: Encodable {
     enum Keys: String, CodingKey {
         case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
-             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked
+             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, similar, ok, failing, neverChecked
         case slug, outlet, tag, posts
     }
 
@@ -307,6 +319,7 @@ private struct JSONForm: Encodable {
             try item.encode(feed.postsWritten, forKey: .postsWritten)
             try item.encode(feed.fullTextMissing, forKey: .fullTextMissing)
             try item.encode(feed.fullTextError, forKey: .fullTextError)
+            try item.encode(feed.similar, forKey: .similar)
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)

@@ -56,6 +56,9 @@ public struct PublishResult: Sendable, Hashable {
     public var duplicates = 0
     /// Stories whose full text could not be fetched this time.
     public var fullTextsMissing = 0
+    /// New stories found to be near-copies of one written earlier (`[dedupe] similar`):
+    /// not written (`skip`) or written marked (`mark`).
+    public var similar = 0
 
     /// Creates a result.
     public init(new: Int = 0, updated: Int = 0, duplicates: Int = 0, fullTextsMissing: Int = 0) {
@@ -76,6 +79,23 @@ public protocol StoryStateStore: Sendable {
     ) async throws(StoreError) -> (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
     /// Records `batch` in one transaction, on the calling thread; on disk when it returns.
     func commitNow(_ batch: StateBatch) throws(StoreError)
+    /// The stories first seen since `since` sharing an LSH band key with `keys`,
+    /// with their signatures (`[dedupe] similar`).
+    func similarStories(
+        keys: [Int64], since: Date
+    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)]
+    /// The story `code` was marked a near-copy of, if any.
+    func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode?
+}
+
+extension StoryStateStore {
+    /// A state that keeps no signatures finds no near-copies.
+    public func similarStories(
+        keys: [Int64], since: Date
+    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] { [] }
+
+    /// A state that keeps no signatures has no marked stories.
+    public func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode? { nil }
 }
 
 extension StateStore: StoryStateStore {}
@@ -109,6 +129,30 @@ public final class Publisher {
     private let unrecorded = UnrecordedKeys()
     private var groupKeys: Set<String> = []
     private var groupNumber = 0
+    /// `[dedupe]`: whether and how new stories are compared with earlier ones by their text.
+    private let nearDuplicates: NearDuplicatePolicy
+    /// The signatures of the stories the group being staged writes, and those of
+    /// groups handed over and not yet recorded, found by their band keys.
+    private var groupSignatures = SimilarityIndex()
+    private let unrecordedSignatures = UnrecordedSignatures()
+
+    /// The signatures of the groups handed over and not yet recorded, by group.
+    private final class UnrecordedSignatures: Sendable {
+        private let byGroup = Mutex<[Int: SimilarityIndex]>([:])
+
+        func add(_ index: SimilarityIndex, group: Int) {
+            guard !index.isEmpty else { return }
+            byGroup.withLock { $0[group] = index }
+        }
+
+        func remove(group: Int) {
+            byGroup.withLock { _ = $0.removeValue(forKey: group) }
+        }
+
+        func candidates(keys: [Int64]) -> [(code: InfoCode, signature: MinHashSignature)] {
+            byGroup.withLock { groups in groups.values.flatMap { $0.candidates(keys: keys) } }
+        }
+    }
 
     /// The keys of the groups handed over and not yet recorded, by group, shared
     /// with the background queue that removes a group's keys once it is recorded.
@@ -140,11 +184,15 @@ public final class Publisher {
     ///     duplicates, unless that feed is gone from the configuration.
     ///   - maximumRows: state rows a group records at most, so that a cycle that takes
     ///     many stories but writes few files still records as it goes.
+    ///   - nearDuplicates: `[dedupe]`: whether a new story is compared by its text
+    ///     with the stories written within the window.
     /// - Throws: ``StoreError`` when the temporary folder cannot be made.
     public init(
         state: any StoryStateStore, writer: ArchiveWriter, renderer: PostRenderer, cycleTime: Date,
-        slugs: SlugRegistry, categories: [String: StoredCategory], feeds: Set<String>, maximumRows: Int = 4096
+        slugs: SlugRegistry, categories: [String: StoredCategory], feeds: Set<String>, maximumRows: Int = 4096,
+        nearDuplicates: NearDuplicatePolicy = NearDuplicatePolicy()
     ) throws(StoreError) {
+        self.nearDuplicates = nearDuplicates
         self.feedNames = feeds
         self.state = state
         self.renderer = renderer
@@ -206,18 +254,25 @@ public final class Publisher {
             groupKeys.insert("code:" + code.value)
             taken.formUnion(ownKeys)
             taken.insert("code:" + code.value)
-            for key in ownKeys where stored.aliases[key] == nil && key != "code:" + code.value {
-                batch.aliases.append((key, code))
+            let newAliases = ownKeys.filter { key in stored.aliases[key] == nil && key != "code:" + code.value }
+            if let original = try await stage(&candidate, as: code, previous: previous, result: &result) {
+                // A near-copy not written: all its keys name the first story, so
+                // that neither it nor its later updates come back.
+                for key in newAliases { batch.aliases.append((key, original)) }
+                batch.aliases.append(("code:" + code.value, original))
+            } else {
+                for key in newAliases { batch.aliases.append((key, code)) }
             }
-            try stage(&candidate, as: code, previous: previous, result: &result)
             if files.isGroupFull || batch.rowCount >= maximumRows { handedOver.formUnion(handOverGroup()) }
         }
         return result
     }
 
+    /// Stages the candidate's post; returns the story it is a near-copy of when it
+    /// was not written for that reason (`[dedupe] similar = "skip"`), else nil.
     private func stage(
         _ candidate: inout StoryCandidate, as code: InfoCode, previous: StoredPost?, result: inout PublishResult
-    ) throws(StoreError) {
+    ) async throws(StoreError) -> InfoCode? {
         var entry = FeedEntry()
         swap(&entry, &candidate.entry)
         let firstSeen = previous?.firstSeen ?? cycleTime
@@ -238,12 +293,30 @@ public final class Publisher {
             if fullText == .fetched {
                 result.duplicates += 1
                 batch.touched.append((code, cycleTime))
-                return
+                return nil
             }
         }
         let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
-        let post = candidate.normalizer.post(
+        var post = candidate.normalizer.post(
             for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings)
+        if nearDuplicates.isOn {
+            if previous == nil {
+                let signature = MinHashSignature(text: SimilarityText.of(title: post.title, bodyHTML: post.body))
+                let keys = signature.bandKeys
+                if let original = try await earlierStory(like: signature, keys: keys, code: code) {
+                    result.similar += 1
+                    batch.similar.append((code, candidate.feed, original))
+                    if nearDuplicates.mode == .skip { return original }
+                    post.duplicateOf = original
+                } else if !keys.isEmpty {
+                    batch.signatures.append((code, cycleTime, signature))
+                    groupSignatures.insert(signature, for: code, keys: keys)
+                }
+            } else if nearDuplicates.mode == .mark {
+                // A marked post stays marked when its story is rewritten.
+                post.duplicateOf = try await state.duplicateOf(code)
+            }
+        }
         // Categories recorded before finews kept outlets and tags learn them from their posts.
         if var known = knownCategories[post.category],
            known.tag == nil || (known.outlet == nil && filed.outlet != nil) {
@@ -267,7 +340,7 @@ public final class Publisher {
                 batch.touched.append((code, cycleTime))
             }
             result.duplicates += 1
-            return
+            return nil
         }
         let path = previous?.path ?? renderer.relativePath(for: post)
         if previous == nil { result.new += 1 } else { result.updated += 1 }
@@ -289,6 +362,28 @@ public final class Publisher {
                     contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
             }
         }
+        return nil
+    }
+
+    /// The story within the window most alike, when its signature is at least the
+    /// threshold alike, among the LSH candidates: this group's, those of
+    /// groups not yet recorded, then the state's (a group recorded in between is
+    /// seen by the state).
+    private func earlierStory(
+        like signature: MinHashSignature, keys: [Int64], code: InfoCode
+    ) async throws(StoreError) -> InfoCode? {
+        guard !keys.isEmpty else { return nil }
+        var candidates = groupSignatures.candidates(keys: keys) + unrecordedSignatures.candidates(keys: keys)
+        let since = cycleTime.addingTimeInterval(-Double(nearDuplicates.window))
+        candidates += try await state.similarStories(keys: keys, since: since).map { ($0.infoCode, $0.signature) }
+        var best: (code: InfoCode, similarity: Double)?
+        for candidate in candidates where candidate.code != code {
+            let similarity = signature.similarity(to: candidate.signature)
+            if similarity >= nearDuplicates.threshold, similarity > (best?.similarity ?? -1) {
+                best = (candidate.code, similarity)
+            }
+        }
+        return best?.code
     }
 
     /// Whether a stored cycle time is this cycle's: the time went through SQLite as
@@ -312,9 +407,11 @@ public final class Publisher {
         let (last, group) = takeGroup()
         let state = self.state
         let unrecorded = self.unrecorded
+        let signatures = self.unrecordedSignatures
         try await files.commit { () throws(StoreError) in
             try state.commitNow(last)
             unrecorded.remove(group: group)
+            signatures.remove(group: group)
         }
     }
 
@@ -325,9 +422,11 @@ public final class Publisher {
         let (recorded, group) = takeGroup()
         let state = self.state
         let unrecorded = self.unrecorded
+        let signatures = self.unrecordedSignatures
         files.handOver { () throws(StoreError) in
             try state.commitNow(recorded)
             unrecorded.remove(group: group)
+            signatures.remove(group: group)
         }
         return keys
     }
@@ -347,6 +446,9 @@ public final class Publisher {
         let keys = groupKeys
         groupKeys = []
         unrecorded.add(keys, group: group)
+        var signatures = SimilarityIndex()
+        swap(&signatures, &groupSignatures)
+        unrecordedSignatures.add(signatures, group: group)
         return (recorded, group)
     }
 }

@@ -121,7 +121,8 @@ public enum StarterSite {
         <section class="tag">
           <h2>{{ tag[0] | escape }}</h2>
           <ul>
-          {% for post in tag[1] limit: 10 %}  <li><span class="meta">{{ post.date | date: "%m-%d" }}</span> <a href="{{ post.url | relative_url }}">{{ post.title | escape }}</a></li>
+          {% assign originals = tag[1] | where_exp: "post", "post.duplicate_of == nil" %}
+          {% for post in originals limit: 10 %}  <li><span class="meta">{{ post.date | date: "%m-%d" }}</span> <a href="{{ post.url | relative_url }}">{{ post.title | escape }}</a></li>
           {% endfor %}</ul>
           {% assign category = tag[1].first.categories.first %}{% if category %}<p><a href="{{ '/category/' | append: category | append: '.html' | relative_url }}">more…</a></p>{% endif %}
         </section>

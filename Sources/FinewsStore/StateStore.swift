@@ -190,6 +190,10 @@ public struct StateBatch: Sendable {
     public var postCategories: [(infoCode: InfoCode, category: String)] = []
     /// Feed states to store, by feed name.
     public var feeds: [(name: String, state: FeedState)] = []
+    /// Signatures of stories written for the first time, for `[dedupe] similar`.
+    public var signatures: [(infoCode: InfoCode, firstSeen: Date, signature: MinHashSignature)] = []
+    /// Stories found to be near-copies of an earlier one, with their feed.
+    public var similar: [(infoCode: InfoCode, feed: String, duplicateOf: InfoCode)] = []
 
     /// Creates an empty batch.
     public init() {}
@@ -197,6 +201,7 @@ public struct StateBatch: Sendable {
     /// How many rows the batch holds, to bound a batch that writes no file.
     public var rowCount: Int {
         posts.count + aliases.count + touched.count + categories.count + slugs.count + postCategories.count + feeds.count
+            + signatures.count * (1 + MinHashSignature.bands) + similar.count
     }
 
     /// Whether the batch records nothing.
@@ -211,6 +216,8 @@ public struct StateBatch: Sendable {
         slugs += other.slugs
         postCategories += other.postCategories
         feeds += other.feeds
+        signatures += other.signatures
+        similar += other.similar
     }
 }
 
@@ -354,7 +361,71 @@ public final class StateStore: Sendable {
                 table.add(column: "fullTextError", .text)
             }
         }
+        // Near-duplicates across outlets (`[dedupe] similar`): each written story's
+        // MinHash signature, its LSH band keys (``MinHashSignature/bandKeys``, the
+        // band's number hashed in), and the stories found to copy an earlier one.
+        migrator.registerMigration("v7") { db in
+            try db.create(table: "signature") { table in
+                table.primaryKey("infoCode", .text)
+                table.column("firstSeen", .double).notNull()
+                table.column("signature", .blob).notNull()
+            }
+            try db.create(table: "band", options: [.withoutRowID]) { table in
+                table.column("hash", .integer).notNull()
+                table.column("infoCode", .text).notNull()
+                table.primaryKey(["hash", "infoCode"])
+            }
+            try db.create(table: "similar") { table in
+                table.primaryKey("infoCode", .text)
+                table.column("feed", .text).notNull()
+                table.column("duplicateOf", .text).notNull()
+            }
+        }
         return migrator
+    }
+
+    /// The stories first seen since `since` that share a band key with `keys`, with
+    /// their signatures: the candidates of an LSH lookup, to be confirmed.
+    public func similarStories(
+        keys: [Int64], since: Date
+    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] {
+        guard !keys.isEmpty else { return [] }
+        return try await lookUp { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT s.infoCode, s.signature FROM band b JOIN signature s ON s.infoCode = b.infoCode
+                WHERE b.hash = ? AND s.firstSeen >= ?
+                """)
+            var seen: Set<String> = []
+            var found: [(infoCode: InfoCode, signature: MinHashSignature)] = []
+            for key in keys {
+                for row in try Row.fetchAll(statement, arguments: [key, since.timeIntervalSince1970]) {
+                    let code: String = row[0]
+                    guard seen.insert(code).inserted, let infoCode = InfoCode(code),
+                          let bytes = row[1] as Data?, let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
+                    found.append((infoCode, signature))
+                }
+            }
+            return found
+        }
+    }
+
+    /// The story `code` was marked a near-copy of, if any.
+    public func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode? {
+        try await lookUp { db in
+            try String.fetchOne(db, sql: "SELECT duplicateOf FROM similar WHERE infoCode = ?", arguments: [code.value])
+                .flatMap(InfoCode.init)
+        }
+    }
+
+    /// How many stories of each feed were near-copies of an earlier story.
+    public func similarCounts() async throws(StoreError) -> [String: Int] {
+        try await read { db in
+            var result: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT feed, COUNT(*) FROM similar GROUP BY feed") {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
     }
 
     /// The stored stories known by any of `codes` or `aliases`: the posts by infoCode,
@@ -616,6 +687,23 @@ public final class StateStore: Sendable {
         let insertSlug = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)")
         for item in batch.slugs {
             try insertSlug.execute(arguments: [item.text, item.slug])
+        }
+        if !batch.signatures.isEmpty {
+            let insertSignature = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO signature (infoCode, firstSeen, signature) VALUES (?, ?, ?)")
+            let insertBand = try db.cachedStatement(sql: "INSERT OR IGNORE INTO band (hash, infoCode) VALUES (?, ?)")
+            for item in batch.signatures {
+                try insertSignature.execute(arguments: [
+                    item.infoCode.value, item.firstSeen.timeIntervalSince1970, Data(item.signature.bytes)])
+                for key in item.signature.bandKeys { try insertBand.execute(arguments: [key, item.infoCode.value]) }
+            }
+        }
+        if !batch.similar.isEmpty {
+            let insertSimilar = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO similar (infoCode, feed, duplicateOf) VALUES (?, ?, ?)")
+            for item in batch.similar {
+                try insertSimilar.execute(arguments: [item.infoCode.value, item.feed, item.duplicateOf.value])
+            }
         }
         let insertFeed = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,
