@@ -32,17 +32,24 @@ public enum SimilarityText {
         output.reserveCapacity(html.utf8.count / 2)
         var first = true
         var block: [Unicode.Scalar] = []
-        var raw = ""
+        var hasEntity = false
         let scalars = Array(html.unicodeScalars)
-        var index = 0
         func flush() {
-            guard !raw.isEmpty else { return }
-            block.removeAll(keepingCapacity: true)
-            block.append(contentsOf: HTMLText.decodeEntities(raw).unicodeScalars)
-            raw.removeAll(keepingCapacity: true)
-            var trimmed = block[...]
-            while let head = trimmed.first, head.properties.isWhitespace { trimmed.removeFirst() }
-            while let tail = trimmed.last, tail.properties.isWhitespace { trimmed.removeLast() }
+            guard !block.isEmpty else { return }
+            defer {
+                block.removeAll(keepingCapacity: true)
+                hasEntity = false
+            }
+            var decoded: [Unicode.Scalar] = []
+            if hasEntity {
+                // Rare: most bodies spell their characters out.
+                var text = ""
+                text.unicodeScalars.append(contentsOf: block)
+                decoded = Array(HTMLText.decodeEntities(text).unicodeScalars)
+            }
+            var trimmed = hasEntity ? decoded[...] : block[...]
+            while let head = trimmed.first, isSpace(head) { trimmed.removeFirst() }
+            while let tail = trimmed.last, isSpace(tail) { trimmed.removeLast() }
             guard !trimmed.isEmpty, !isCreditLine(trimmed) else { return }
             var kept = withoutBracketedCredits(trimmed)
             if first {
@@ -51,6 +58,7 @@ public enum SimilarityText {
             }
             appendFolded(withoutTrailingSource(kept[...]), to: &output)
         }
+        var index = 0
         while index < scalars.count {
             let scalar = scalars[index]
             if scalar == "<", index + 1 < scalars.count, startsTag(scalars[index + 1]),
@@ -59,11 +67,17 @@ public enum SimilarityText {
                 index = close + 1
                 continue
             }
-            raw.unicodeScalars.append(scalar)
+            if scalar == "&" { hasEntity = true }
+            block.append(scalar)
             index += 1
         }
         flush()
         return output
+    }
+
+    @inline(__always)
+    private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII ? scalar.value == 0x20 || (scalar.value >= 0x09 && scalar.value <= 0x0D) : scalar.properties.isWhitespace
     }
 
     private static func startsTag(_ scalar: Unicode.Scalar) -> Bool {
@@ -151,7 +165,10 @@ public enum SimilarityText {
             searching = false
             let start = max(block.startIndex, block.endIndex - 40)
             for index in start..<block.endIndex {
-                guard tailMarkers.contains(where: { startsWith(block[index...], $0) }) else { continue }
+                // Every marker starts with one of these.
+                let head = lowered(block[index])
+                guard head == "来" || head == "责" || head == "编" || head == "s",
+                      tailMarkers.contains(where: { startsWith(block[index...], $0) }) else { continue }
                 if block.endIndex - index <= 36 {
                     block = block[..<index]
                     while let last = block.last, openBrackets.contains(last) || last.properties.isWhitespace {
@@ -185,6 +202,9 @@ public enum SimilarityText {
             let isWord = (value >= 0x30 && value <= 0x39) || (value >= 0x61 && value <= 0x7A)
             return isWord ? Unicode.Scalar(value) : nil
         }
+        // CJK ideographs, the bulk of Chinese text, are letters; CJK punctuation is not.
+        if value >= 0x4E00 && value <= 0x9FFF { return scalar }
+        if value >= 0x3000 && value <= 0x303F && value != 0x3007 { return nil }
         let properties = scalar.properties
         guard properties.isAlphabetic || properties.numericType != nil else { return nil }
         return scalar

@@ -86,6 +86,8 @@ public protocol StoryStateStore: Sendable {
     ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)]
     /// The story `code` was marked a near-copy of, if any.
     func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode?
+    /// Whether any signature was recorded since `since`.
+    func hasSignatures(since: Date) async throws(StoreError) -> Bool
 }
 
 extension StoryStateStore {
@@ -96,6 +98,9 @@ extension StoryStateStore {
 
     /// A state that keeps no signatures has no marked stories.
     public func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode? { nil }
+
+    /// A state that keeps no signatures has none.
+    public func hasSignatures(since: Date) async throws(StoreError) -> Bool { false }
 }
 
 extension StateStore: StoryStateStore {}
@@ -135,6 +140,36 @@ public final class Publisher {
     /// groups handed over and not yet recorded, found by their band keys.
     private var groupSignatures = SimilarityIndex()
     private let unrecordedSignatures = UnrecordedSignatures()
+    /// Whether the state held signatures within the window when the cycle began
+    /// (asked at the first new story). When it did not, only this cycle's stories
+    /// can match, and the state is asked only for keys ``cycleBands`` may hold.
+    private var stateHadSignatures: Bool?
+    /// The band keys of every story this cycle recorded or is recording, as a
+    /// Bloom filter: a key it does not hold is in no recorded group.
+    private var cycleBands = BandFilter()
+
+    /// A Bloom filter of 64-bit band keys (already uniformly hashed): 2^25 bits
+    /// (4 MiB) and two probes, from the key's two halves. With `n` keys the chance
+    /// that a key not added looks present is about (1 − e^(−2n/2^25))²: 0.09% for
+    /// the 500,000 keys of 31,000 stories, so that about 1.4% of those stories ask
+    /// the state for nothing. A false hit only costs a state lookup.
+    private struct BandFilter {
+        private static let bits = 1 << 25
+        private var words = [UInt64](repeating: 0, count: BandFilter.bits / 64)
+
+        mutating func insert(_ key: Int64) {
+            for bit in Self.probes(key) { words[bit >> 6] |= 1 << UInt64(bit & 63) }
+        }
+
+        func mayContain(_ key: Int64) -> Bool {
+            Self.probes(key).allSatisfy { words[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+        }
+
+        private static func probes(_ key: Int64) -> [Int] {
+            let value = UInt64(bitPattern: key)
+            return [Int(truncatingIfNeeded: value) & (bits - 1), Int(truncatingIfNeeded: value >> 32) & (bits - 1)]
+        }
+    }
 
     /// The signatures of the groups handed over and not yet recorded, by group.
     private final class UnrecordedSignatures: Sendable {
@@ -311,6 +346,7 @@ public final class Publisher {
                 } else if !keys.isEmpty {
                     batch.signatures.append((code, cycleTime, signature))
                     groupSignatures.insert(signature, for: code, keys: keys)
+                    for key in keys { cycleBands.insert(key) }
                 }
             } else if nearDuplicates.mode == .mark {
                 // A marked post stays marked when its story is rewritten.
@@ -375,7 +411,10 @@ public final class Publisher {
         guard !keys.isEmpty else { return nil }
         var candidates = groupSignatures.candidates(keys: keys) + unrecordedSignatures.candidates(keys: keys)
         let since = cycleTime.addingTimeInterval(-Double(nearDuplicates.window))
-        candidates += try await state.similarStories(keys: keys, since: since).map { ($0.infoCode, $0.signature) }
+        if stateHadSignatures == nil { stateHadSignatures = try await state.hasSignatures(since: since) }
+        if stateHadSignatures == true || keys.contains(where: cycleBands.mayContain) {
+            candidates += try await state.similarStories(keys: keys, since: since).map { ($0.infoCode, $0.signature) }
+        }
         var best: (code: InfoCode, similarity: Double)?
         for candidate in candidates where candidate.code != code {
             let similarity = signature.similarity(to: candidate.signature)

@@ -370,6 +370,7 @@ public final class StateStore: Sendable {
                 table.column("firstSeen", .double).notNull()
                 table.column("signature", .blob).notNull()
             }
+            try db.create(index: "signature_firstSeen", on: "signature", columns: ["firstSeen"])
             try db.create(table: "band", options: [.withoutRowID]) { table in
                 table.column("hash", .integer).notNull()
                 table.column("infoCode", .text).notNull()
@@ -391,21 +392,29 @@ public final class StateStore: Sendable {
     ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] {
         guard !keys.isEmpty else { return [] }
         return try await lookUp { db in
-            let statement = try db.cachedStatement(sql: """
-                SELECT s.infoCode, s.signature FROM band b JOIN signature s ON s.infoCode = b.infoCode
-                WHERE b.hash = ? AND s.firstSeen >= ?
-                """)
-            var seen: Set<String> = []
             var found: [(infoCode: InfoCode, signature: MinHashSignature)] = []
-            for key in keys {
-                for row in try Row.fetchAll(statement, arguments: [key, since.timeIntervalSince1970]) {
-                    let code: String = row[0]
-                    guard seen.insert(code).inserted, let infoCode = InfoCode(code),
-                          let bytes = row[1] as Data?, let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
+            try Self.forChunks(of: keys.map(String.init)) { chunk, placeholders in
+                let statement = try db.cachedStatement(sql: """
+                    SELECT DISTINCT s.infoCode, s.signature FROM band b JOIN signature s ON s.infoCode = b.infoCode
+                    WHERE b.hash IN (\(placeholders)) AND s.firstSeen >= ?
+                    """)
+                let arguments = StatementArguments(chunk.compactMap(Int64.init)) + [since.timeIntervalSince1970]
+                for row in try Row.fetchAll(statement, arguments: arguments) {
+                    guard let infoCode = InfoCode(row[0]), let bytes = row[1] as Data?,
+                          let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
                     found.append((infoCode, signature))
                 }
             }
             return found
+        }
+    }
+
+    /// Whether any signature was recorded since `since`: when none was, a cycle
+    /// finds the near-copies of its new stories among its own.
+    public func hasSignatures(since: Date) async throws(StoreError) -> Bool {
+        try await lookUp { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM signature WHERE firstSeen >= ?)",
+                              arguments: [since.timeIntervalSince1970]) ?? false
         }
     }
 
