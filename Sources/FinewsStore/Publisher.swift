@@ -158,16 +158,20 @@ public final class Publisher {
         private var words = [UInt64](repeating: 0, count: BandFilter.bits / 64)
 
         mutating func insert(_ key: Int64) {
-            for bit in Self.probes(key) { words[bit >> 6] |= 1 << UInt64(bit & 63) }
+            let (first, second) = Self.probes(key)
+            words[first >> 6] |= 1 << UInt64(first & 63)
+            words[second >> 6] |= 1 << UInt64(second & 63)
         }
 
         func mayContain(_ key: Int64) -> Bool {
-            Self.probes(key).allSatisfy { words[$0 >> 6] & (1 << UInt64($0 & 63)) != 0 }
+            let (first, second) = Self.probes(key)
+            return words[first >> 6] & (1 << UInt64(first & 63)) != 0 && words[second >> 6] & (1 << UInt64(second & 63)) != 0
         }
 
-        private static func probes(_ key: Int64) -> [Int] {
+        @inline(__always)
+        private static func probes(_ key: Int64) -> (Int, Int) {
             let value = UInt64(bitPattern: key)
-            return [Int(truncatingIfNeeded: value) & (bits - 1), Int(truncatingIfNeeded: value >> 32) & (bits - 1)]
+            return (Int(truncatingIfNeeded: value) & (bits - 1), Int(truncatingIfNeeded: value >> 32) & (bits - 1))
         }
     }
 
@@ -412,7 +416,7 @@ public final class Publisher {
         var candidates = groupSignatures.candidates(keys: keys) + unrecordedSignatures.candidates(keys: keys)
         let since = cycleTime.addingTimeInterval(-Double(nearDuplicates.window))
         if stateHadSignatures == nil { stateHadSignatures = try await state.hasSignatures(since: since) }
-        if stateHadSignatures == true || keys.contains(where: cycleBands.mayContain) {
+        if stateHadSignatures == true || keys.contains(where: { cycleBands.mayContain($0) }) {
             candidates += try await state.similarStories(keys: keys, since: since).map { ($0.infoCode, $0.signature) }
         }
         var best: (code: InfoCode, similarity: Double)?

@@ -366,15 +366,17 @@ public final class StateStore: Sendable {
         // band's number hashed in), and the stories found to copy an earlier one.
         migrator.registerMigration("v7") { db in
             try db.create(table: "signature") { table in
-                table.primaryKey("infoCode", .text)
+                table.autoIncrementedPrimaryKey("id")
+                table.column("infoCode", .text).notNull().unique()
                 table.column("firstSeen", .double).notNull()
                 table.column("signature", .blob).notNull()
             }
             try db.create(index: "signature_firstSeen", on: "signature", columns: ["firstSeen"])
+            // A band row names its story by the signature's id: 16 rows per story, kept small.
             try db.create(table: "band", options: [.withoutRowID]) { table in
                 table.column("hash", .integer).notNull()
-                table.column("infoCode", .text).notNull()
-                table.primaryKey(["hash", "infoCode"])
+                table.column("story", .integer).notNull()
+                table.primaryKey(["hash", "story"])
             }
             try db.create(table: "similar") { table in
                 table.primaryKey("infoCode", .text)
@@ -395,7 +397,7 @@ public final class StateStore: Sendable {
             var found: [(infoCode: InfoCode, signature: MinHashSignature)] = []
             try Self.forChunks(of: keys.map(String.init)) { chunk, placeholders in
                 let statement = try db.cachedStatement(sql: """
-                    SELECT DISTINCT s.infoCode, s.signature FROM band b JOIN signature s ON s.infoCode = b.infoCode
+                    SELECT DISTINCT s.infoCode, s.signature FROM band b JOIN signature s ON s.id = b.story
                     WHERE b.hash IN (\(placeholders)) AND s.firstSeen >= ?
                     """)
                 let arguments = StatementArguments(chunk.compactMap(Int64.init)) + [since.timeIntervalSince1970]
@@ -700,11 +702,13 @@ public final class StateStore: Sendable {
         if !batch.signatures.isEmpty {
             let insertSignature = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO signature (infoCode, firstSeen, signature) VALUES (?, ?, ?)")
-            let insertBand = try db.cachedStatement(sql: "INSERT OR IGNORE INTO band (hash, infoCode) VALUES (?, ?)")
+            let insertBand = try db.cachedStatement(sql: "INSERT OR IGNORE INTO band (hash, story) VALUES (?, ?)")
             for item in batch.signatures {
                 try insertSignature.execute(arguments: [
                     item.infoCode.value, item.firstSeen.timeIntervalSince1970, Data(item.signature.bytes)])
-                for key in item.signature.bandKeys { try insertBand.execute(arguments: [key, item.infoCode.value]) }
+                guard db.changesCount > 0 else { continue }
+                let story = db.lastInsertedRowID
+                for key in item.signature.bandKeys { try insertBand.execute(arguments: [key, story]) }
             }
         }
         if !batch.similar.isEmpty {
