@@ -107,6 +107,8 @@ public struct Config: Sendable {
     public var metrics = Metrics()
     /// The `[post]` table: optional front matter fields and the date format.
     public var post = PostFormat()
+    /// The `[dedupe]` table: near-copies of a story across outlets.
+    public var dedupe = NearDuplicatePolicy()
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
@@ -223,7 +225,8 @@ private struct ConfigReader {
                            "allow_private_networks", "format", "items", "item", "block", "keep", "headers",
                            "username", "password_file"]
     static let filterKeys = ["block", "keep"]
-    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter", "hooks", "metrics", "post"]
+    static let dedupeKeys = ["similar", "window", "threshold"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter", "hooks", "metrics", "post", "dedupe"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !Self.tables.contains(entry.key) {
@@ -320,7 +323,45 @@ private struct ConfigReader {
         config.hooks = readHooks(table(root, "hooks"))
         config.metrics = readMetrics(table(root, "metrics"))
         config.post = readPost(table(root, "post"))
+        config.dedupe = readDedupe(table(root, "dedupe"))
         return config
+    }
+
+    /// `[dedupe]`: `similar = "off" | "skip" | "mark"`, `window = "3d"`, `threshold = 0.85`.
+    private mutating func readDedupe(_ table: TOMLTable?) -> NearDuplicatePolicy {
+        var policy = NearDuplicatePolicy()
+        guard let table else { return policy }
+        checkKeys(table, Self.dedupeKeys, context: "in [dedupe]")
+        if let mode = string(table, "similar") {
+            if let known = NearDuplicatePolicy.Mode(rawValue: mode) {
+                policy.mode = known
+            } else {
+                let modes = NearDuplicatePolicy.Mode.allCases.map(\.rawValue)
+                var message = "'similar' in [dedupe] must be \"off\", \"skip\" or \"mark\", not \"\(mode)\""
+                if let suggestion = Self.closest(to: mode, in: modes) { message += " — did you mean \"\(suggestion)\"?" }
+                problem(table.entry("similar")?.keyLine ?? table.line, message)
+            }
+        }
+        if let window = duration(table, "window") {
+            if window < 60 || window > 90 * 86_400 {
+                problem(table.entry("window")?.keyLine ?? table.line, "'window' in [dedupe] must be from 1m to 90d")
+            } else {
+                policy.window = window
+            }
+        }
+        if let entry = table.entry("threshold") {
+            let value: Double? = switch entry.value.kind {
+            case .float(let number): number
+            case .integer(let number): Double(number)
+            default: nil
+            }
+            if let value, value > 0, value <= 1 {
+                policy.threshold = value
+            } else {
+                problem(entry.keyLine, "'threshold' in [dedupe] must be a number above 0 and at most 1, such as 0.85")
+            }
+        }
+        return policy
     }
 
     /// `[slugs]`: `"漯河日报" = "taheribao"`, one outlet per key.

@@ -2,7 +2,7 @@ public import FinewsConfig
 public import Foundation
 public import Logging
 import FinewsStore
-import FinewsNormalize
+public import FinewsNormalize
 public import FinewsFetch
 import FinewsParse
 import FinewsExtract
@@ -32,6 +32,10 @@ public struct RefreshSummary: Sendable {
     public var fullTextsMissing = 0
     /// Stories left out by a `block` or `keep` rule this cycle (recorded, so never again).
     public var blocked = 0
+    /// New stories that were near-copies of one written earlier (`[dedupe] similar`).
+    public var similar = 0
+    /// What was done with them: not written (`skip`) or written marked (`mark`).
+    public var similarMode: NearDuplicatePolicy.Mode = .off
     public var elapsed: Duration = .zero
     /// The files the cycle wrote, rewrote or moved (both paths of a move), relative
     /// to the site root, for the after-write hook.
@@ -47,6 +51,8 @@ public struct RefreshSummary: Sendable {
             + "\(postsNew) new post\(postsNew == 1 ? "" : "s"), \(postsUpdated) updated; "
             + "\(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped; "
             + (blocked > 0 ? "\(blocked) blocked; " : "")
+            + (similarMode == .skip ? "\(similar) similar skipped; " : "")
+            + (similarMode == .mark ? "\(similar) marked similar; " : "")
             + (postsArchived > 0 ? "\(postsArchived) archived; " : "")
             + (fullTextsMissing > 0 ? "\(fullTextsMissing) full text\(fullTextsMissing == 1 ? "" : "s") missing "
                 + "(tried again next cycle); " : "")
@@ -342,7 +348,7 @@ public struct RefreshCycle: Sendable {
             publisher = try Publisher(
                 state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
                 renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
-                feeds: Set(config.feeds.map(\.name)))
+                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe)
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
@@ -368,6 +374,7 @@ public struct RefreshCycle: Sendable {
         }
 
         var summary = RefreshSummary()
+        summary.similarMode = config.dedupe.mode
         var reports = [FeedReport?](repeating: nil, count: feeds.count)
         var waiting: [Int: ReadFeed] = [:]
         var waitingBytes = 0
@@ -392,6 +399,7 @@ public struct RefreshCycle: Sendable {
             summary.duplicates += published.duplicates
             summary.fullTextsMissing += published.fullTextsMissing
             summary.blocked += published.blocked
+            summary.similar += published.similar
             var (feedState, report) = record(
                 feed, read: outcome, previous: feedStates[feed.name] ?? FeedState(), cycleTime: cycleTime,
                 postsNew: published.new, postsUpdated: published.updated)

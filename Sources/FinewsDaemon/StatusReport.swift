@@ -38,6 +38,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
         public var allowPrivateNetworks = false
         /// Stories a `block` or `keep` rule has left out, over all cycles.
         public var blocked = 0
+        /// With `[dedupe] similar` on: how many of the feed's new stories were
+        /// near-copies of one written earlier. Nil when it is off.
+        public var similar: Int? = nil
     }
 
     /// Sums over all feeds.
@@ -80,6 +83,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var awaitingFullText: [String: Int] = [:]
         var fullTextErrors: [String: String] = [:]
         var blocked: [String: Int] = [:]
+        var similar: [String: Int] = [:]
         do {
             if let store = try StateStore(readingFrom: config.stateDirectory) {
                 states = try await store.feedStates()
@@ -88,6 +92,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 awaitingFullText = try await store.postsAwaitingFullText()
                 fullTextErrors = try await store.latestFullTextErrors()
                 blocked = try await store.blockedCounts()
+                if config.dedupe.isOn { similar = try await store.similarCounts() }
             }
         } catch {
             throw RefreshError(state: error, config: config)
@@ -95,6 +100,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
         var report = make(config: config, states: states, categories: categories, counts: counts,
                           awaitingFullText: awaitingFullText, fullTextErrors: fullTextErrors, blocked: blocked)
         report.hook = HookRecord.load(from: config.stateDirectory)
+        if config.dedupe.isOn {
+            for index in report.feeds.indices { report.feeds[index].similar = similar[report.feeds[index].name] ?? 0 }
+        }
         return report
     }
 
@@ -175,11 +183,14 @@ public struct StatusReport: Sendable, Codable, Hashable {
 
     /// The report as a table for a terminal, times relative to `now`.
     public func table(now: Date = Date()) -> String {
+        // The SIMILAR column is shown only with `[dedupe] similar` on.
+        let showsSimilar = feeds.contains { $0.similar != nil }
         let header = ["FEED", "INTERVAL", "LAST CHECK", "RESULT", "ERRORS", "NEXT CHECK", "POSTS"]
+            + (showsSimilar ? ["SIMILAR"] : [])
         var rows: [[String]] = [header]
         for feed in feeds {
             let reason = IntervalReason(rawValue: feed.intervalReason)?.label ?? feed.intervalReason
-            rows.append([
+            rows.append((showsSimilar ? { $0 + ["\(feed.similar ?? 0)"] } : { $0 })([
                 feed.name,
                 "\(ConfigValues.format(feed.interval)) (\(reason))",
                 feed.lastCheck.map { Self.ago($0, now: now) } ?? "never",
@@ -187,7 +198,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 "\(feed.consecutiveErrors)",
                 feed.nextCheck.map { Self.until($0, now: now) } ?? "now",
                 "\(feed.postsWritten)",
-            ])
+            ]))
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -317,7 +328,8 @@ private struct JSONForm: Encodable {
     enum Keys: String, CodingKey {
         case feeds, totals, categories
         case name, url, interval, intervalReason, lastCheck, result, httpStatus, consecutiveErrors, lastError,
-             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, ok, failing, neverChecked, blocked
+             retryAfter, nextCheck, postsWritten, fullTextMissing, fullTextError, similar, ok, failing, neverChecked,
+             blocked
         case slug, outlet, tag, posts
         case hook, runs, failures, lastRun, lastResult, lastFailure, lastFailureMessage
     }
@@ -342,6 +354,7 @@ private struct JSONForm: Encodable {
             try item.encode(feed.fullTextMissing, forKey: .fullTextMissing)
             try item.encode(feed.fullTextError, forKey: .fullTextError)
             try item.encode(feed.blocked, forKey: .blocked)
+            try item.encode(feed.similar, forKey: .similar)
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)

@@ -16,6 +16,9 @@ public struct Post: Sendable, Hashable {
     public var body: String
     /// The story's link on the publisher's site, if any.
     public var link: String?
+    /// The infoCode of the earlier story this one is a near-copy of, when
+    /// `[dedupe] similar = "mark"` found one; written as `duplicate_of`.
+    public var duplicateOf: InfoCode?
 
     /// Creates a post.
     public init(infoCode: InfoCode, title: String, date: Date, category: String, tag: String, body: String, link: String?) {

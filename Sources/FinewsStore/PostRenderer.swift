@@ -106,6 +106,11 @@ public struct PostRenderer: Sendable {
         output.append(contentsOf: "\ntags: ".utf8)
         YAML.appendScalar(post.tag, to: &output)
         if !options.frontMatter.isEmpty { appendExtraFields(post, extras: extras, to: &output) }
+        if let original = post.duplicateOf {
+            // Last, so that other optional fields go before it.
+            output.append(contentsOf: "\nduplicate_of: ".utf8)
+            YAML.appendScalar(original.value, to: &output)
+        }
         output.append(contentsOf: "\n---\n".utf8)
         // The content: everything below the front matter, where Liquid is neutralized.
         let content = output.count

@@ -174,7 +174,8 @@ public enum StarterSite {
           <h2 class="section">最新</h2>
           <ul class="list stacked">
           {%- assign count = site.front_page_posts | default: 30 %}
-          {%- for post in site.posts limit: count %}
+          {%- assign originals = site.posts | where_exp: "post", "post.duplicate_of == nil" %}
+          {%- for post in originals limit: count %}
             <li><time class="when" datetime="{{ post.date | date_to_xmlschema }}">{{ post.date | date: "%m-%d %H:%M" }}</time> <a class="title" href="{{ post.url | relative_url }}">{{ post.title | escape }}</a> <span class="outlet">{{ post.tags | join: " " | escape }}</span></li>
           {%- endfor %}
           </ul>
@@ -184,6 +185,7 @@ public enum StarterSite {
         {%- for section in sections %}
           {%- assign posts = site.categories[section.category] %}
           {%- if posts %}
+          {%- assign posts = posts | where_exp: "post", "post.duplicate_of == nil" %}
           <section class="tag">
             <h2 class="section"><a href="{{ section.url | relative_url }}">{{ section.title | escape }}</a></h2>
             <ul class="list compact">

@@ -190,17 +190,25 @@ public struct StateBatch: Sendable {
     public var postCategories: [(infoCode: InfoCode, category: String)] = []
     /// Feed states to store, by feed name.
     public var feeds: [(name: String, state: FeedState)] = []
+    /// Signatures of stories written for the first time, for `[dedupe] similar`.
+    public var signatures: [(infoCode: InfoCode, firstSeen: Date, signature: MinHashSignature)] = []
+    /// Stories found to be near-copies of an earlier one, with their feed.
+    public var similar: [(infoCode: InfoCode, feed: String, duplicateOf: InfoCode)] = []
 
     /// Creates an empty batch.
     public init() {}
 
-    /// How many rows the batch holds, to bound a batch that writes no file.
+    /// How many rows the batch holds, to bound a batch that writes no file. A
+    /// story's signature is not counted: it comes with the story's post, whose
+    /// file bounds the group already (counting its 17 rows made groups, and their
+    /// fsyncs, eight times as many).
     public var rowCount: Int {
         posts.count + aliases.count + touched.count + categories.count + slugs.count + postCategories.count + feeds.count
+            + similar.count
     }
 
     /// Whether the batch records nothing.
-    public var isEmpty: Bool { rowCount == 0 }
+    public var isEmpty: Bool { rowCount == 0 && signatures.isEmpty }
 
     /// Appends every row of `other`.
     public mutating func append(contentsOf other: StateBatch) {
@@ -211,6 +219,8 @@ public struct StateBatch: Sendable {
         slugs += other.slugs
         postCategories += other.postCategories
         feeds += other.feeds
+        signatures += other.signatures
+        similar += other.similar
     }
 }
 
@@ -355,7 +365,82 @@ public final class StateStore: Sendable {
                 table.add(column: "fullTextError", .text)
             }
         }
+        // Near-duplicates across outlets (`[dedupe] similar`): each written story's
+        // MinHash signature, its LSH band keys (``MinHashSignature/bandKeys``, the
+        // band's number hashed in), and the stories found to copy an earlier one.
+        migrator.registerMigration("v7") { db in
+            try db.create(table: "signature") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("infoCode", .text).notNull().unique()
+                table.column("firstSeen", .double).notNull()
+                table.column("signature", .blob).notNull()
+            }
+            try db.create(index: "signature_firstSeen", on: "signature", columns: ["firstSeen"])
+            // A band row names its story by the signature's id: 16 rows per story, kept small.
+            try db.create(table: "band", options: [.withoutRowID]) { table in
+                table.column("hash", .integer).notNull()
+                table.column("story", .integer).notNull()
+                table.primaryKey(["hash", "story"])
+            }
+            try db.create(table: "similar") { table in
+                table.primaryKey("infoCode", .text)
+                table.column("feed", .text).notNull()
+                table.column("duplicateOf", .text).notNull()
+            }
+        }
         return migrator
+    }
+
+    /// The stories first seen since `since` that share a band key with `keys`, with
+    /// their signatures: the candidates of an LSH lookup, to be confirmed.
+    public func similarStories(
+        keys: [Int64], since: Date
+    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] {
+        guard !keys.isEmpty else { return [] }
+        return try await lookUp { db in
+            var found: [(infoCode: InfoCode, signature: MinHashSignature)] = []
+            try Self.forChunks(of: keys.map(String.init)) { chunk, placeholders in
+                let statement = try db.cachedStatement(sql: """
+                    SELECT DISTINCT s.infoCode, s.signature FROM band b JOIN signature s ON s.id = b.story
+                    WHERE b.hash IN (\(placeholders)) AND s.firstSeen >= ?
+                    """)
+                let arguments = StatementArguments(chunk.compactMap(Int64.init)) + [since.timeIntervalSince1970]
+                for row in try Row.fetchAll(statement, arguments: arguments) {
+                    guard let infoCode = InfoCode(row[0]), let bytes = row[1] as Data?,
+                          let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
+                    found.append((infoCode, signature))
+                }
+            }
+            return found
+        }
+    }
+
+    /// Whether any signature was recorded since `since`: when none was, a cycle
+    /// finds the near-copies of its new stories among its own.
+    public func hasSignatures(since: Date) async throws(StoreError) -> Bool {
+        try await lookUp { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM signature WHERE firstSeen >= ?)",
+                              arguments: [since.timeIntervalSince1970]) ?? false
+        }
+    }
+
+    /// The story `code` was marked a near-copy of, if any.
+    public func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode? {
+        try await lookUp { db in
+            try String.fetchOne(db, sql: "SELECT duplicateOf FROM similar WHERE infoCode = ?", arguments: [code.value])
+                .flatMap(InfoCode.init)
+        }
+    }
+
+    /// How many stories of each feed were near-copies of an earlier story.
+    public func similarCounts() async throws(StoreError) -> [String: Int] {
+        try await read { db in
+            var result: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT feed, COUNT(*) FROM similar GROUP BY feed") {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
     }
 
     /// The stored stories known by any of `codes` or `aliases`: the posts by infoCode,
@@ -617,6 +702,25 @@ public final class StateStore: Sendable {
         let insertSlug = try db.cachedStatement(sql: "INSERT OR REPLACE INTO slug (text, slug) VALUES (?, ?)")
         for item in batch.slugs {
             try insertSlug.execute(arguments: [item.text, item.slug])
+        }
+        if !batch.signatures.isEmpty {
+            let insertSignature = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO signature (infoCode, firstSeen, signature) VALUES (?, ?, ?)")
+            let insertBand = try db.cachedStatement(sql: "INSERT OR IGNORE INTO band (hash, story) VALUES (?, ?)")
+            for item in batch.signatures {
+                try insertSignature.execute(arguments: [
+                    item.infoCode.value, item.firstSeen.timeIntervalSince1970, Data(item.signature.bytes)])
+                guard db.changesCount > 0 else { continue }
+                let story = db.lastInsertedRowID
+                for key in item.signature.bandKeys { try insertBand.execute(arguments: [key, story]) }
+            }
+        }
+        if !batch.similar.isEmpty {
+            let insertSimilar = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO similar (infoCode, feed, duplicateOf) VALUES (?, ?, ?)")
+            for item in batch.similar {
+                try insertSimilar.execute(arguments: [item.infoCode.value, item.feed, item.duplicateOf.value])
+            }
         }
         let insertFeed = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO feed (name, etag, lastModified, bodyHash, lastCheck, lastError,

@@ -71,9 +71,11 @@ struct StatusReportTests {
         #expect(Set(feeds[0].keys) == [
             "name", "url", "interval", "intervalReason", "lastCheck", "result", "httpStatus", "consecutiveErrors",
             "lastError", "retryAfter", "nextCheck", "postsWritten", "fullTextMissing", "fullTextError", "blocked",
+            "similar",
         ])
         #expect(feeds[0]["blocked"] as? Int == 0)
         #expect((object["totals"] as? [String: Any])?["blocked"] as? Int == 0)
+        #expect(feeds[0]["similar"] is NSNull, "[dedupe] similar is off")
         #expect(feeds[0]["lastCheck"] is NSNull)
         #expect(feeds[0]["fullTextMissing"] is NSNull, "not a full-text feed")
         #expect(feeds[2]["nextCheck"] as? String == "2023-11-15T00:12:50Z")

@@ -94,6 +94,11 @@ struct Parse: AsyncParsableCommand {
         }
     }
 
+    @Option(name: .customLong("similar-to"), help: ArgumentHelp(
+        "Print how alike this feed's entries are to another feed's ([dedupe] similar), to tune the threshold.",
+        valueName: "file-or-url"))
+    var similarTo: String?
+
     func validate() throws {
         if let format {
             guard let parsed = StoryListMapping.Format(rawValue: format.lowercased()) else {
@@ -185,6 +190,7 @@ struct Parse: AsyncParsableCommand {
             }
         }
         let codes = InfoCodeAssigner(feedName: "parse", codeFromID: listMapping != nil).assign(feed.entries)
+        if let similarTo { return try await printSimilarity(of: feed, to: similarTo) }
         if json {
             print(FeedJSON.render(feed, infoCodes: codes))
         } else {
@@ -237,6 +243,51 @@ struct Parse: AsyncParsableCommand {
             printError("\(document.finalURL): \(text.count) characters of text by \(Self.describe(rule))")
             print(html)
         }
+    }
+
+    /// `--similar-to OTHER`: the estimated similarity (``MinHashSignature``) of the
+    /// two documents' first entries, or of every pair of entries when both have
+    /// several, as `similarity I J VALUE` lines.
+    private func printSimilarity(of feed: Feed, to other: String) async throws {
+        let otherFeed: Feed
+        do {
+            otherFeed = try FeedParser().parse(try await Self.bytes(of: other))
+        } catch let error as FeedParseError {
+            return try fail("\(other): \(error.message)")
+        } catch {
+            return try fail("\(other): cannot read the document")
+        }
+        let normalizer = Normalizer(settings: .init(category: "parse", tag: "parse"))
+        func signatures(_ feed: Feed) -> [MinHashSignature] {
+            zip(feed.entries, InfoCodeAssigner(feedName: "parse").assign(feed.entries)).map { entry, code in
+                let post = normalizer.post(for: entry, infoCode: code, firstSeen: Date(), now: Date())
+                return MinHashSignature(text: SimilarityText.of(title: post.title, bodyHTML: post.body))
+            }
+        }
+        let left = signatures(feed), right = signatures(otherFeed)
+        guard !left.isEmpty, !right.isEmpty else { return try fail("a document has no entries to compare") }
+        let pairs = left.count > 1 && right.count > 1
+            ? left.indices.flatMap { i in right.indices.map { (i, $0) } } : [(0, 0)]
+        print("# estimated Jaccard similarity of \(MinHashSignature.shingleLength)-character shingles "
+            + "(\(MinHashSignature.count) MinHash values); [dedupe] threshold defaults to 0.85")
+        for (i, j) in pairs {
+            let title = feed.entries[i].title ?? "(untitled)", otherTitle = otherFeed.entries[j].title ?? "(untitled)"
+            print("# \(i + 1): \(title)  ~  \(j + 1): \(otherTitle)")
+            print("similarity \(i + 1) \(j + 1) " + String(format: "%.3f", left[i].similarity(to: right[j])))
+        }
+    }
+
+    /// A local file's or a URL's bytes.
+    private static func bytes(of source: String) async throws -> Data {
+        let lower = source.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file://") else {
+            return try Data(contentsOf: URL(fileURLWithPath: source))
+        }
+        let results = await FeedFetcher().fetchAll([FetchRequest(key: "parse", url: source)])
+        guard case .success(.fetched(let document))? = results.first?.outcome else {
+            throw CocoaError(.fileReadUnknown)
+        }
+        return Data(document.body)
     }
 
     private static func describe(_ rule: ExtractionRule) -> String {
