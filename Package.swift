@@ -91,7 +91,7 @@ let package = Package(
         // feeds.conf (TOML with line numbers), OPML in and out, validation.
         .target(
             name: "FinewsConfig",
-            dependencies: ["CLibXML2", "FinewsParse", "FinewsNormalize", "FinewsExtract"],
+            dependencies: ["CLibXML2", "FinewsParse", "FinewsNormalize", "FinewsExtract", "FinewsFetch"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,4 +1,5 @@
 public import Foundation
+public import FinewsFetch
 public import FinewsNormalize
 public import FinewsExtract
 
@@ -82,7 +83,7 @@ public struct Config: Sendable {
         /// `headers`: sent with the feed's requests and its stories' full-text requests.
         public var headers: [(name: String, value: String)] = []
         /// `username` and `password_file`: HTTP basic authentication for the feed's host.
-        public var credentials: FeedCredentials? = nil
+        public var credentials: BasicCredentials? = nil
 
         /// Where the feed's posts go, entry by entry.
         public var filing: FeedFiling {
@@ -117,25 +118,6 @@ public struct Config: Sendable {
     public func storyFilter(for feed: Feed) -> StoryFilter {
         StoryFilter(global: filter, feed: feed.filter)
     }
-}
-
-/// A user name and the password read from `password_file`, for HTTP basic
-/// authentication. Its description never shows the password.
-public struct FeedCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
-    CustomReflectable {
-    public var username: String
-    public var password: String
-
-    /// Creates credentials.
-    public init(username: String, password: String) {
-        self.username = username
-        self.password = password
-    }
-
-    public var description: String { "\(username) (password hidden)" }
-    public var debugDescription: String { description }
-    /// `dump` and debuggers see the user name only.
-    public var customMirror: Mirror { Mirror(self, children: ["username": username]) }
 }
 
 /// A configuration file that could not be used, with every problem found in it.
@@ -570,7 +552,7 @@ private struct ConfigReader {
 
     /// `username` with `password_file` (relative to the config's folder), read now:
     /// the password is kept out of feeds.conf and never printed.
-    private mutating func readCredentials(_ table: TOMLTable, label: String) -> FeedCredentials? {
+    private mutating func readCredentials(_ table: TOMLTable, label: String) -> BasicCredentials? {
         let username = string(table, "username")
         let passwordFile = string(table, "password_file")
         func line(_ key: String) -> Int { table.entry(key)?.keyLine ?? table.line }
@@ -601,7 +583,7 @@ private struct ConfigReader {
                     + "character; the file must hold the password on one line")
                 return nil
             }
-            return FeedCredentials(username: username, password: password)
+            return BasicCredentials(username: username, password: password)
         }
     }
 

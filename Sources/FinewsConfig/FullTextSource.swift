@@ -122,28 +122,10 @@ public struct FullTextURLTemplate: Sendable, Hashable {
                 case .id: value = id?.trimmingCharacters(in: .whitespacesAndNewlines)
                 }
                 guard let value, !value.isEmpty else { return nil }
-                url += Self.percentEncoded(value)
+                url += PercentEncoding.encoded(value)
             }
         }
         return url
-    }
-
-    /// Every byte except the unreserved ones of RFC 3986 (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
-    static func percentEncoded(_ value: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(value.utf8.count)
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func isHTTP(_ text: String) -> Bool {

@@ -129,7 +129,7 @@ extension FetchRequest {
         if let fullTextURL, URL(string: fullTextURL)?.host?.lowercased() != URL(string: feed.url)?.host?.lowercased() {
             return
         }
-        self.credentials = BasicCredentials(username: credentials.username, password: credentials.password)
+        self.credentials = credentials
     }
 }
 

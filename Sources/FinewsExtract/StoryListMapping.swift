@@ -135,27 +135,8 @@ struct ListLinkTemplate: Sendable, Hashable {
             case .placeholder(let name):
                 guard let filled = value(name)?.trimmingCharacters(in: .whitespacesAndNewlines), !filled.isEmpty
                 else { return nil }
-                link += Self.percentEncoded(filled)
+                link += PercentEncoding.encoded(filled)
             }
         }
         return link
-    }
-
-    /// Every byte except RFC 3986's unreserved ones as `%XX`, so that a value can
-    /// never end the path or start another part of the URL.
-    static func percentEncoded(_ value: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
+    }}
