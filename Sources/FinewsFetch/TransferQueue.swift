@@ -53,6 +53,9 @@ struct TransferQueue<Item> {
     private var heads: [String: Int] = [:]
     /// Hosts with waiting jobs, in order of arrival.
     private var hosts: [String] = []
+    /// Waiting jobs per host and batch: a host whose first job's batch may not start
+    /// is searched for another batch's job only when it has one.
+    private var batchCounts: [String: [UInt64: Int]] = [:]
 
     init(concurrency: Int, perHost: Int, deadHostLimit: Int = 3) {
         self.concurrency = max(1, concurrency)
@@ -69,6 +72,14 @@ struct TransferQueue<Item> {
             heads[job.host] = 0
         }
         waiting[job.host, default: []].append(job)
+        batchCounts[job.host, default: [:]][job.batch, default: 0] += 1
+    }
+
+    /// Counts one job of `batch` for `host` as no longer waiting.
+    private mutating func leave(host: String, batch: UInt64) {
+        guard var counts = batchCounts[host], let count = counts[batch] else { return }
+        counts[batch] = count > 1 ? count - 1 : nil
+        batchCounts[host] = counts.isEmpty ? nil : counts
     }
 
     /// The next job allowed to start, counted as in flight; nil when none may start now.
@@ -81,11 +92,13 @@ struct TransferQueue<Item> {
             var job = jobs[head]
             if !mayStart(job.batch) {
                 // A job further back, of a batch that may start: taken out of the line.
+                guard (batchCounts[host]?.count ?? 0) > 1 else { continue }
                 let blocked = job.batch
                 guard let index = jobs[(head + 1)...].firstIndex(where: { $0.batch != blocked && mayStart($0.batch) })
                 else { continue }
                 job = jobs.remove(at: index)
                 waiting[host] = jobs
+                leave(host: host, batch: job.batch)
                 inFlight += 1
                 inFlightByHost[host, default: 0] += 1
                 return job
@@ -97,6 +110,7 @@ struct TransferQueue<Item> {
             } else {
                 heads[host] = head + 1
             }
+            leave(host: host, batch: job.batch)
             inFlight += 1
             inFlightByHost[host, default: 0] += 1
             return job
@@ -145,6 +159,8 @@ struct TransferQueue<Item> {
         for job in jobs[head...] {
             if job.batch == batch { removed.append(job) } else { kept.append(job) }
         }
+        batchCounts[host]?[batch] = nil
+        if batchCounts[host]?.isEmpty == true { batchCounts[host] = nil }
         if kept.isEmpty {
             waiting[host] = nil
             heads[host] = nil
@@ -163,6 +179,8 @@ struct TransferQueue<Item> {
             let kept = jobs[head...].filter { $0.batch != batch }
             waiting[host] = kept.isEmpty ? nil : kept
             heads[host] = kept.isEmpty ? nil : 0
+            batchCounts[host]?[batch] = nil
+            if batchCounts[host]?.isEmpty == true { batchCounts[host] = nil }
         }
         hosts.removeAll { waiting[$0] == nil }
     }

@@ -1,0 +1,31 @@
+@testable import FinewsFetch
+import Testing
+
+@Suite("Fetch windows: a batch whose window is full waits, others go ahead")
+struct FetchWindowTests {
+    @Test("A held-back batch's jobs wait while another batch's job for the same host starts, in order")
+    func heldBack() {
+        var queue = TransferQueue<Int>(concurrency: 8, perHost: 8)
+        for item in 0..<3 { queue.enqueue(.init(batch: 1, host: "h", item: item)) }
+        queue.enqueue(.init(batch: 2, host: "h", item: 10))
+        queue.enqueue(.init(batch: 2, host: "h", item: 11))
+        #expect(queue.next { $0 != 1 }?.item == 10)
+        #expect(queue.next { $0 != 1 }?.item == 11)
+        #expect(queue.next { $0 != 1 } == nil, "only batch 1 is left, and it is held back")
+        #expect(queue.next()?.item == 0, "its order is kept once it may start")
+        #expect(queue.next()?.item == 1)
+        #expect(queue.next()?.item == 2)
+        #expect(queue.next() == nil)
+    }
+
+    @Test("A window counts started transfers against released ones")
+    func window() {
+        let window = FetchWindow(size: 2)
+        #expect(window.hasRoom)
+        window.acquire()
+        window.acquire()
+        #expect(!window.hasRoom)
+        window.release()
+        #expect(window.hasRoom)
+    }
+}
