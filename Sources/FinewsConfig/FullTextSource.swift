@@ -70,36 +70,29 @@ public struct FullTextURLTemplate: Sendable, Hashable {
     /// - Throws: ``ParseError`` for an unknown placeholder (with the likely one), an
     ///   unclosed brace, or a URL that is not http(s).
     public init(parsing text: String) throws(ParseError) {
+        let template: BraceTemplate
+        do {
+            template = try BraceTemplate(text)
+        } catch .unclosedBrace {
+            throw ParseError(problem: "'{' without '}'", hint: "; write {{ for a literal brace")
+        } catch {
+            throw ParseError(problem: "'}' without '{'", hint: "; write }} for a literal brace")
+        }
         var pieces: [Piece] = []
-        var literal = ""
-        var rest = Substring(text)
-        while let first = rest.first {
-            if rest.hasPrefix("{{") || rest.hasPrefix("}}") {
-                literal.append(first)
-                rest = rest.dropFirst(2)
-            } else if first == "{" {
-                guard let close = rest.firstIndex(of: "}") else {
-                    throw ParseError(problem: "'{' without '}'", hint: "; write {{ for a literal brace")
-                }
-                let name = String(rest[rest.index(after: rest.startIndex)..<close])
+        for piece in template.pieces {
+            switch piece {
+            case .literal(let literal):
+                pieces.append(.literal(literal))
+            case .placeholder(let name):
                 guard let placeholder = Placeholder(rawValue: name) else {
                     let names = Placeholder.allCases.map(\.rawValue)
                     let near = names.first { $0.lowercased() == name.lowercased() }
                     throw ParseError(problem: "unknown placeholder '{\(name)}'", hint: near.map { " — did you mean '{\($0)}'?" }
                         ?? "; use " + names.map { "{\($0)}" }.joined(separator: ", "))
                 }
-                if !literal.isEmpty { pieces.append(.literal(literal)) }
-                literal = ""
                 pieces.append(.placeholder(placeholder))
-                rest = rest[rest.index(after: close)...]
-            } else if first == "}" {
-                throw ParseError(problem: "'}' without '{'", hint: "; write }} for a literal brace")
-            } else {
-                literal.append(first)
-                rest = rest.dropFirst()
             }
         }
-        if !literal.isEmpty { pieces.append(.literal(literal)) }
         guard case .literal(let head)? = pieces.first, Self.isHTTP(head) else {
             throw ParseError(problem: "'\(text)' does not start with http:// or https://",
                              hint: "; write a full URL, or \"link\" to fetch each entry's own link")

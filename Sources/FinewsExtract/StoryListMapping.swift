@@ -95,34 +95,25 @@ struct ListLinkTemplate: Sendable, Hashable {
     /// Parses a template.
     /// - Throws: ``ExtractionError`` (`.invalidRule`) for an unclosed or stray brace, or an empty placeholder.
     init(parsing text: String) throws(ExtractionError) {
-        var pieces: [Piece] = []
-        var literal = ""
-        var rest = Substring(text)
-        while let first = rest.first {
-            if rest.hasPrefix("{{") || rest.hasPrefix("}}") {
-                literal.append(first)
-                rest = rest.dropFirst(2)
-            } else if first == "{" {
-                guard let close = rest.firstIndex(of: "}") else {
-                    throw ExtractionError(.invalidRule, "'{' without '}' in the link template '\(text)'; write {{ for a literal brace")
-                }
-                let name = String(rest[rest.index(after: rest.startIndex)..<close])
+        let template: BraceTemplate
+        do {
+            template = try BraceTemplate(text)
+        } catch .unclosedBrace {
+            throw ExtractionError(.invalidRule, "'{' without '}' in the link template '\(text)'; write {{ for a literal brace")
+        } catch {
+            throw ExtractionError(.invalidRule, "'}' without '{' in the link template '\(text)'; write }} for a literal brace")
+        }
+        pieces = try template.pieces.map { piece throws(ExtractionError) -> Piece in
+            switch piece {
+            case .literal(let text): return .literal(text)
+            case .placeholder(let name):
                 guard !name.isEmpty else {
-                    throw ExtractionError(.invalidRule, "an empty {} in the link template '\(text)'; name a key of the story, as in {infoCode}")
+                    throw ExtractionError(
+                        .invalidRule, "an empty {} in the link template '\(text)'; name a key of the story, as in {infoCode}")
                 }
-                if !literal.isEmpty { pieces.append(.literal(literal)) }
-                literal = ""
-                pieces.append(.placeholder(name))
-                rest = rest[rest.index(after: close)...]
-            } else if first == "}" {
-                throw ExtractionError(.invalidRule, "'}' without '{' in the link template '\(text)'; write }} for a literal brace")
-            } else {
-                literal.append(first)
-                rest = rest.dropFirst()
+                return .placeholder(name)
             }
         }
-        if !literal.isEmpty { pieces.append(.literal(literal)) }
-        self.pieces = pieces
     }
 
     /// The link, with each placeholder's value from `value`; nil when one has none.
