@@ -3,21 +3,10 @@ import Foundation
 import Testing
 
 @Suite("feeds.conf: [hooks], [metrics], [post]")
-struct PublishingConfigTests {
+struct PublishingConfigTests: ConfigParsing {
     let file = URL(fileURLWithPath: "/srv/news/feeds.conf")
+    var configFile: URL { file }
 
-    private func parse(_ text: String) throws(ConfigError) -> Config {
-        try Config.parse(text, file: file, displayName: "feeds.conf")
-    }
-
-    private func problems(_ text: String) -> [String] {
-        do {
-            _ = try parse(text)
-            return []
-        } catch {
-            return error.problems.map(\.description)
-        }
-    }
 
     @Test("Unset, nothing runs, nothing is measured, posts are the reference posts")
     func defaults() throws {

@@ -4,21 +4,10 @@ import Foundation
 import Testing
 
 @Suite("feeds.conf: list sources, rules and HTTP settings")
-struct SourceConfigTests {
+struct SourceConfigTests: ConfigParsing {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-config-\(UUID().uuidString)")
+    var configFile: URL { folder.appendingPathComponent("feeds.conf") }
 
-    private func parse(_ text: String) throws(ConfigError) -> Config {
-        try Config.parse(text, file: folder.appendingPathComponent("feeds.conf"), displayName: "feeds.conf")
-    }
-
-    private func problems(_ text: String) -> [String] {
-        do {
-            _ = try parse(text)
-            return []
-        } catch {
-            return error.problems.map(\.description)
-        }
-    }
 
     @Test("Dotted keys, an inline header table and rules make a JSON API source")
     func jsonSource() throws {
