@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, wrapped by one small Swift type each.
@@ -88,6 +91,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Several nodes on one PostgreSQL database: feed leases, story claims,
+        // per-host politeness and the one publisher that writes the site.
+        .target(
+            name: "FinewsCluster",
+            dependencies: [
+                "FinewsStore",
+                "FinewsNormalize",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // feeds.conf (TOML with line numbers), OPML in and out, validation.
         .target(
             name: "FinewsConfig",
@@ -104,6 +121,7 @@ let package = Package(
                 "FinewsNormalize",
                 "FinewsStore",
                 "FinewsExtract",
+                "FinewsCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -110,6 +110,28 @@ public struct Config: Sendable {
     public var post = PostFormat()
     /// The `[dedupe]` table: near-copies of a story across outlets.
     public var dedupe = NearDuplicatePolicy()
+    /// The `[state]` table: the SQLite file (default) or a shared PostgreSQL database.
+    public var state = State()
+
+    /// The `[state]` table. Without `database`, the state is the SQLite file in
+    /// `<output>/.finews`; with it, this process is one node of a cluster that shares
+    /// the PostgreSQL database (README, "Running several nodes").
+    public struct State: Sendable {
+        /// `postgresql://user@host:port/dbname?sslmode=...`, as written; libpq's
+        /// `PG*` variables fill in what it leaves out.
+        public var database: String?
+        /// The password read from `password_file`; never printed.
+        public var password: String?
+        /// This node's name in the shared state (default `hostname:pid`).
+        public var node: String?
+        /// How long a node holds the feeds it took, in seconds; renewed while it works on them.
+        public var lease = 120
+        /// Whether this node may write the site when it holds the publisher lock.
+        public var publish = true
+
+        /// Creates the default: SQLite.
+        public init() {}
+    }
 
     /// The state folder (`<output>/.finews`).
     public var stateDirectory: URL { site.output.appendingPathComponent(".finews", isDirectory: true) }
@@ -208,7 +230,9 @@ private struct ConfigReader {
                            "username", "password_file"]
     static let filterKeys = ["block", "keep"]
     static let dedupeKeys = ["similar", "window", "threshold"]
-    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter", "hooks", "metrics", "post", "dedupe"]
+    static let stateKeys = ["database", "password_file", "node", "lease", "publish"]
+    static let tables = ["site", "fetch", "schedule", "slugs", "feed", "filter", "hooks", "metrics", "post", "dedupe",
+                         "state"]
 
     mutating func read(_ root: TOMLTable, file configFile: URL) -> Config? {
         for entry in root.entries where !Self.tables.contains(entry.key) {
@@ -306,7 +330,64 @@ private struct ConfigReader {
         config.metrics = readMetrics(table(root, "metrics"))
         config.post = readPost(table(root, "post"))
         config.dedupe = readDedupe(table(root, "dedupe"))
+        config.state = readState(table(root, "state"), config: config)
         return config
+    }
+
+    /// `[state]`: `database`, `password_file`, `node`, `lease`, `publish`. What a
+    /// shared database does not support yet is refused here, with the key to change.
+    private mutating func readState(_ table: TOMLTable?, config: Config) -> Config.State {
+        var state = Config.State()
+        guard let table else { return state }
+        checkKeys(table, Self.stateKeys, context: "in [state]")
+        func line(_ key: String) -> Int { table.entry(key)?.keyLine ?? table.line }
+        if let database = string(table, "database") {
+            if database.hasPrefix("postgresql://") || database.hasPrefix("postgres://") {
+                state.database = database
+            } else {
+                problem(line("database"), "database in [state] must be a PostgreSQL URL such as "
+                    + "\"postgresql://finews@db.internal:5432/finews\"; leave it out for the SQLite file in <output>/.finews")
+            }
+        }
+        if let path = string(table, "password_file") {
+            let file = URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL
+            if let data = FileManager.default.contents(atPath: file.path), var password = String(data: data, encoding: .utf8) {
+                while password.hasSuffix("\n") || password.hasSuffix("\r") { password.removeLast() }
+                state.password = password
+            } else {
+                problem(line("password_file"), "cannot read password_file '\(path)' of [state] (\(file.path)); "
+                    + "check that the file exists and finews may read it")
+            }
+        }
+        if let node = string(table, "node") {
+            if node.isEmpty || node.count > 63 || node.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) {
+                problem(line("node"), "node in [state] must be 1 to 63 visible characters without spaces, such as \"web-1\"")
+            } else {
+                state.node = node
+            }
+        }
+        if let lease = duration(table, "lease") {
+            if lease < 5 || lease > 3600 {
+                problem(line("lease"), "'lease' in [state] must be from 5s to 1h")
+            } else {
+                state.lease = lease
+            }
+        }
+        state.publish = boolean(table, "publish") ?? state.publish
+        if state.database != nil {
+            // Parts of a cycle that keep their own state in SQLite; each is refused by the key that asks for it.
+            let unsupported = "is not supported yet with a PostgreSQL [state] database; remove it, or leave the "
+                + "database out to keep the SQLite state"
+            if let feed = config.feeds.first(where: { $0.fullText != nil }) {
+                problem(feed.line, "fulltext_url in [[feed]] '\(feed.name)' " + unsupported)
+            }
+            if config.dedupe.isOn { problem(line("database"), "[dedupe] similar " + unsupported) }
+            if config.site.archiveAfter > 0 { problem(line("database"), "[site] archive_after " + unsupported) }
+            if config.hooks.afterWrite != nil { problem(line("database"), "[hooks] after_write " + unsupported) }
+        } else if table.entry("node") != nil || table.entry("lease") != nil || table.entry("publish") != nil {
+            problem(table.line, "node, lease and publish in [state] only apply with a PostgreSQL database = \"postgresql://...\"")
+        }
+        return state
     }
 
     /// `[dedupe]`: `similar = "off" | "skip" | "mark"`, `window = "3d"`, `threshold = 0.85`.

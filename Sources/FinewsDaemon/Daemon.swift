@@ -43,6 +43,10 @@ public struct Daemon: Service {
     /// the cycle in progress has been discarded or finished. Never throws: failing feeds
     /// and failing cycles are logged and tried again.
     public func run() async throws {
+        if config.state.database != nil {
+            try await runClusterNode()
+            return
+        }
         let mailbox = EventMailbox()
         let stop = StopRequest()
         let heartbeat = Heartbeat()
@@ -124,6 +128,38 @@ public struct Daemon: Service {
             notifier.stopping()
             stop.request()
         }
+        logger.notice("finews stopped")
+    }
+
+    /// `finews run` with a PostgreSQL `[state] database`: one node of the cluster
+    /// (``ClusterNode``) until SIGTERM or SIGINT. A node that cannot reach the
+    /// database when it starts fails, so that systemd restarts it.
+    private func runClusterNode() async throws {
+        let node: ClusterNode
+        do {
+            node = try await ClusterNode.open(config: config, logger: logger)
+        } catch {
+            logger.critical("cannot start the cluster node", metadata: ["reason": "\(error.message)"])
+            throw error
+        }
+        let stop = StopRequest()
+        let notifier = self.notifier
+        let logger = self.logger
+        logger.notice("finews node started", metadata: [
+            "node": "\(ClusterNode.nodeName(for: config))", "feeds": "\(config.feeds.count)",
+            "publishes": "\(config.state.publish ? config.site.output.path : "no")",
+        ])
+        notifier.ready(status: "cluster node started; \(Self.feeds(config.feeds.count))")
+        await withGracefulShutdownHandler {
+            await node.run(stop: stop) { summary in
+                notifier.status(Self.status(summary, nextDue: nil))
+            }
+        } onGracefulShutdown: {
+            logger.notice("stopping")
+            notifier.stopping()
+            stop.request()
+        }
+        await node.close()
         logger.notice("finews stopped")
     }
 

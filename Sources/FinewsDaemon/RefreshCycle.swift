@@ -327,17 +327,7 @@ public struct RefreshCycle: Sendable {
                 readStates[name]?.bodyHash = nil
             }
         }
-        var requests = feeds.map { feed in
-            var request = FetchRequest(
-                key: feed.name, url: feed.url, etag: readStates[feed.name]?.etag,
-                lastModified: readStates[feed.name]?.lastModified, userAgent: feed.userAgent,
-                timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize,
-                privateNetworks: config.fetch.privateNetworks(for: feed))
-            request.applyHTTPSettings(of: feed)
-            // A JSON API or an HTML list page is not a feed, and is not refused as one.
-            if feed.list != nil { request.expectsFeed = false }
-            return request
-        }
+        var requests = feeds.map { feed in fetchRequest(for: feed, state: readStates[feed.name]) }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
         let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
         let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
@@ -461,6 +451,18 @@ public struct RefreshCycle: Sendable {
         return summary
     }
 
+    /// The conditional GET of `feed`, with the validators of its stored `state`.
+    func fetchRequest(for feed: Config.Feed, state: FeedState?) -> FetchRequest {
+        var request = FetchRequest(
+            key: feed.name, url: feed.url, etag: state?.etag, lastModified: state?.lastModified, userAgent: feed.userAgent,
+            timeout: .seconds(feed.timeout ?? config.fetch.timeout), maxSize: feed.maxSize ?? config.fetch.maxSize,
+            privateNetworks: config.fetch.privateNetworks(for: feed))
+        request.applyHTTPSettings(of: feed)
+        // A JSON API or an HTML list page is not a feed, and is not refused as one.
+        if feed.list != nil { request.expectsFeed = false }
+        return request
+    }
+
     /// The outlets' slugs as stored, with the `[slugs]` overrides and the names a new
     /// slug must not take: existing categories, plain categories in feeds.conf, and
     /// the names that templated feeds fall back to.
@@ -476,7 +478,7 @@ public struct RefreshCycle: Sendable {
     }
 
     /// The state to store for `feed` after this cycle, and the report on it.
-    private func record(
+    func record(
         _ feed: Config.Feed, read: Result<FeedOutcome, FeedFailure>, previous: FeedState, cycleTime: Date,
         postsNew: Int, postsUpdated: Int
     ) -> (FeedState, FeedReport) {
@@ -631,7 +633,7 @@ public struct RefreshCycle: Sendable {
         return .success(outcome)
     }
 
-    private struct FeedOutcome: Sendable {
+    struct FeedOutcome: Sendable {
         var result: FeedReport.Result
         var validators: Validators
         var bodyHash: String?
@@ -646,7 +648,7 @@ public struct RefreshCycle: Sendable {
     }
 
     /// Turns a fetch result into candidate posts, or a one-line reason the feed failed.
-    private func read(_ feed: Config.Feed, result: FetchResult, previous: FeedState) -> Result<FeedOutcome, FeedFailure> {
+    func read(_ feed: Config.Feed, result: FetchResult, previous: FeedState) -> Result<FeedOutcome, FeedFailure> {
         let document: FetchedDocument
         switch result.outcome {
         case .failure(let error):

@@ -110,7 +110,7 @@ public struct CategoryCount: Sendable, Hashable {
 }
 
 /// What finews remembers about a feed between runs.
-public struct FeedState: Sendable, Hashable {
+public struct FeedState: Sendable, Hashable, Codable {
     /// Validators for the next conditional GET.
     public var etag: String?
     public var lastModified: String?

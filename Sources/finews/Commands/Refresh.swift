@@ -33,9 +33,26 @@ struct Refresh: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(level: logLevel ?? (quiet ? .error : .notice), write: { console.write($0) })
         let config = try loadConfig(config)
         let summary: RefreshSummary
-        do {
-            summary = try await RefreshCycle(config: config, logger: logger).run(RefreshCycle.Options(
-                feedNames: feeds, wait: !noWait, progress: { console.update($0) }))
+        if config.state.database != nil, !feeds.isEmpty {
+            printError("finews: refreshing named feeds is not supported with a PostgreSQL [state] database; "
+                + "refresh all of them, or let the nodes check them when due")
+            throw ExitStatus.usage
+        }
+        do throws(RefreshError) {
+            if config.state.database != nil {
+                // One more node of the cluster, for one pass over what is due.
+                let node = try await ClusterNode.open(config: config, logger: logger)
+                do {
+                    summary = try await node.refreshOnce(stop: nil)
+                } catch {
+                    await node.close()
+                    throw error
+                }
+                await node.close()
+            } else {
+                summary = try await RefreshCycle(config: config, logger: logger).run(RefreshCycle.Options(
+                    feedNames: feeds, wait: !noWait, progress: { console.update($0) }))
+            }
             console.finish()
         } catch {
             console.finish()

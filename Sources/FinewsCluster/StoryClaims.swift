@@ -1,0 +1,307 @@
+public import Foundation
+public import FinewsStore
+import NIOCore
+import PostgresNIO
+
+/// A post rendered by the node that claims its story.
+public struct RenderedStory: Sendable {
+    /// The infoCode it was rendered as (the story's, as resolved before the claim).
+    public var infoCode: String
+    /// Relative to the site root.
+    public var path: String
+    public var bytes: [UInt8]
+    public var contentHash: String
+    public var firstSeen: Date
+    public var category: String
+    public var tag: String
+    /// The outlet named by the entry, for the category page's title.
+    public var outlet: String?
+
+    public init(infoCode: String, path: String, bytes: [UInt8], contentHash: String, firstSeen: Date, category: String,
+                tag: String, outlet: String?) {
+        self.infoCode = infoCode
+        self.path = path
+        self.bytes = bytes
+        self.contentHash = contentHash
+        self.firstSeen = firstSeen
+        self.category = category
+        self.tag = tag
+        self.outlet = outlet
+    }
+}
+
+/// One entry of a feed, as it is claimed.
+public struct StoryClaim: Sendable {
+    public var infoCode: String
+    /// `code:<infoCode>` and the story's aliases (``StoryKeys``).
+    public var keys: [String]
+    /// Left out by a `block` or `keep` rule: its keys are claimed, with no post.
+    public var isBlocked: Bool
+    /// The post, when the node expects to write or rewrite it; nil when a lookup
+    /// before the claim found the story written, unchanged or owned by another feed.
+    public var rendered: RenderedStory?
+
+    public init(infoCode: String, keys: [String], isBlocked: Bool, rendered: RenderedStory?) {
+        self.infoCode = infoCode
+        self.keys = keys
+        self.isBlocked = isBlocked
+        self.rendered = rendered
+    }
+}
+
+/// A post the shared state holds, as a node needs it before claiming.
+public struct ClaimedPost: Sendable {
+    public var infoCode: String
+    public var feed: String
+    public var path: String
+    public var contentHash: String
+    public var firstSeen: Date
+}
+
+/// The check of one feed, recorded with its stories in one transaction.
+public struct FeedCheck: Sendable {
+    public var feed: String
+    public var state: FeedState
+    public var nextCheck: Date
+    /// The feed's host and how long it asked every node to wait (`Retry-After`).
+    public var hostWait: (host: String, seconds: Int)?
+    /// Outlet slugs this node assigned while rendering.
+    public var slugs: [(text: String, slug: String)]
+
+    public init(feed: String, state: FeedState, nextCheck: Date, hostWait: (host: String, seconds: Int)? = nil,
+                slugs: [(text: String, slug: String)] = []) {
+        self.feed = feed
+        self.state = state
+        self.nextCheck = nextCheck
+        self.hostWait = hostWait
+        self.slugs = slugs
+    }
+}
+
+/// What claiming a feed's stories did.
+public struct ClaimResult: Sendable, Hashable {
+    public var new = 0
+    public var updated = 0
+    public var duplicates = 0
+    public var blocked = 0
+    /// Stories another node claimed between this node's lookup and its claim.
+    public var lost = 0
+    public init() {}
+}
+
+/// Stories are claimed once: every key of a story (its infoCode and aliases) is
+/// claimed with `INSERT … ON CONFLICT DO NOTHING`; a story all of whose keys were
+/// free is this node's to write, one with a key already held is the story that
+/// key names. Two nodes that meet the same story in two feeds at once write one post.
+extension ClusterDatabase {
+    /// What the state knows of `keys`: the infoCode each names, and the posts of those infoCodes.
+    public func lookUp(keys: [String]) async throws(ClusterError) -> (codes: [String: String], posts: [String: ClaimedPost]) {
+        guard !keys.isEmpty else { return ([:], [:]) }
+        return try await run("looking up stories") { connection in
+            var codes: [String: String] = [:]
+            for try await (key, code) in try await connection.query(
+                "SELECT key, info_code FROM story_keys WHERE key = ANY(\(keys)::text[])", logger: logger
+            ).decode((String, String).self) {
+                codes[key] = code
+            }
+            let posts = try await Self.posts(Array(Set(codes.values)), on: connection, logger: logger, lock: false)
+            return (codes, posts)
+        }
+    }
+
+    private static func posts(
+        _ codes: [String], on connection: PostgresConnection, logger: Logger, lock: Bool
+    ) async throws -> [String: ClaimedPost] {
+        guard !codes.isEmpty else { return [:] }
+        var posts: [String: ClaimedPost] = [:]
+        let rows = try await connection.query(lock
+            ? "SELECT info_code, feed, path, content_hash, first_seen FROM posts WHERE info_code = ANY(\(codes)::text[]) FOR UPDATE"
+            : "SELECT info_code, feed, path, content_hash, first_seen FROM posts WHERE info_code = ANY(\(codes)::text[])",
+            logger: logger)
+        for try await (code, feed, path, hash, firstSeen) in rows.decode((String, String, String, String, Date).self) {
+            posts[code] = ClaimedPost(infoCode: code, feed: feed, path: path, contentHash: hash, firstSeen: firstSeen)
+        }
+        return posts
+    }
+
+    /// Claims the stories of one feed and records its check, in one transaction:
+    /// a crash or a lost connection leaves both or neither.
+    /// - Parameter configuredFeeds: a post is rewritten only from the feed that wrote
+    ///   it, unless that feed has left the configuration.
+    public func claim(
+        _ stories: [StoryClaim], check: FeedCheck, configuredFeeds: Set<String>
+    ) async throws(ClusterError) -> ClaimResult {
+        let node = self.node
+        return try await transaction("recording feed '\(check.feed)'") { connection in
+            // Each key goes to the first story of the feed that holds it; keys are
+            // inserted in sorted order so that two nodes never wait on each other in a circle.
+            var firstStory: [String: Int] = [:]
+            for (index, story) in stories.enumerated() {
+                for key in story.keys where firstStory[key] == nil { firstStory[key] = index }
+            }
+            let sortedKeys = firstStory.keys.sorted()
+            let sortedCodes = sortedKeys.map { stories[firstStory[$0] ?? 0].infoCode }
+            var inserted: Set<String> = []
+            if !sortedKeys.isEmpty {
+                for try await key in try await connection.query("""
+                    INSERT INTO story_keys (key, info_code)
+                    SELECT * FROM unnest(\(sortedKeys)::text[], \(sortedCodes)::text[])
+                    ON CONFLICT (key) DO NOTHING RETURNING key
+                    """, logger: logger).decode(String.self) {
+                    inserted.insert(key)
+                }
+            }
+            var held: [String: String] = [:]
+            let older = sortedKeys.filter { !inserted.contains($0) }
+            if !older.isEmpty {
+                for try await (key, code) in try await connection.query(
+                    "SELECT key, info_code FROM story_keys WHERE key = ANY(\(older)::text[])", logger: logger
+                ).decode((String, String).self) {
+                    held[key] = code
+                }
+            }
+            let posts = try await Self.posts(Array(Set(held.values)), on: connection, logger: logger, lock: true)
+
+            var result = ClaimResult()
+            var newPosts: [RenderedStory] = []
+            var rewrites: [RenderedStory] = []
+            // Keys this transaction inserted for a story that turned out to be another.
+            var repoint: [(key: String, code: String)] = []
+            // The infoCode each story of this feed resolved to, for its later copies in the same feed.
+            var resolved: [Int: String] = [:]
+            for (index, story) in stories.enumerated() {
+                let ours = story.keys.filter { inserted.contains($0) && firstStory[$0] == index }
+                let earlierInFeed = story.keys.lazy.compactMap { key -> Int? in
+                    guard let first = firstStory[key], first != index else { return nil }
+                    return first
+                }.first
+                let existing = story.keys.lazy.compactMap { held[$0] }.first
+                if let earlier = earlierInFeed {
+                    // A second entry of the same story in this document.
+                    result.duplicates += 1
+                    if let code = resolved[earlier] { repoint += ours.map { ($0, code) } }
+                    continue
+                }
+                guard let code = existing else {
+                    // Every key was free: the story is this node's.
+                    resolved[index] = story.infoCode
+                    if story.isBlocked {
+                        result.blocked += 1
+                    } else if let rendered = story.rendered, rendered.infoCode == story.infoCode {
+                        newPosts.append(rendered)
+                        result.new += 1
+                    } else {
+                        // Looked up as written, yet free now: nothing to write it from; the next check writes it.
+                        repoint += ours.map { ($0, "") }
+                        result.lost += 1
+                    }
+                    continue
+                }
+                resolved[index] = code
+                repoint += ours.map { ($0, code) }
+                if let post = posts[code], post.feed == check.feed || !configuredFeeds.contains(post.feed),
+                   let rendered = story.rendered, rendered.infoCode == code, rendered.contentHash != post.contentHash {
+                    var rewrite = rendered
+                    rewrite.path = post.path
+                    rewrites.append(rewrite)
+                    result.updated += 1
+                } else {
+                    if story.rendered != nil, posts[code] == nil || story.rendered?.infoCode != code { result.lost += 1 }
+                    result.duplicates += 1
+                }
+            }
+
+            if !newPosts.isEmpty {
+                let codes = newPosts.map(\.infoCode)
+                let feeds = Array(repeating: check.feed, count: newPosts.count)
+                let paths = newPosts.map(\.path)
+                let bodies = newPosts.map { ByteBuffer(bytes: $0.bytes) }
+                let hashes = newPosts.map(\.contentHash)
+                let firstSeen = newPosts.map(\.firstSeen)
+                let categories = newPosts.map(\.category)
+                let tags = newPosts.map(\.tag)
+                let outlets = newPosts.map { $0.outlet ?? "" }
+                try await connection.query("""
+                    INSERT INTO posts (info_code, feed, path, bytes, content_hash, first_seen, category, tag, outlet, claimed_by)
+                    SELECT c, f, p, b, h, s, cat, t, NULLIF(o, ''), \(node)
+                    FROM unnest(\(codes)::text[], \(feeds)::text[], \(paths)::text[], \(bodies)::bytea[], \(hashes)::text[],
+                                \(firstSeen)::timestamptz[], \(categories)::text[], \(tags)::text[], \(outlets)::text[])
+                         AS t(c, f, p, b, h, s, cat, t, o)
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            if !rewrites.isEmpty {
+                let codes = rewrites.map(\.infoCode)
+                let bodies = rewrites.map { ByteBuffer(bytes: $0.bytes) }
+                let hashes = rewrites.map(\.contentHash)
+                let categories = rewrites.map(\.category)
+                let tags = rewrites.map(\.tag)
+                try await connection.query("""
+                    UPDATE posts SET bytes = t.b, content_hash = t.h, category = t.cat, tag = t.tg, revision = revision + 1
+                    FROM unnest(\(codes)::text[], \(bodies)::bytea[], \(hashes)::text[], \(categories)::text[], \(tags)::text[])
+                         AS t(c, b, h, cat, tg)
+                    WHERE posts.info_code = t.c
+                    """, logger: logger)
+            }
+            let toMove = repoint.filter { !$0.code.isEmpty }
+            if !toMove.isEmpty {
+                let keys = toMove.map(\.key)
+                let codes = toMove.map(\.code)
+                try await connection.query("""
+                    UPDATE story_keys SET info_code = t.c FROM unnest(\(keys)::text[], \(codes)::text[]) AS t(k, c)
+                    WHERE story_keys.key = t.k
+                    """, logger: logger)
+            }
+            let toFree = repoint.filter { $0.code.isEmpty }.map(\.key)
+            if !toFree.isEmpty {
+                try await connection.query("DELETE FROM story_keys WHERE key = ANY(\(toFree)::text[])", logger: logger)
+            }
+            if !check.slugs.isEmpty {
+                let texts = check.slugs.map(\.text)
+                let slugs = check.slugs.map(\.slug)
+                try await connection.query("""
+                    INSERT INTO slugs (text, slug) SELECT * FROM unnest(\(texts)::text[], \(slugs)::text[]) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            try await Self.recordCheck(check, node: node, on: connection, logger: logger)
+            return result
+        }
+    }
+
+    /// Records a feed's check (no stories: a failure, a 304, an unchanged body).
+    public func record(_ check: FeedCheck) async throws(ClusterError) {
+        let node = self.node
+        try await transaction("recording feed '\(check.feed)'") { connection in
+            try await Self.recordCheck(check, node: node, on: connection, logger: logger)
+        }
+    }
+
+    private static func recordCheck(
+        _ check: FeedCheck, node: String, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let state = FeedStateCoding.encode(check.state)
+        try await connection.query("""
+            UPDATE feeds SET state = \(state)::jsonb, next_check_at = \(check.nextCheck), checked_by = \(node),
+                checked_at = now(), lease_owner = NULL, lease_until = NULL
+            WHERE name = \(check.feed)
+            """, logger: logger)
+        if let wait = check.hostWait {
+            try await connection.query("""
+                INSERT INTO hosts (host, next_allowed_at) VALUES (\(wait.host), now() + make_interval(secs => \(Double(wait.seconds))))
+                ON CONFLICT (host) DO UPDATE SET next_allowed_at = greatest(hosts.next_allowed_at, EXCLUDED.next_allowed_at)
+                """, logger: logger)
+        }
+    }
+
+    /// The outlets' slugs stored by any node.
+    public func slugs() async throws(ClusterError) -> [String: String] {
+        try await run("reading slugs") { connection in
+            var slugs: [String: String] = [:]
+            for try await (text, slug) in try await connection.query("SELECT text, slug FROM slugs", logger: logger)
+                .decode((String, String).self) {
+                slugs[text] = slug
+            }
+            return slugs
+        }
+    }
+}
