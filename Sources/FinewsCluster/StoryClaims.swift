@@ -61,6 +61,7 @@ public struct ClaimedPost: Sendable {
 /// The check of one feed, recorded with its stories in one transaction.
 public struct FeedCheck: Sendable {
     public var feed: String
+    /// The feed's state after the check; its `postsWritten` is counted up by the claim.
     public var state: FeedState
     public var nextCheck: Date
     /// The feed's host and how long it asked every node to wait (`Retry-After`).
@@ -263,6 +264,8 @@ extension ClusterDatabase {
                     INSERT INTO slugs (text, slug) SELECT * FROM unnest(\(texts)::text[], \(slugs)::text[]) ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
+            var check = check
+            check.state.postsWritten += result.new
             try await Self.recordCheck(check, node: node, on: connection, logger: logger)
             return result
         }

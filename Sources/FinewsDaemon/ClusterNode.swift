@@ -336,7 +336,7 @@ public final class ClusterNode: Sendable {
         guard let feed = feedsByName[ready.leased.name] else { return }
         let (state, report) = reader.record(
             feed, read: ready.outcome, previous: ready.leased.state, cycleTime: Date(),
-            postsNew: ready.expectedNew, postsUpdated: 0)
+            postsNew: 0, postsUpdated: 0)
         var hostWait: (host: String, seconds: Int)?
         if case .failure(let failure) = ready.outcome, let seconds = failure.retryAfter, seconds > 0 {
             hostWait = (Self.host(of: feed), seconds)

@@ -2,6 +2,8 @@ public import FinewsConfig
 public import Foundation
 import FinewsStore
 import FinewsNormalize
+import FinewsCluster
+import Logging
 
 /// What `finews status` shows: per feed, its effective interval and why, the last
 /// check and its result, errors in a row, the next check and the posts written; then
@@ -41,6 +43,9 @@ public struct StatusReport: Sendable, Codable, Hashable {
         /// With `[dedupe] similar` on: how many of the feed's new stories were
         /// near-copies of one written earlier. Nil when it is off.
         public var similar: Int? = nil
+        /// With a shared PostgreSQL state: the node that last checked the feed, and the one holding it now.
+        public var checkedBy: String? = nil
+        public var leasedBy: String? = nil
     }
 
     /// Sums over all feeds.
@@ -73,10 +78,30 @@ public struct StatusReport: Sendable, Codable, Hashable {
     public var categories: [Category] = []
     /// The `[hooks] after_write` command's runs and failures; nil when it never ran on this site.
     public var hook: HookRecord? = nil
+    /// With a shared PostgreSQL state: the publisher, what it has still to write, the nodes.
+    public var cluster: Cluster? = nil
+
+    /// The cluster part of the report.
+    public struct Cluster: Sendable, Codable, Hashable {
+        /// The node holding the publisher lock; nil when none does.
+        public var publisher: String?
+        /// Claimed posts not yet written into the site.
+        public var pendingPosts: Int
+        public var nodes: [Node]
+
+        public struct Node: Sendable, Codable, Hashable {
+            public var name: String
+            public var hostname: String
+            public var pid: Int
+            public var site: String?
+            public var seenAt: Date
+        }
+    }
 
     /// Reads the state of every configured feed.
     /// - Throws: ``RefreshError`` `.state` when the database cannot be read.
     public static func load(config: Config) async throws(RefreshError) -> StatusReport {
+        if config.state.database != nil { return try await loadCluster(config: config) }
         var states: [String: FeedState] = [:]
         var categories: [String: StoredCategory] = [:]
         var counts: [CategoryCount] = []
@@ -103,6 +128,37 @@ public struct StatusReport: Sendable, Codable, Hashable {
         if config.dedupe.isOn {
             for index in report.feeds.indices { report.feeds[index].similar = similar[report.feeds[index].name] ?? 0 }
         }
+        return report
+    }
+
+    /// The report from a shared PostgreSQL state (`[state] database`).
+    private static func loadCluster(config: Config) async throws(RefreshError) -> StatusReport {
+        let status: ClusterStatus
+        do throws(ClusterError) {
+            guard let url = config.state.database else { throw ClusterError(.settings, "no [state] database") }
+            let settings = try DatabaseSettings(
+                url: url, password: config.state.password, environment: ProcessInfo.processInfo.environment)
+            let database = try await ClusterDatabase.open(
+                settings: settings, node: "finews-status", logger: Logger(label: "finews.status", factory: { _ in SwiftLogNoOpLogHandler() }))
+            do {
+                status = try await database.status()
+            } catch {
+                await database.close()
+                throw error
+            }
+            await database.close()
+        } catch {
+            throw RefreshError(.state, error.message)
+        }
+        var report = make(config: config, states: status.feedStates, categories: status.categories,
+                          counts: status.categoryCounts)
+        for index in report.feeds.indices {
+            report.feeds[index].checkedBy = status.checkedBy[report.feeds[index].name]
+            report.feeds[index].leasedBy = status.leasedBy[report.feeds[index].name]
+        }
+        report.cluster = Cluster(
+            publisher: status.publisher, pendingPosts: status.pendingPosts,
+            nodes: status.nodes.map { .init(name: $0.name, hostname: $0.hostname, pid: $0.pid, site: $0.site, seenAt: $0.seenAt) })
         return report
     }
 
@@ -186,11 +242,11 @@ public struct StatusReport: Sendable, Codable, Hashable {
         // The SIMILAR column is shown only with `[dedupe] similar` on.
         let showsSimilar = feeds.contains { $0.similar != nil }
         let header = ["FEED", "INTERVAL", "LAST CHECK", "RESULT", "ERRORS", "NEXT CHECK", "POSTS"]
-            + (showsSimilar ? ["SIMILAR"] : [])
+            + (showsSimilar ? ["SIMILAR"] : []) + (cluster != nil ? ["NODE"] : [])
         var rows: [[String]] = [header]
         for feed in feeds {
             let reason = IntervalReason(rawValue: feed.intervalReason)?.label ?? feed.intervalReason
-            rows.append((showsSimilar ? { $0 + ["\(feed.similar ?? 0)"] } : { $0 })([
+            var row = [
                 feed.name,
                 "\(ConfigValues.format(feed.interval)) (\(reason))",
                 feed.lastCheck.map { Self.ago($0, now: now) } ?? "never",
@@ -198,7 +254,12 @@ public struct StatusReport: Sendable, Codable, Hashable {
                 "\(feed.consecutiveErrors)",
                 feed.nextCheck.map { Self.until($0, now: now) } ?? "now",
                 "\(feed.postsWritten)",
-            ]))
+            ]
+            if showsSimilar { row.append("\(feed.similar ?? 0)") }
+            if cluster != nil {
+                row.append(feed.leasedBy.map { "\($0) (checking)" } ?? feed.checkedBy ?? "-")
+            }
+            rows.append(row)
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -235,6 +296,14 @@ public struct StatusReport: Sendable, Codable, Hashable {
         lines.append(total)
         if let hook {
             lines.append(Self.hookLine(hook, now: now))
+        }
+        if let cluster {
+            lines.append("publisher: " + (cluster.publisher ?? "none (no node holds the lock)")
+                + "; \(cluster.pendingPosts) post\(cluster.pendingPosts == 1 ? "" : "s") waiting to be written")
+            for node in cluster.nodes {
+                lines.append("node \(node.name): \(node.hostname) pid \(node.pid), "
+                    + (node.site.map { "site \($0)" } ?? "fetch only") + ", last seen \(Self.ago(node.seenAt, now: now))")
+            }
         }
         if !categories.isEmpty {
             lines.append("")
@@ -332,6 +401,7 @@ private struct JSONForm: Encodable {
              blocked
         case slug, outlet, tag, posts
         case hook, runs, failures, lastRun, lastResult, lastFailure, lastFailureMessage
+        case checkedBy, leasedBy, publisher, pendingPosts, nodes, hostname, pid, site, seenAt
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -355,6 +425,23 @@ private struct JSONForm: Encodable {
             try item.encode(feed.fullTextError, forKey: .fullTextError)
             try item.encode(feed.blocked, forKey: .blocked)
             try item.encode(feed.similar, forKey: .similar)
+            if report.cluster != nil {
+                try item.encode(feed.checkedBy, forKey: .checkedBy)
+                try item.encode(feed.leasedBy, forKey: .leasedBy)
+            }
+        }
+        if let cluster = report.cluster {
+            try root.encode(cluster.publisher, forKey: .publisher)
+            try root.encode(cluster.pendingPosts, forKey: .pendingPosts)
+            var nodes = root.nestedUnkeyedContainer(forKey: .nodes)
+            for node in cluster.nodes {
+                var item = nodes.nestedContainer(keyedBy: Keys.self)
+                try item.encode(node.name, forKey: .name)
+                try item.encode(node.hostname, forKey: .hostname)
+                try item.encode(node.pid, forKey: .pid)
+                try item.encode(node.site, forKey: .site)
+                try item.encode(node.seenAt, forKey: .seenAt)
+            }
         }
         var totals = root.nestedContainer(keyedBy: Keys.self, forKey: .totals)
         try totals.encode(report.totals.feeds, forKey: .feeds)
