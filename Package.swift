@@ -206,6 +206,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "FinewsClusterTests",
+            dependencies: [
+                "FinewsCluster", "FinewsStore", "FinewsNormalize",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "FinewsConfigTests",
             dependencies: ["FinewsConfig", "FinewsNormalize", "FinewsExtract", "FinewsParse"],
             swiftSettings: strictSettings
