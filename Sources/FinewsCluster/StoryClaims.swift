@@ -79,6 +79,17 @@ public struct FeedCheck: Sendable {
     }
 }
 
+/// One feed's stories and check, for a batch claim.
+public struct FeedClaims: Sendable {
+    public var stories: [StoryClaim]
+    public var check: FeedCheck
+
+    public init(stories: [StoryClaim], check: FeedCheck) {
+        self.stories = stories
+        self.check = check
+    }
+}
+
 /// What claiming a feed's stories did.
 public struct ClaimResult: Sendable, Hashable {
     public var new = 0
@@ -132,16 +143,31 @@ extension ClusterDatabase {
     public func claim(
         _ stories: [StoryClaim], check: FeedCheck, configuredFeeds: Set<String>
     ) async throws(ClusterError) -> ClaimResult {
+        try await claim([FeedClaims(stories: stories, check: check)], configuredFeeds: configuredFeeds).first ?? ClaimResult()
+    }
+
+    /// Claims the stories of several feeds, in the order given (feeds.conf order: a
+    /// story in two of them goes to the first), and records their checks, all in one
+    /// transaction — one commit, one flush of PostgreSQL's log, for the lot.
+    public func claim(
+        _ feeds: [FeedClaims], configuredFeeds: Set<String>
+    ) async throws(ClusterError) -> [ClaimResult] {
         let node = self.node
-        return try await transaction("recording feed '\(check.feed)'") { connection in
-            // Each key goes to the first story of the feed that holds it; keys are
+        // Every story of the batch, in order, with the feed it came from.
+        var stories: [(feed: Int, story: StoryClaim)] = []
+        for (index, feed) in feeds.enumerated() {
+            for story in feed.stories { stories.append((index, story)) }
+        }
+        let what = feeds.count == 1 ? "recording feed '\(feeds[0].check.feed)'" : "recording \(feeds.count) feeds"
+        return try await transaction(what) { connection in
+            // Each key goes to the first story of the batch that holds it; keys are
             // inserted in sorted order so that two nodes never wait on each other in a circle.
             var firstStory: [String: Int] = [:]
-            for (index, story) in stories.enumerated() {
-                for key in story.keys where firstStory[key] == nil { firstStory[key] = index }
+            for (index, entry) in stories.enumerated() {
+                for key in entry.story.keys where firstStory[key] == nil { firstStory[key] = index }
             }
             let sortedKeys = firstStory.keys.sorted()
-            let sortedCodes = sortedKeys.map { stories[firstStory[$0] ?? 0].infoCode }
+            let sortedCodes = sortedKeys.map { stories[firstStory[$0] ?? 0].story.infoCode }
             var inserted: Set<String> = []
             if !sortedKeys.isEmpty {
                 for try await key in try await connection.query("""
@@ -163,71 +189,76 @@ extension ClusterDatabase {
             }
             let posts = try await Self.posts(Array(Set(held.values)), on: connection, logger: logger, lock: true)
 
-            var result = ClaimResult()
-            var newPosts: [RenderedStory] = []
+            var results = [ClaimResult](repeating: ClaimResult(), count: feeds.count)
+            var newPosts: [(feed: String, post: RenderedStory)] = []
             var rewrites: [RenderedStory] = []
-            // Keys this transaction inserted for a story that turned out to be another.
+            // Keys this transaction inserted for a story that turned out to be another
+            // (an empty code: free them again).
             var repoint: [(key: String, code: String)] = []
-            // The infoCode each story of this feed resolved to, for its later copies in the same feed.
+            // The infoCode each story of the batch resolved to, for its later copies.
             var resolved: [Int: String] = [:]
-            for (index, story) in stories.enumerated() {
+            for (index, entry) in stories.enumerated() {
+                let story = entry.story
+                let feedName = feeds[entry.feed].check.feed
                 let ours = story.keys.filter { inserted.contains($0) && firstStory[$0] == index }
-                let earlierInFeed = story.keys.lazy.compactMap { key -> Int? in
+                let earlier = story.keys.lazy.compactMap { key -> Int? in
                     guard let first = firstStory[key], first != index else { return nil }
                     return first
                 }.first
-                let existing = story.keys.lazy.compactMap { held[$0] }.first
-                if let earlier = earlierInFeed {
-                    // A second entry of the same story in this document.
-                    result.duplicates += 1
+                if let earlier {
+                    // A second entry of a story met earlier in the batch (this feed or a lower one).
+                    results[entry.feed].duplicates += 1
                     if let code = resolved[earlier] { repoint += ours.map { ($0, code) } }
                     continue
                 }
-                guard let code = existing else {
+                guard let code = story.keys.lazy.compactMap({ held[$0] }).first else {
                     // Every key was free: the story is this node's.
                     resolved[index] = story.infoCode
                     if story.isBlocked {
-                        result.blocked += 1
+                        results[entry.feed].blocked += 1
                     } else if let rendered = story.rendered, rendered.infoCode == story.infoCode {
-                        newPosts.append(rendered)
-                        result.new += 1
+                        newPosts.append((feedName, rendered))
+                        results[entry.feed].new += 1
                     } else {
                         // Looked up as written, yet free now: nothing to write it from; the next check writes it.
                         repoint += ours.map { ($0, "") }
-                        result.lost += 1
+                        results[entry.feed].lost += 1
                     }
                     continue
                 }
                 resolved[index] = code
                 repoint += ours.map { ($0, code) }
-                if let post = posts[code], post.feed == check.feed || !configuredFeeds.contains(post.feed),
+                if let post = posts[code], post.feed == feedName || !configuredFeeds.contains(post.feed),
                    let rendered = story.rendered, rendered.infoCode == code, rendered.contentHash != post.contentHash {
                     var rewrite = rendered
                     rewrite.path = post.path
                     rewrites.append(rewrite)
-                    result.updated += 1
+                    results[entry.feed].updated += 1
                 } else {
-                    if story.rendered != nil, posts[code] == nil || story.rendered?.infoCode != code { result.lost += 1 }
-                    result.duplicates += 1
+                    if story.rendered != nil, posts[code] == nil || story.rendered?.infoCode != code {
+                        results[entry.feed].lost += 1
+                    }
+                    results[entry.feed].duplicates += 1
                 }
             }
 
             if !newPosts.isEmpty {
-                let codes = newPosts.map(\.infoCode)
-                let feeds = Array(repeating: check.feed, count: newPosts.count)
-                let paths = newPosts.map(\.path)
-                let bodies = newPosts.map { ByteBuffer(bytes: $0.bytes) }
-                let hashes = newPosts.map(\.contentHash)
-                let firstSeen = newPosts.map(\.firstSeen)
-                let categories = newPosts.map(\.category)
-                let tags = newPosts.map(\.tag)
-                let outlets = newPosts.map { $0.outlet ?? "" }
+                let codes = newPosts.map(\.post.infoCode)
+                let feedNames = newPosts.map(\.feed)
+                let paths = newPosts.map(\.post.path)
+                let bodies = newPosts.map { ByteBuffer(bytes: $0.post.bytes) }
+                let hashes = newPosts.map(\.post.contentHash)
+                let firstSeen = newPosts.map(\.post.firstSeen)
+                let categories = newPosts.map(\.post.category)
+                let tags = newPosts.map(\.post.tag)
+                let outlets = newPosts.map { $0.post.outlet ?? "" }
                 try await connection.query("""
                     INSERT INTO posts (info_code, feed, path, bytes, content_hash, first_seen, category, tag, outlet, claimed_by)
                     SELECT c, f, p, b, h, s, cat, t, NULLIF(o, ''), \(node)
-                    FROM unnest(\(codes)::text[], \(feeds)::text[], \(paths)::text[], \(bodies)::bytea[], \(hashes)::text[],
+                    FROM unnest(\(codes)::text[], \(feedNames)::text[], \(paths)::text[], \(bodies)::bytea[], \(hashes)::text[],
                                 \(firstSeen)::timestamptz[], \(categories)::text[], \(tags)::text[], \(outlets)::text[])
-                         AS t(c, f, p, b, h, s, cat, t, o)
+                         WITH ORDINALITY AS t(c, f, p, b, h, s, cat, t, o, n)
+                    ORDER BY n
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
@@ -257,17 +288,18 @@ extension ClusterDatabase {
             if !toFree.isEmpty {
                 try await connection.query("DELETE FROM story_keys WHERE key = ANY(\(toFree)::text[])", logger: logger)
             }
-            if !check.slugs.isEmpty {
-                let texts = check.slugs.map(\.text)
-                let slugs = check.slugs.map(\.slug)
+            let slugChanges = feeds.flatMap(\.check.slugs)
+            if !slugChanges.isEmpty {
+                let texts = slugChanges.map(\.text)
+                let slugs = slugChanges.map(\.slug)
                 try await connection.query("""
                     INSERT INTO slugs (text, slug) SELECT * FROM unnest(\(texts)::text[], \(slugs)::text[]) ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
-            var check = check
-            check.state.postsWritten += result.new
-            try await Self.recordCheck(check, node: node, on: connection, logger: logger)
-            return result
+            var checks = feeds.map(\.check)
+            for index in checks.indices { checks[index].state.postsWritten += results[index].new }
+            try await Self.recordChecks(checks, node: node, on: connection, logger: logger)
+            return results
         }
     }
 
@@ -275,20 +307,26 @@ extension ClusterDatabase {
     public func record(_ check: FeedCheck) async throws(ClusterError) {
         let node = self.node
         try await transaction("recording feed '\(check.feed)'") { connection in
-            try await Self.recordCheck(check, node: node, on: connection, logger: logger)
+            try await Self.recordChecks([check], node: node, on: connection, logger: logger)
         }
     }
 
-    private static func recordCheck(
-        _ check: FeedCheck, node: String, on connection: PostgresConnection, logger: Logger
+    /// Records checks: each feed's state and next check, its lease given back.
+    private static func recordChecks(
+        _ checks: [FeedCheck], node: String, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let state = FeedStateCoding.encode(check.state)
+        guard !checks.isEmpty else { return }
+        let names = checks.map(\.feed)
+        let states = checks.map { FeedStateCoding.encode($0.state) }
+        let nextChecks = checks.map(\.nextCheck)
         try await connection.query("""
-            UPDATE feeds SET state = \(state)::jsonb, next_check_at = \(check.nextCheck), checked_by = \(node),
-                checked_at = now(), lease_owner = NULL, lease_until = NULL
-            WHERE name = \(check.feed)
+            UPDATE feeds SET state = t.s::jsonb, next_check_at = t.n, checked_by = \(node), checked_at = now(),
+                lease_owner = NULL, lease_until = NULL
+            FROM unnest(\(names)::text[], \(states)::text[], \(nextChecks)::timestamptz[]) AS t(f, s, n)
+            WHERE feeds.name = t.f
             """, logger: logger)
-        if let wait = check.hostWait {
+        for check in checks {
+            guard let wait = check.hostWait else { continue }
             try await connection.query("""
                 INSERT INTO hosts (host, next_allowed_at) VALUES (\(wait.host), now() + make_interval(secs => \(Double(wait.seconds))))
                 ON CONFLICT (host) DO UPDATE SET next_allowed_at = greatest(hosts.next_allowed_at, EXCLUDED.next_allowed_at)

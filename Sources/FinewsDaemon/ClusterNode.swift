@@ -104,29 +104,28 @@ public final class ClusterNode: Sendable {
 
     /// `finews run`: checks feeds as they fall due and, when it holds (or gets) the
     /// publisher lock, writes the site, until `stop`.
-    public func run(stop: StopRequest, cycleFinished: @escaping @Sendable (RefreshSummary) -> Void = { _ in }) async {
+    /// - Parameter heartbeat: called while the node's loop goes on (for the watchdog).
+    public func run(
+        stop: StopRequest, heartbeat: @escaping @Sendable () -> Void = {},
+        cycleFinished: @escaping @Sendable (RefreshSummary) -> Void = { _ in }
+    ) async {
         await withTaskGroup(of: Void.self) { group in
             if config.state.publish {
                 let publisher = self.publisher()
                 group.addTask { await publisher.run() }
             }
-            group.addTask {
-                while !stop.isRequested {
-                    do throws(RefreshError) {
-                        let summary = try await self.work(forever: true, stop: stop)
-                        cycleFinished(summary)
-                    } catch {
-                        if stop.isRequested { break }
-                        self.logger.error("cluster work failed; trying again", metadata: ["reason": "\(error.message)"])
-                        try? await Task.sleep(for: .seconds(2))
-                    }
+            // The work loop ends by itself once `stop` is asked (within a tick), giving
+            // back the leases of the feeds it had not recorded; then the publisher stops.
+            while !stop.isRequested {
+                do throws(RefreshError) {
+                    let summary = try await self.work(forever: true, stop: stop, heartbeat: heartbeat)
+                    cycleFinished(summary)
+                } catch {
+                    if stop.isRequested { break }
+                    self.logger.error("cluster work failed; trying again", metadata: ["reason": "\(error.message)"])
+                    try? await Task.sleep(for: .seconds(2))
                 }
             }
-            group.addTask {
-                await stop.wait()
-            }
-            await group.next()
-            await stop.wait()
             group.cancelAll()
         }
     }
@@ -154,7 +153,9 @@ public final class ClusterNode: Sendable {
 
     /// Leases, fetches, reads and records feeds: once through what is due
     /// (`forever` false), or until `stop`.
-    private func work(forever: Bool, stop: StopRequest?) async throws(RefreshError) -> RefreshSummary {
+    private func work(
+        forever: Bool, stop: StopRequest?, heartbeat: @Sendable () -> Void = {}
+    ) async throws(RefreshError) -> RefreshSummary {
         let window = max(64, 4 * config.fetch.concurrency)
         let leaseSeconds = config.state.lease
         // How long a feed waits for a lower feed pending on another node: enough for
@@ -169,6 +170,10 @@ public final class ClusterNode: Sendable {
         var lastLease = ContinuousClock.now - .seconds(10)
         var lastRenewal = ContinuousClock.now
         var leaseWasFull = true
+        // Whether feeds were recorded since the last lease (their per-host slots are free again).
+        var recordedSinceLease = false
+        // Whether the head waits for a lower feed pending on another node.
+        var headBlocked = false
         var failure: ClusterError?
         let configured = Set(config.feeds.map(\.name))
 
@@ -181,6 +186,7 @@ public final class ClusterNode: Sendable {
             }
             eventLoop: for await event in events {
                 if stop?.isRequested == true { break }
+                heartbeat()
                 if case .ready(let feed) = event {
                     ready[feed.leased.rank] = feed
                     readySince[feed.leased.rank] = .now
@@ -192,16 +198,14 @@ public final class ClusterNode: Sendable {
                         try await database.renewLeases(pending.values.map(\.name), seconds: leaseSeconds)
                         lastRenewal = now
                     }
-                    // Record, in feeds.conf order, what may be recorded.
-                    while let head = pending.keys.min() {
-                        var next: ReadyFeed?
-                        if let feed = ready[head] {
-                            next = feed
-                        } else if ready.count > window / 2, let lowest = ready.keys.min() {
-                            // A slow feed of this node: past half the window, the earliest ready ones go ahead.
-                            next = ready[lowest]
-                        }
-                        guard let feed = next else { break }
+                    // Record, in feeds.conf order, what may be recorded: in one transaction
+                    // (one log flush on the server) for up to 64 feeds or 4,096 stories.
+                    var batch: [ReadyFeed] = []
+                    var batchStories = 0
+                    while let head = pending.keys.min(), batch.count < 64, batchStories < 4096 {
+                        // The head is fetching: the feeds after it wait (at most the
+                        // fetch timeout; the leases bound what waits).
+                        guard let feed = ready[head] else { break }
                         let rank = feed.leased.rank
                         if foreign == nil || now - (foreign?.at ?? now) > .milliseconds(250) {
                             let lowest = try await database.lowestPendingRank()
@@ -209,20 +213,28 @@ public final class ClusterNode: Sendable {
                         }
                         let waited = (now - (readySince[rank] ?? now)).inSeconds
                         if let lower = foreign?.rank, lower < rank, waited < patience {
+                            headBlocked = true
                             break
                         }
+                        headBlocked = false
                         ready[rank] = nil
                         readySince[rank] = nil
                         pending[rank] = nil
-                        try await record(feed, into: &summary, configured: configured)
+                        batch.append(feed)
+                        batchStories += feed.claims.count
+                    }
+                    if !batch.isEmpty {
+                        try await record(batch, into: &summary, configured: configured)
+                        recordedSinceLease = true
                     }
                     // Lease more when half the window is free, or when what blocks the
                     // head is a feed no live node holds (a dead node's, once its lease expired).
-                    let blockedByUnleased = foreign.map { $0.rank != nil && !$0.leased } ?? false
+                    let blockedByUnleased = headBlocked && (foreign.map { $0.rank != nil && !$0.leased } ?? false)
                     let room = pending.count < window / 2 || (blockedByUnleased && pending.count < 2 * window)
-                    let due = leaseWasFull || now - lastLease > .seconds(1)
+                    let due = leaseWasFull || recordedSinceLease || now - lastLease > .seconds(1)
                     if room, due, stop?.isRequested != true {
                         lastLease = now
+                        recordedSinceLease = false
                         let limit = blockedByUnleased && pending.count >= window / 2 ? window / 4 : window - pending.count
                         let leased = try await database.leaseDueFeeds(
                             limit: max(1, limit), perHost: config.fetch.perHost, seconds: leaseSeconds)
@@ -329,31 +341,39 @@ public final class ClusterNode: Sendable {
             firstSeen: firstSeen, category: rendered.post.category, tag: rendered.post.tag, outlet: rendered.outlet)
     }
 
-    /// Claims a feed's stories and records its check, in one transaction.
+    /// Claims the stories of `batch` (in feeds.conf order) and records their checks, in one transaction.
     private func record(
-        _ ready: ReadyFeed, into summary: inout RefreshSummary, configured: Set<String>
+        _ batch: [ReadyFeed], into summary: inout RefreshSummary, configured: Set<String>
     ) async throws(ClusterError) {
-        guard let feed = feedsByName[ready.leased.name] else { return }
-        let (state, report) = reader.record(
-            feed, read: ready.outcome, previous: ready.leased.state, cycleTime: Date(),
-            postsNew: 0, postsUpdated: 0)
-        var hostWait: (host: String, seconds: Int)?
-        if case .failure(let failure) = ready.outcome, let seconds = failure.retryAfter, seconds > 0 {
-            hostWait = (Self.host(of: feed), seconds)
-        }
+        var reports: [FeedReport] = []
+        var entries: [FeedClaims] = []
+        var entryCounts: [Int] = []
         let slugChanges = slugs.withLock { registry in registry.changes }
-        let check = FeedCheck(feed: feed.name, state: state, nextCheck: report.nextCheck, hostWait: hostWait,
-                              slugs: slugChanges.map { (text: $0.text, slug: $0.slug) })
-        var claimed = ClaimResult()
-        if ready.claims.isEmpty {
-            try await database.record(check)
-        } else {
-            claimed = try await database.claim(ready.claims, check: check, configuredFeeds: configured)
+        for ready in batch {
+            guard let feed = feedsByName[ready.leased.name] else { continue }
+            var (state, report) = reader.record(
+                feed, read: ready.outcome, previous: ready.leased.state, cycleTime: Date(), postsNew: 0, postsUpdated: 0)
+            var hostWait: (host: String, seconds: Int)?
+            if case .failure(let failure) = ready.outcome, let seconds = failure.retryAfter, seconds > 0 {
+                hostWait = (Self.host(of: feed), seconds)
+            }
+            report.fetchSeconds = ready.fetchSeconds
+            reports.append(report)
+            entryCounts.append(state.entryCount)
+            entries.append(FeedClaims(stories: ready.claims, check: FeedCheck(
+                feed: feed.name, state: state, nextCheck: report.nextCheck, hostWait: hostWait,
+                slugs: entries.isEmpty ? slugChanges.map { (text: $0.text, slug: $0.slug) } : [])))
         }
+        let results = try await database.claim(entries, configuredFeeds: configured)
+        for ((report, claimed), entryCount) in zip(zip(reports, results), entryCounts) {
+            tally(report, claimed, entryCount: entryCount, into: &summary)
+        }
+    }
+
+    private func tally(_ report: FeedReport, _ claimed: ClaimResult, entryCount: Int, into summary: inout RefreshSummary) {
         var report2 = report
         report2.postsNew = claimed.new
         report2.postsUpdated = claimed.updated
-        report2.fetchSeconds = ready.fetchSeconds
         summary.postsNew += claimed.new
         summary.postsUpdated += claimed.updated
         summary.duplicates += claimed.duplicates
@@ -362,17 +382,17 @@ public final class ClusterNode: Sendable {
         case .failed:
             let message = report.message ?? "failed"
             summary.feedsFailed += 1
-            summary.failures.append(.init(feed: feed.name, message: message))
-            logger.info("feed failed", metadata: ["feed": "\(feed.name)", "reason": "\(message)"])
+            summary.failures.append(.init(feed: report.name, message: message))
+            logger.info("feed failed", metadata: ["feed": "\(report.name)", "reason": "\(message)"])
         case .unchanged, .notModified:
             summary.feedsOK += 1
-            summary.duplicates += state.entryCount
+            summary.duplicates += entryCount
         case .fetched:
             summary.feedsOK += 1
         }
         summary.feeds.append(report2)
         if claimed.lost > 0 {
-            logger.debug("stories claimed by another node first", metadata: ["feed": "\(feed.name)", "count": "\(claimed.lost)"])
+            logger.debug("stories claimed by another node first", metadata: ["feed": "\(report.name)", "count": "\(claimed.lost)"])
         }
     }
 }

@@ -150,9 +150,28 @@ public struct Daemon: Service {
             "publishes": "\(config.state.publish ? config.site.output.path : "no")",
         ])
         notifier.ready(status: "cluster node started; \(Self.feeds(config.feeds.count))")
+        let heartbeat = Heartbeat()
+        // A node reads feeds.conf when it starts: a reload is a restart, said so in the log.
+        signal(SIGHUP, SIG_IGN)
+        let signals = await UnixSignalsSequence(trapping: .sighup)
         await withGracefulShutdownHandler {
-            await node.run(stop: stop) { summary in
-                notifier.status(Self.status(summary, nextDue: nil))
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in signals {
+                        logger.warning(
+                            "SIGHUP: a cluster node does not reload feeds.conf; restart it (systemctl restart finews) to apply a change")
+                        notifier.ready(status: "reload ignored: restart the node to apply feeds.conf")
+                    }
+                }
+                if let interval = notifier.watchdogInterval {
+                    group.addTask {
+                        await Self.watchdog(every: interval, heartbeat: heartbeat, notifier: notifier, stop: stop)
+                    }
+                }
+                await node.run(stop: stop, heartbeat: { heartbeat.beat() }) { summary in
+                    notifier.status(Self.status(summary, nextDue: nil))
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             logger.notice("stopping")
