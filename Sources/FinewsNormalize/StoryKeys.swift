@@ -7,24 +7,36 @@ public import FinewsParse
 ///
 /// A key is given only where it names one story:
 /// - a link, unless it is a site's home page, the feed's own link or URL, or a link
-///   that several entries of the same document share (then the id decides);
-/// - an id, when it is global (`urn:`, `tag:`, `http(s)://`) and no other entry of
-///   the document has it.
+///   that entries with different ids share (then the id decides);
+/// - an id, when it is global (`urn:`, `tag:`, `http(s)://`) and no entry with
+///   another link has it.
+/// Entries that repeat both (a feed listing one story twice) are one story and keep
+/// their keys: without them, whether its copies in other feeds are seen as the
+/// same story would depend on the order the feeds are read in.
 public enum StoryKeys {
     /// The alias keys of each entry of one document, in order. `feedLink` and
     /// `feedURL` are the document's own link and the URL it was fetched from.
     public static func aliases(for entries: [FeedEntry], feedLink: String?, feedURL: String?) -> [[String]] {
         let links = entries.map { $0.link.flatMap(linkKey) }
         let ids = entries.map { $0.id.flatMap(idKey) }
-        var linkCounts: [String: Int] = [:]
-        for case let link? in links { linkCounts[link, default: 0] += 1 }
-        var idCounts: [String: Int] = [:]
-        for case let id? in ids { idCounts[id, default: 0] += 1 }
+        // What tells entries apart, keys or not: the trimmed id (a feed-local one
+        // too) and the normalized link. For each link key, the ids of its entries,
+        // and for each id key, the links of its entries (nil for none).
+        let rawIDs = entries.map { entry in
+            entry.id.map { UnicodeWhitespace.trimmed($0, newlines: true) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        let rawLinks = entries.map { $0.link.map(InfoCodeAssigner.normalizedLink) }
+        var idsOfLink: [String: Set<String?>] = [:]
+        var linksOfID: [String: Set<String?>] = [:]
+        for index in entries.indices {
+            if let link = links[index] { idsOfLink[link, default: []].insert(rawIDs[index]) }
+            if let id = ids[index] { linksOfID[id, default: []].insert(rawLinks[index]) }
+        }
         let excluded = Set([feedLink, feedURL].compactMap { $0.flatMap(linkKey) })
         return zip(links, ids).map { link, id in
             var keys: [String] = []
-            if let link, linkCounts[link] == 1, !excluded.contains(link) { keys.append(link) }
-            if let id, idCounts[id] == 1, id != link { keys.append(id) }
+            if let link, idsOfLink[link]?.count == 1, !excluded.contains(link) { keys.append(link) }
+            if let id, linksOfID[id]?.count == 1, id != link { keys.append(id) }
             return keys
         }
     }
