@@ -242,12 +242,14 @@ struct DaemonTests {
             #expect(times.count == 4)
             // The waits after each failure: 2 s, 4 s, 8 s, each ±10%, counted from the start of
             // the cycle (the request itself may leave a few hundred milliseconds later on a busy
-            // machine — the first, at start-up, up to a second — and a loaded one may start a cycle
-            // late, never early; the intervals themselves are checked in the status above).
+            // machine — the first, at start-up, up to two seconds, seen with the whole suite and
+            // the PostgreSQL suites on two cores — and a loaded one may start a cycle late, never
+            // early; the intervals themselves are checked in the status above).
             for (index, expected) in [2.0, 4.0, 8.0].enumerated() where times.count == 4 {
                 let gap = times[index + 1] - times[index]
                 let seconds = Double(gap.components.seconds) + Double(gap.components.attoseconds) / 1e18
-                #expect(seconds >= expected * 0.9 - 1 && seconds <= expected * 1.1 + 2, "gap \(index): \(seconds)s")
+                let lateStart = index == 0 ? 2.0 : 1.0
+                #expect(seconds >= expected * 0.9 - lateStart && seconds <= expected * 1.1 + 2, "gap \(index): \(seconds)s")
             }
             var feed: [String: Any] = [:]
             _ = await waitUntil(timeout: .seconds(3)) {
