@@ -5,8 +5,9 @@ SWIFT ?= swift
 # systemd provides systemd-analyze, which checks the unit files in CI; jekyll and
 # python3 run the end-to-end check of a real site build (scripts/jekyll-e2e), with the
 # jekyll-feed and jekyll-seo-tag plugins the starter site uses; python3-prometheus-client
-# parses the metrics textfile in the tests; git is what the after_write hook test commits with.
-APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll ruby-jekyll-feed ruby-jekyll-seo-tag python3 python3-yaml python3-prometheus-client git
+# parses the metrics textfile in the tests; git is what the after_write hook test commits with;
+# postgresql is the server the cluster tests start (scripts/with-postgres), psql comes with it.
+APT_PACKAGES = libcurl4-openssl-dev libxml2-dev libsqlite3-dev zlib1g-dev pkg-config systemd jekyll ruby-jekyll-feed ruby-jekyll-seo-tag python3 python3-yaml python3-prometheus-client git postgresql postgresql-client
 BIN = .build/debug/finews
 
 # Where `make install` puts things; DESTDIR stages them under another root.
@@ -18,7 +19,7 @@ UNITDIR ?= $(SYSCONFDIR)/systemd/system
 INSTALL_BIN ?= .build/release/finews
 UNITS = finews.service finews-refresh.service finews-refresh.timer
 
-.PHONY: deps build demo test crash-test release install verify-units clean
+.PHONY: deps build demo test crash-test cluster-test release install verify-units clean
 
 ## deps: install the C libraries finews links against (Debian packages).
 deps:
@@ -41,10 +42,11 @@ demo: build
 	@head -n 7 site/_posts/2022-03-02-NW202203022293518924.md; echo "[... body ...]"; tail -n 3 site/_posts/2022-03-02-NW202203022293518924.md; echo
 	@echo; echo "== a second refresh writes nothing =="; $(BIN) refresh --config feeds.conf
 
-## test: build once, then run every test target (unit and end-to-end) and the real-Jekyll check.
+## test: build once, then run every test target (unit and end-to-end; the cluster tests
+## against a private PostgreSQL server, scripts/with-postgres) and the real-Jekyll check.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/with-postgres $(SWIFT) test --skip-build
 	scripts/jekyll-e2e $(BIN)
 
 ## crash-test: refreshes killed at random moments, each finished and compared with a clean run:
@@ -53,6 +55,12 @@ crash-test: deps
 	$(SWIFT) build --product finews
 	scripts/crash-test 30 $(BIN) 200
 	scripts/crash-test 10 $(BIN) 2000
+
+## cluster-test: three `finews run` nodes on one PostgreSQL database over 1,000 feeds, the
+## publisher killed mid-write, checked against a single SQLite node; then two nodes started at once.
+cluster-test: deps
+	$(SWIFT) build --product finews
+	scripts/cluster-test $(BIN) 1000
 
 ## release: an optimized binary at .build/release/finews.
 release: deps
