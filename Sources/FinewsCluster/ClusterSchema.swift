@@ -33,6 +33,10 @@ enum ClusterSchema {
             )
             """,
             "CREATE INDEX feeds_due ON feeds (next_check_at, rank) WHERE NOT removed",
+            // The feeds leased now or lately (a recorded check clears its lease): what
+            // per_host counts, without reading every feed at each lease.
+            "CREATE INDEX feeds_leased ON feeds (host) WHERE lease_until IS NOT NULL",
+            "CREATE INDEX feeds_rank ON feeds (rank) WHERE NOT removed",
             """
             CREATE TABLE story_keys (
                 key text PRIMARY KEY,

@@ -76,7 +76,8 @@ extension ClusterDatabase {
             try await connection.query("SELECT pg_advisory_xact_lock(\(ClusterSchema.leaseLock))", logger: logger)
             let rows = try await connection.query("""
                 WITH busy AS (
-                    SELECT host, count(*) AS leased FROM feeds WHERE lease_until >= now() GROUP BY host
+                    SELECT host, count(*) AS leased FROM feeds
+                    WHERE lease_until IS NOT NULL AND lease_until >= now() GROUP BY host
                 ), due AS (
                     SELECT f.name, f.host, f.next_check_at, f.rank FROM feeds f
                     WHERE NOT f.removed AND f.next_check_at <= now() AND (f.lease_until IS NULL OR f.lease_until < now())
