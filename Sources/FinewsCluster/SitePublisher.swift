@@ -114,6 +114,9 @@ public final class SitePublisher: Sendable {
                 let written = try await publishGroup()
                 if written > 0 { onWrite(written); continue }
             } catch {
+                // A node that stops cancels its writing: not a failure (the group is
+                // written again by whoever publishes next).
+                if Task.isCancelled { break loop }
                 logger.error("writing the site failed; trying again", metadata: ["reason": "\(error)"])
             }
             if untilDrained && finished { break loop }
