@@ -211,7 +211,7 @@ public final class ClusterNode: Sendable {
                         // fetch timeout; the leases bound what waits).
                         guard let feed = ready[head] else { break }
                         let rank = feed.leased.rank
-                        if foreign == nil || now - (foreign?.at ?? now) > .milliseconds(250) {
+                        if foreign == nil || now - (foreign?.at ?? now) > .milliseconds(40) {
                             let lowest = try await database.lowestPendingRank()
                             foreign = (lowest?.rank, lowest?.leased ?? false, ContinuousClock.now)
                         }
