@@ -330,13 +330,15 @@ private struct ConfigReader {
         config.metrics = readMetrics(table(root, "metrics"))
         config.post = readPost(table(root, "post"))
         config.dedupe = readDedupe(table(root, "dedupe"))
-        config.state = readState(table(root, "state"), config: config)
+        config.state = readState(table(root, "state"), config: config,
+                                 outputGiven: table(root, "site")?.entry("output") != nil)
         return config
     }
 
     /// `[state]`: `database`, `password_file`, `node`, `lease`, `publish`. What a
     /// shared database does not support yet is refused here, with the key to change.
-    private mutating func readState(_ table: TOMLTable?, config: Config) -> Config.State {
+    /// A node of a cluster without `[site] output` has no site: it only fetches.
+    private mutating func readState(_ table: TOMLTable?, config: Config, outputGiven: Bool) -> Config.State {
         var state = Config.State()
         guard let table else { return state }
         checkKeys(table, Self.stateKeys, context: "in [state]")
@@ -373,7 +375,15 @@ private struct ConfigReader {
                 state.lease = lease
             }
         }
-        state.publish = boolean(table, "publish") ?? state.publish
+        let publish = boolean(table, "publish")
+        state.publish = publish ?? state.publish
+        if state.database != nil, !outputGiven {
+            if publish == true {
+                problem(line("publish"), "publish = true in [state] needs the site this node writes: "
+                    + "set output in [site], or leave publish out for a node that only fetches")
+            }
+            state.publish = false
+        }
         if state.database != nil {
             // Parts of a cycle that keep their own state in SQLite; each is refused by the key that asks for it.
             let unsupported = "is not supported yet with a PostgreSQL [state] database; remove it, or leave the "

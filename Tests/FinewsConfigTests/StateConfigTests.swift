@@ -35,6 +35,17 @@ struct StateConfigTests: ConfigParsing {
         #expect(!config.state.publish)
     }
 
+    @Test("A node without [site] output only fetches; asking it to publish is refused")
+    func nodeWithoutSite() throws {
+        let fetcher = try parse("[state]\ndatabase = \"postgresql://db/finews\"\n")
+        #expect(!fetcher.state.publish)
+        let publisher = try parse("[site]\noutput = \"/srv/site\"\n[state]\ndatabase = \"postgresql://db/finews\"\n")
+        #expect(publisher.state.publish)
+        #expect(problems("[state]\ndatabase = \"postgresql://db/finews\"\npublish = true\n")
+            == ["feeds.conf:3: publish = true in [state] needs the site this node writes: "
+                + "set output in [site], or leave publish out for a node that only fetches"])
+    }
+
     @Test("Mistakes are named by line, with what to write")
     func mistakes() {
         #expect(problems("[state]\ndatabase = \"sqlite:///var/finews.db\"\n")
