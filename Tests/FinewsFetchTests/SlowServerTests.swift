@@ -48,7 +48,9 @@ struct SlowServerTests {
             let error = try #require(result.error, "\(result.outcome)")
             #expect(error.code == .timeout)
             #expect(error.message.contains("no connection within 1 s"), "\(error.message)")
-            #expect(elapsed < .seconds(4))
+            // Well before the 20 s total timeout, with room for a loaded machine (4.3 s
+            // seen beside the PostgreSQL suites on two cores).
+            #expect(elapsed < .seconds(6))
         }
     }
 
