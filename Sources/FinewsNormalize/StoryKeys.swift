@@ -20,17 +20,16 @@ public enum StoryKeys {
         let links = entries.map { $0.link.flatMap(linkKey) }
         let ids = entries.map { $0.id.flatMap(idKey) }
         // What tells entries apart, keys or not: the trimmed id (a feed-local one
-        // too) and the normalized link. For each link key, the ids of its entries,
-        // and for each id key, the links of its entries (nil for none).
-        let rawIDs = entries.map { entry in
-            entry.id.map { UnicodeWhitespace.trimmed($0, newlines: true) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
-        let rawLinks = entries.map { $0.link.map(InfoCodeAssigner.normalizedLink) }
+        // too) and the link (its key, else as written). For each link key, the ids
+        // of its entries, and for each id key, the links of its entries (nil for none).
         var idsOfLink: [String: Set<String?>] = [:]
         var linksOfID: [String: Set<String?>] = [:]
-        for index in entries.indices {
-            if let link = links[index] { idsOfLink[link, default: []].insert(rawIDs[index]) }
-            if let id = ids[index] { linksOfID[id, default: []].insert(rawLinks[index]) }
+        for (index, entry) in entries.enumerated() {
+            if let link = links[index] {
+                let id = entry.id.map { UnicodeWhitespace.trimmed($0, newlines: true) }
+                idsOfLink[link, default: []].insert(id?.isEmpty == false ? id : nil)
+            }
+            if let id = ids[index] { linksOfID[id, default: []].insert(links[index] ?? entry.link) }
         }
         let excluded = Set([feedLink, feedURL].compactMap { $0.flatMap(linkKey) })
         return zip(links, ids).map { link, id in
