@@ -192,7 +192,15 @@ public final class FetchWindow: Sendable {
     /// Started so far (by the fetcher's thread only) and released so far (by the caller).
     private let started = Atomic<Int>(0)
     private let released = Atomic<Int>(0)
-    private let releaseHandler = Mutex<(@Sendable () -> Void)?>(nil)
+    private let releaseHandler = Mutex<ReleaseHandler?>(nil)
+
+    /// The handler, boxed: a bare closure kept in the generic `Mutex` was written
+    /// back through `withLock`'s `inout` wrapped in two more reabstraction thunks at
+    /// every read, so the n-th release ran 2n thunks deep.
+    private final class ReleaseHandler: Sendable {
+        let call: @Sendable () -> Void
+        init(_ call: @escaping @Sendable () -> Void) { self.call = call }
+    }
 
     /// Creates a window of `size` transfers (at least 1).
     public init(size: Int) {
@@ -203,7 +211,7 @@ public final class FetchWindow: Sendable {
     public func release() {
         released.add(1, ordering: .releasing)
         let handler = releaseHandler.withLock { $0 }
-        handler?()
+        handler?.call()
     }
 
     /// Whether another transfer may start now.
@@ -218,7 +226,7 @@ public final class FetchWindow: Sendable {
 
     /// Called on each release; the fetcher sets it to wake its thread.
     var onRelease: (@Sendable () -> Void)? {
-        get { releaseHandler.withLock { $0 } }
-        set { releaseHandler.withLock { $0 = newValue } }
+        get { releaseHandler.withLock { $0?.call } }
+        set { releaseHandler.withLock { $0 = newValue.map(ReleaseHandler.init) } }
     }
 }

@@ -1,4 +1,5 @@
 @testable import FinewsFetch
+import Synchronization
 import Testing
 
 @Suite("Fetch windows: a batch whose window is full waits, others go ahead")
@@ -16,6 +17,18 @@ struct FetchWindowTests {
         #expect(queue.next()?.item == 1)
         #expect(queue.next()?.item == 2)
         #expect(queue.next() == nil)
+    }
+
+    @Test("Each release calls the handler once, however many came before")
+    func manyReleases() {
+        // A closure kept in the generic Mutex came back wrapped in one more thunk at
+        // each release, so the n-th release ran n thunks deep (quadratic over a
+        // cycle; a stack overflow here).
+        let window = FetchWindow(size: 1)
+        let calls = Atomic<Int>(0)
+        window.onRelease = { calls.add(1, ordering: .relaxed) }
+        for _ in 0..<300_000 { window.release() }
+        #expect(calls.load(ordering: .relaxed) == 300_000)
     }
 
     @Test("A window counts started transfers against released ones")
