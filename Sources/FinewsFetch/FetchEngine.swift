@@ -41,7 +41,7 @@ final class FetchEngine: Sendable {
         batch: UInt64, requests: [FetchRequest], continuation: AsyncStream<FetchResult>.Continuation,
         window: FetchWindow? = nil
     ) {
-        window?.onRelease = { [weak self] in self?.wake() }
+        window?.onRelease { [weak self] in self?.wake() }
         let startThread = mailbox.withLock { mailbox -> Bool in
             mailbox.submissions.append(Submission(
                 batch: batch, requests: requests, continuation: continuation, window: window))

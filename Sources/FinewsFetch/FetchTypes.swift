@@ -224,9 +224,8 @@ public final class FetchWindow: Sendable {
         started.add(1, ordering: .relaxed)
     }
 
-    /// Called on each release; the fetcher sets it to wake its thread.
-    var onRelease: (@Sendable () -> Void)? {
-        get { releaseHandler.withLock { $0?.call } }
-        set { releaseHandler.withLock { $0 = newValue.map(ReleaseHandler.init) } }
+    /// Sets what each release calls; the fetcher wakes its thread with it.
+    func onRelease(_ handler: @escaping @Sendable () -> Void) {
+        releaseHandler.withLock { $0 = ReleaseHandler(handler) }
     }
 }

@@ -26,7 +26,7 @@ struct FetchWindowTests {
         // cycle; a stack overflow here).
         let window = FetchWindow(size: 1)
         let calls = Atomic<Int>(0)
-        window.onRelease = { calls.add(1, ordering: .relaxed) }
+        window.onRelease { calls.add(1, ordering: .relaxed) }
         for _ in 0..<300_000 { window.release() }
         #expect(calls.load(ordering: .relaxed) == 300_000)
     }
