@@ -143,7 +143,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
     struct RawEntry {
         /// The entry being built. Its `summary` is the first summary-like element
         /// (`description`, `summary`, `itunes:summary`, `media:description`; an empty
-        /// one counts), or a later one once the entry has content; its
+        /// one counts), or a later non-empty one, no deeper in the entry, once the
+        /// entry has content; its
         /// `secondarySummary` a second summary-like element that came before any
         /// content element (other readers show it as the content).
         var entry = FeedEntry()
@@ -158,6 +159,10 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var fallbackAuthor: String?
         /// A content element, or a secondary summary, has been seen.
         var hasContent = false
+        /// The depth of the element that gave `entry.summary`: a later summary-like
+        /// element replaces it only from that level or a shallower one, so that the
+        /// caption of a `media:group` never replaces the item's own description.
+        var summaryDepth = Int.max
     }
 
     // MARK: Events
@@ -673,11 +678,13 @@ final class FeedDocumentBuilder: XMLEventHandler {
             let text = FeedText(utf8: capturedBytes(), kind: isMarkup(mode) ? .html : kind)
             if current?.entry.summary == nil {
                 current?.entry.summary = text
+                current?.summaryDepth = captureDepth
             } else if current?.hasContent == false {
                 current?.entry.secondarySummary = text
                 current?.hasContent = true
-            } else if !text.utf8.isEmpty {
+            } else if !text.utf8.isEmpty, captureDepth <= current?.summaryDepth ?? Int.max {
                 current?.entry.summary = text
+                current?.summaryDepth = captureDepth
             }
             return
         case .content(let kind):

@@ -170,6 +170,31 @@ struct FormatTests {
         #expect(feed.entries[1].content?.value == "body")
     }
 
+    /// Media RSS: a `media:description` in a `media:group` describes the group's
+    /// media objects, so it counts as the item's summary only when nothing at the
+    /// item's own level gave one; a later summary-like child of the item still wins.
+    @Test("A media:group caption never replaces the item's own summary", arguments: [
+        ("<description>story</description><content:encoded>body</content:encoded>"
+            + "<media:group><media:description>caption</media:description></media:group>", "story", nil),
+        ("<description>story</description><itunes:summary>longer</itunes:summary>"
+            + "<media:group><media:description>caption</media:description></media:group>", "story", "longer"),
+        ("<media:group><media:description>caption</media:description></media:group>", "caption", nil),
+        ("<media:group><media:description>caption</media:description></media:group>"
+            + "<content:encoded>body</content:encoded><description>story</description>", "story", nil),
+        ("<description>story</description><content:encoded>body</content:encoded>"
+            + "<itunes:summary>later</itunes:summary>", "later", nil),
+    ] as [(String, String, String?)])
+    func mediaGroupCaption(elements: String, summary: String, secondary: String?) throws {
+        let feed = try parse("""
+            <rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+              xmlns:media="http://search.yahoo.com/mrss/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+            <channel><title>t</title><item><title>a</title>\(elements)</item></channel></rss>
+            """)
+        let entry = try #require(feed.entries.first)
+        #expect(entry.summary?.value == summary)
+        #expect(entry.secondarySummary?.value == secondary)
+    }
+
     @Test("Without a link, an Atom id or an RSS permalink guid stands in")
     func linkFallbacks() throws {
         let atom = try parse("<feed xmlns=\"http://www.w3.org/2005/Atom\"><id>urn:f</id><entry><id>http://x/1</id></entry></feed>")
