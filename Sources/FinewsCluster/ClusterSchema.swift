@@ -11,6 +11,10 @@ enum ClusterSchema {
     static let publisherLock: Int64 = 0x6669_6E65_0000_0002
     /// Taken by each lease transaction, so that per-host counts are exact.
     static let leaseLock: Int64 = 0x6669_6E65_0000_0003
+    /// Taken by a claim that compares new stories by their text (`[dedupe] similar`):
+    /// shared with a lock on each band key, or alone and exclusive for a claim with
+    /// too many keys to lock one by one (``ClusterDatabase/lockBands(_:on:logger:)``).
+    static let bandsLock: Int64 = 0x6669_6E65_0000_0004
 
     /// The migrations, in order; version N is `migrations[N - 1]`. Never edit one
     /// that shipped: add the next.
@@ -92,6 +96,35 @@ enum ClusterSchema {
             CREATE TABLE slugs (
                 text text PRIMARY KEY,
                 slug text NOT NULL
+            )
+            """,
+        ],
+        // 2: near-duplicates across outlets (`[dedupe] similar`): the MinHash signature
+        // of each story written as an original (256 bytes), its 16 LSH band keys
+        // (`MinHashSignature.bandKeys`) naming it by the signature's id — small rows,
+        // and the primary key is the index a lookup by key uses — and the stories found
+        // to copy an earlier one, which `finews status` counts per feed.
+        [
+            """
+            CREATE TABLE signatures (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                info_code text NOT NULL UNIQUE,
+                first_seen timestamptz NOT NULL,
+                signature bytea NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE bands (
+                key bigint NOT NULL,
+                story bigint NOT NULL,
+                PRIMARY KEY (key, story)
+            )
+            """,
+            """
+            CREATE TABLE similar_stories (
+                info_code text PRIMARY KEY,
+                feed text NOT NULL,
+                duplicate_of text NOT NULL
             )
             """,
         ],

@@ -30,6 +30,9 @@ public struct ClusterStatus: Sendable {
     public var leasedBy: [String: String]
     public var categories: [String: StoredCategory]
     public var categoryCounts: [CategoryCount]
+    /// How many of each feed's new stories were near-copies of an earlier one
+    /// (`[dedupe] similar`), by feed; a feed with none is missing.
+    public var similarCounts: [String: Int] = [:]
 }
 
 extension ClusterDatabase {
@@ -73,6 +76,7 @@ extension ClusterDatabase {
                 "SELECT category, feed, count(*) FROM posts GROUP BY 1, 2", logger: logger).decode((String, String, Int).self) {
                 status.categoryCounts.append(CategoryCount(category: category, feed: feed, posts: posts))
             }
+            status.similarCounts = try await Self.similarCounts(on: connection, logger: logger)
             return status
         }
     }

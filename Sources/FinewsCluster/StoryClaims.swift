@@ -1,4 +1,5 @@
 public import Foundation
+public import FinewsNormalize
 public import FinewsStore
 import NIOCore
 import PostgresNIO
@@ -40,12 +41,25 @@ public struct StoryClaim: Sendable {
     /// The post, when the node expects to write or rewrite it; nil when a lookup
     /// before the claim found the story written, unchanged or owned by another feed.
     public var rendered: RenderedStory?
+    /// `[dedupe] similar`: the MinHash signature of the post's text
+    /// (`SimilarityText.of(title:bodyHTML:)`), for a story the node rendered as new;
+    /// nil when `[dedupe]` is off or the story looked written.
+    public var signature: MinHashSignature?
+    /// `[dedupe] similar = "mark"`: the post as written when the story is a near-copy
+    /// of the one named, with `duplicate_of` in its front matter. When nil, a copy
+    /// found in `mark` mode is written as ``rendered``.
+    public var markedCopy: (@Sendable (_ original: InfoCode) -> RenderedStory)?
 
-    public init(infoCode: String, keys: [String], isBlocked: Bool, rendered: RenderedStory?) {
+    public init(
+        infoCode: String, keys: [String], isBlocked: Bool, rendered: RenderedStory?, signature: MinHashSignature? = nil,
+        markedCopy: (@Sendable (_ original: InfoCode) -> RenderedStory)? = nil
+    ) {
         self.infoCode = infoCode
         self.keys = keys
         self.isBlocked = isBlocked
         self.rendered = rendered
+        self.signature = signature
+        self.markedCopy = markedCopy
     }
 }
 
@@ -56,6 +70,9 @@ public struct ClaimedPost: Sendable {
     public var path: String
     public var contentHash: String
     public var firstSeen: Date
+    /// The story it was found to copy when it was claimed (`[dedupe] similar`), if any:
+    /// a post marked `duplicate_of` stays marked when it is rewritten.
+    public var duplicateOf: String?
 }
 
 /// The check of one feed, recorded with its stories in one transaction.
@@ -98,6 +115,10 @@ public struct ClaimResult: Sendable, Hashable {
     public var blocked = 0
     /// Stories another node claimed between this node's lookup and its claim.
     public var lost = 0
+    /// New stories found to be near-copies of one written earlier (`[dedupe] similar`):
+    /// not written (`skip`, and not counted as new) or written marked (`mark`, and
+    /// counted as new too).
+    public var similar = 0
     public init() {}
 }
 
@@ -127,30 +148,55 @@ extension ClusterDatabase {
         guard !codes.isEmpty else { return [:] }
         var posts: [String: ClaimedPost] = [:]
         let rows = try await connection.query(lock
-            ? "SELECT info_code, feed, path, content_hash, first_seen FROM posts WHERE info_code = ANY(\(codes)::text[]) FOR UPDATE"
-            : "SELECT info_code, feed, path, content_hash, first_seen FROM posts WHERE info_code = ANY(\(codes)::text[])",
+            ? """
+              SELECT p.info_code, p.feed, p.path, p.content_hash, p.first_seen, s.duplicate_of
+              FROM posts p LEFT JOIN similar_stories s ON s.info_code = p.info_code
+              WHERE p.info_code = ANY(\(codes)::text[]) FOR UPDATE OF p
+              """
+            : """
+              SELECT p.info_code, p.feed, p.path, p.content_hash, p.first_seen, s.duplicate_of
+              FROM posts p LEFT JOIN similar_stories s ON s.info_code = p.info_code
+              WHERE p.info_code = ANY(\(codes)::text[])
+              """,
             logger: logger)
-        for try await (code, feed, path, hash, firstSeen) in rows.decode((String, String, String, String, Date).self) {
-            posts[code] = ClaimedPost(infoCode: code, feed: feed, path: path, contentHash: hash, firstSeen: firstSeen)
+        for try await (code, feed, path, hash, firstSeen, original) in rows.decode(
+            (String, String, String, String, Date, String?).self) {
+            posts[code] = ClaimedPost(infoCode: code, feed: feed, path: path, contentHash: hash, firstSeen: firstSeen,
+                                      duplicateOf: original)
         }
         return posts
     }
 
     /// Claims the stories of one feed and records its check, in one transaction:
     /// a crash or a lost connection leaves both or neither.
-    /// - Parameter configuredFeeds: a post is rewritten only from the feed that wrote
-    ///   it, unless that feed has left the configuration.
+    /// - Parameters:
+    ///   - configuredFeeds: a post is rewritten only from the feed that wrote
+    ///     it, unless that feed has left the configuration.
+    ///   - nearDuplicates: `[dedupe]`: whether a new story is compared by its text
+    ///     with the stories first seen within the window (``StoryClaim/signature``).
     public func claim(
-        _ stories: [StoryClaim], check: FeedCheck, configuredFeeds: Set<String>
+        _ stories: [StoryClaim], check: FeedCheck, configuredFeeds: Set<String>,
+        nearDuplicates: NearDuplicatePolicy = NearDuplicatePolicy()
     ) async throws(ClusterError) -> ClaimResult {
-        try await claim([FeedClaims(stories: stories, check: check)], configuredFeeds: configuredFeeds).first ?? ClaimResult()
+        try await claim([FeedClaims(stories: stories, check: check)], configuredFeeds: configuredFeeds,
+                        nearDuplicates: nearDuplicates).first ?? ClaimResult()
     }
 
     /// Claims the stories of several feeds, in the order given (feeds.conf order: a
     /// story in two of them goes to the first), and records their checks, all in one
     /// transaction — one commit, one flush of PostgreSQL's log, for the lot.
+    ///
+    /// With `[dedupe] similar` on, a story new to the state (none of its keys held)
+    /// that carries a signature is compared with the stories first seen within the
+    /// window that share a band key with it, and with the originals of the batch
+    /// before it; a copy at least `threshold` alike is not written (`skip`: its keys
+    /// name the original) or written marked (`mark`), and recorded in `similar_stories`. An
+    /// original's signature and band keys are recorded with its post. See
+    /// ``lockBands(_:on:logger:)`` for how two nodes claiming near-copies at once
+    /// write one of them.
+    /// - Throws: ``ClusterError`` when the transaction fails; nothing of it is recorded.
     public func claim(
-        _ feeds: [FeedClaims], configuredFeeds: Set<String>
+        _ feeds: [FeedClaims], configuredFeeds: Set<String>, nearDuplicates: NearDuplicatePolicy = NearDuplicatePolicy()
     ) async throws(ClusterError) -> [ClaimResult] {
         let node = self.node
         // Every story of the batch, in order, with the feed it came from.
@@ -189,6 +235,30 @@ extension ClusterDatabase {
             }
             let posts = try await Self.posts(Array(Set(held.values)), on: connection, logger: logger, lock: true)
 
+            // Near-copies: the stories new to the state (each key first met with them in
+            // the batch, none held) that carry a signature, as the loop below finds them.
+            var compared: Set<Int> = []
+            var bandKeys: [Int64] = []
+            var since = Date.distantFuture
+            if nearDuplicates.isOn {
+                for (index, entry) in stories.enumerated() {
+                    let story = entry.story
+                    guard !story.isBlocked, let signature = story.signature, !signature.isEmpty,
+                          let rendered = story.rendered, rendered.infoCode == story.infoCode,
+                          story.keys.allSatisfy({ firstStory[$0] == index && held[$0] == nil }) else { continue }
+                    compared.insert(index)
+                    bandKeys += signature.bandKeys
+                    since = min(since, rendered.firstSeen.addingTimeInterval(-Double(nearDuplicates.window)))
+                }
+            }
+            var originals = NearCopyIndex()
+            if !compared.isEmpty {
+                try await Self.lockBands(bandKeys, on: connection, logger: logger)
+                originals = try await Self.storedSignatures(keys: bandKeys, since: since, on: connection, logger: logger)
+            }
+            var signatures: [(infoCode: String, firstSeen: Date, signature: MinHashSignature)] = []
+            var similar: [(infoCode: String, feed: String, duplicateOf: String)] = []
+
             var results = [ClaimResult](repeating: ClaimResult(), count: feeds.count)
             var newPosts: [(feed: String, post: RenderedStory)] = []
             var rewrites: [RenderedStory] = []
@@ -217,6 +287,30 @@ extension ClusterDatabase {
                     if story.isBlocked {
                         results[entry.feed].blocked += 1
                     } else if let rendered = story.rendered, rendered.infoCode == story.infoCode {
+                        if compared.contains(index), let signature = story.signature {
+                            let keys = signature.bandKeys
+                            if let original = originals.original(
+                                of: signature, keys: keys,
+                                since: rendered.firstSeen.addingTimeInterval(-Double(nearDuplicates.window)),
+                                threshold: nearDuplicates.threshold, other: story.infoCode) {
+                                results[entry.feed].similar += 1
+                                similar.append((story.infoCode, feedName, original.value))
+                                if nearDuplicates.mode == .mark {
+                                    newPosts.append((feedName, story.markedCopy?(original) ?? rendered))
+                                    results[entry.feed].new += 1
+                                } else {
+                                    // Not written: every key names the original, so that neither
+                                    // the copy nor its later updates come back.
+                                    resolved[index] = original.value
+                                    repoint += ours.map { ($0, original.value) }
+                                }
+                                continue
+                            }
+                            signatures.append((story.infoCode, rendered.firstSeen, signature))
+                            if let code = InfoCode(story.infoCode) {
+                                originals.insert(code, firstSeen: rendered.firstSeen, signature: signature, keys: keys)
+                            }
+                        }
                         newPosts.append((feedName, rendered))
                         results[entry.feed].new += 1
                     } else {
@@ -275,6 +369,8 @@ extension ClusterDatabase {
                     WHERE posts.info_code = t.c
                     """, logger: logger)
             }
+            try await Self.recordSignatures(signatures, on: connection, logger: logger)
+            try await Self.recordSimilar(similar, on: connection, logger: logger)
             let toMove = repoint.filter { !$0.code.isEmpty }
             if !toMove.isEmpty {
                 let keys = toMove.map(\.key)

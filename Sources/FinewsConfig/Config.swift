@@ -391,7 +391,6 @@ private struct ConfigReader {
             if let feed = config.feeds.first(where: { $0.fullText != nil }) {
                 problem(feed.line, "fulltext_url in [[feed]] '\(feed.name)' " + unsupported)
             }
-            if config.dedupe.isOn { problem(line("database"), "[dedupe] similar " + unsupported) }
             if config.site.archiveAfter > 0 { problem(line("database"), "[site] archive_after " + unsupported) }
             if config.hooks.afterWrite != nil { problem(line("database"), "[hooks] after_write " + unsupported) }
         } else if table.entry("node") != nil || table.entry("lease") != nil || table.entry("publish") != nil {

@@ -163,6 +163,7 @@ public final class ClusterNode: Sendable {
         let patience = Double(leaseSeconds + config.fetch.timeout)
         let (events, emit) = AsyncStream<Event>.makeStream()
         var summary = RefreshSummary()
+        summary.similarMode = config.dedupe.mode
         var pending: [Int: LeasedFeed] = [:]      // leased by this node, not yet recorded, by rank
         var ready: [Int: ReadyFeed] = [:]
         var readySince: [Int: ContinuousClock.Instant] = [:]
@@ -315,6 +316,7 @@ public final class ClusterNode: Sendable {
         var claims: [StoryClaim] = []
         var expectedNew = 0
         claims.reserveCapacity(candidates.count)
+        let nearDuplicates = config.dedupe
         for (candidate, keys) in zip(candidates, keysOf) {
             var claim = StoryClaim(infoCode: candidate.infoCode.value, keys: keys, isBlocked: candidate.isBlocked,
                                    rendered: nil)
@@ -323,11 +325,29 @@ public final class ClusterNode: Sendable {
                 if let code = known {
                     // Written before: rewritten only from its own feed, and only when it changed.
                     if let post = found.posts[code], post.feed == feed || !configured.contains(post.feed) {
-                        let rendered = render(candidate, as: code, firstSeen: post.firstSeen, now: now)
+                        var (rendered, written) = render(candidate, as: code, firstSeen: post.firstSeen, now: now)
+                        if nearDuplicates.mode == .mark, let original = post.duplicateOf.flatMap(InfoCode.init) {
+                            // A marked post stays marked when its story is rewritten.
+                            rendered = Self.marked(rendered, post: written, original: original, renderer: renderer,
+                                                   extras: Self.extras(of: candidate))
+                        }
                         if rendered.contentHash != post.contentHash { claim.rendered = rendered }
                     }
                 } else {
-                    claim.rendered = render(candidate, as: candidate.infoCode.value, firstSeen: now, now: now)
+                    let (rendered, written) = render(candidate, as: candidate.infoCode.value, firstSeen: now, now: now)
+                    claim.rendered = rendered
+                    if nearDuplicates.isOn {
+                        // Compared in the claim's transaction with the stories of the window,
+                        // as a single node does (the text of the post as it would be written).
+                        claim.signature = MinHashSignature(text: SimilarityText.of(title: written.title, bodyHTML: written.body))
+                        if nearDuplicates.mode == .mark {
+                            let renderer = self.renderer
+                            let extras = Self.extras(of: candidate)
+                            claim.markedCopy = { original in
+                                Self.marked(rendered, post: written, original: original, renderer: renderer, extras: extras)
+                            }
+                        }
+                    }
                     expectedNew += 1
                 }
             }
@@ -336,13 +356,34 @@ public final class ClusterNode: Sendable {
         return (claims, expectedNew)
     }
 
-    private func render(_ candidate: StoryCandidate, as code: String, firstSeen: Date, now: Date) -> RenderedStory {
+    /// The candidate's post as `code`, rendered, and the post it was rendered from.
+    private func render(_ candidate: StoryCandidate, as code: String, firstSeen: Date, now: Date) -> (RenderedStory, Post) {
         let rendered = slugs.withLock { registry in
             renderer.render(candidate, as: InfoCode(code) ?? candidate.infoCode, firstSeen: firstSeen, now: now, slugs: &registry)
         }
-        return RenderedStory(
+        let story = RenderedStory(
             infoCode: code, path: rendered.path, bytes: rendered.bytes, contentHash: rendered.contentHash,
             firstSeen: firstSeen, category: rendered.post.category, tag: rendered.post.tag, outlet: rendered.outlet)
+        return (story, rendered.post)
+    }
+
+    /// The front matter's extra fields of a candidate's post, as `PostRenderer.render(_:as:firstSeen:now:slugs:)`
+    /// fills them: rendering a marked copy again must change nothing but `duplicate_of`.
+    private static func extras(of candidate: StoryCandidate) -> PostRenderer.Extras {
+        PostRenderer.Extras(author: candidate.entry.author, media: candidate.entry.media)
+    }
+
+    /// `rendered` as a near-copy of `original` (`[dedupe] similar = "mark"`): the same
+    /// post with `duplicate_of: <original>` last in its front matter, as a single node writes it.
+    private static func marked(
+        _ rendered: RenderedStory, post: Post, original: InfoCode, renderer: PostRenderer, extras: PostRenderer.Extras
+    ) -> RenderedStory {
+        var post = post
+        post.duplicateOf = original
+        var marked = rendered
+        marked.bytes = renderer.renderedBytes(post, extras: extras)
+        marked.contentHash = ContentHash.of(marked.bytes)
+        return marked
     }
 
     /// Claims the stories of `batch` (in feeds.conf order) and records their checks, in one transaction.
@@ -368,7 +409,7 @@ public final class ClusterNode: Sendable {
                 feed: feed.name, state: state, nextCheck: report.nextCheck, hostWait: hostWait,
                 slugs: entries.isEmpty ? slugChanges.map { (text: $0.text, slug: $0.slug) } : [])))
         }
-        let results = try await database.claim(entries, configuredFeeds: configured)
+        let results = try await database.claim(entries, configuredFeeds: configured, nearDuplicates: config.dedupe)
         for ((report, claimed), entryCount) in zip(zip(reports, results), entryCounts) {
             tally(report, claimed, entryCount: entryCount, into: &summary)
         }
@@ -382,6 +423,7 @@ public final class ClusterNode: Sendable {
         summary.postsUpdated += claimed.updated
         summary.duplicates += claimed.duplicates
         summary.blocked += claimed.blocked
+        summary.similar += claimed.similar
         switch report.result {
         case .failed:
             let message = report.message ?? "failed"

@@ -155,6 +155,7 @@ public struct StatusReport: Sendable, Codable, Hashable {
         for index in report.feeds.indices {
             report.feeds[index].checkedBy = status.checkedBy[report.feeds[index].name]
             report.feeds[index].leasedBy = status.leasedBy[report.feeds[index].name]
+            if config.dedupe.isOn { report.feeds[index].similar = status.similarCounts[report.feeds[index].name] ?? 0 }
         }
         report.cluster = Cluster(
             publisher: status.publisher, pendingPosts: status.pendingPosts,

@@ -154,6 +154,88 @@ struct NearDuplicateTests {
         #expect(run.stderr.contains("did you mean \"skip\""), "\(run.stderr)")
     }
 
+    // MARK: Two nodes on one PostgreSQL database
+
+    /// The test server's URL (`scripts/with-postgres` sets it).
+    static let serverURL = ProcessInfo.processInfo.environment["FINEWS_TEST_DATABASE_URL"]
+
+    /// Runs `sql` with psql on the test server's own database.
+    private static func psql(_ url: String, _ sql: String) async throws {
+        let run = try await runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        try #require(run.status == 0, "psql: \(run.stderr)")
+    }
+
+    /// A config for one node: the feeds of `outlets`, `[dedupe]`, and the shared database.
+    private func writeNodeConfig(_ site: SeedSite, _ name: String, outlets: Range<Int>, similar: String, database: String,
+                                 node: String) throws {
+        try site.writeConfig(name, feeds: Self.outlets[outlets].map { ($0.name, "\($0.name).xml") })
+        let config = try String(decoding: site.read(name), as: UTF8.self)
+        try site.write(name, "[dedupe]\nsimilar = \"\(similar)\"\nwindow = \"3d\"\nthreshold = 0.85\n\n" + config
+            + "\n[state]\ndatabase = \"\(database)\"\nnode = \"\(node)\"\nlease = \"10s\"\n")
+    }
+
+    @Test("cluster: node a checks the first outlet, node b the two others; the site is the single node's, byte for byte",
+          .enabled(if: NearDuplicateTests.serverURL != nil, "needs FINEWS_TEST_DATABASE_URL (scripts/with-postgres)"),
+          arguments: ["skip", "mark"])
+    func cluster(similar: String) async throws {
+        let server = try #require(Self.serverURL)
+        var components = try #require(URLComponents(string: server))
+        let name = "finews_e2e_\(UInt32.random(in: 0...UInt32.max))"
+        components.path = "/" + name
+        let database = try #require(components.string)
+        try await Self.psql(server, "CREATE DATABASE \(name)")
+        do {
+            try await clusterRuns(similar: similar, database: database)
+        } catch {
+            try? await Self.psql(server, "DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+        try await Self.psql(server, "DROP DATABASE \(name) WITH (FORCE)")
+    }
+
+    private func clusterRuns(similar: String, database: String) async throws {
+        let reference = try site(similar: similar)
+        let single = try await runFinews(["refresh", "--config", "n.conf"], in: reference.folder)
+        #expect(single.status == 0, "stderr: \(single.stderr)")
+
+        let site = try site(similar: similar)
+        try writeNodeConfig(site, "a.conf", outlets: 0..<1, similar: similar, database: database, node: "a")
+        try writeNodeConfig(site, "b.conf", outlets: 0..<3, similar: similar, database: database, node: "b")
+        let first = try await runFinews(["refresh", "--config", "a.conf"], in: site.folder)
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.stdout.contains("3 new posts, 0 updated"), "\(first.stdout)")
+        let second = try await runFinews(["refresh", "--config", "b.conf"], in: site.folder)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        if similar == "skip" {
+            #expect(second.stdout.contains("0 new posts, 0 updated"), "\(second.stdout)")
+            #expect(second.stdout.contains("6 similar skipped"), "\(second.stdout)")
+        } else {
+            #expect(second.stdout.contains("6 new posts, 0 updated"), "\(second.stdout)")
+            #expect(second.stdout.contains("6 marked similar"), "\(second.stdout)")
+        }
+        let written = try posts(site)
+        #expect(written == (try posts(reference)))
+        #expect(written.count == (similar == "skip" ? 3 : 9))
+
+        let status = try await runFinews(["status", "--config", "b.conf", "--json"], in: site.folder)
+        #expect(status.status == 0, "stderr: \(status.stderr)")
+        let compact = status.stdout.replacingOccurrences(of: " ", with: "")
+        #expect(compact.components(separatedBy: "\"similar\":3").count - 1 == 2, "\(status.stdout)")
+        #expect(compact.components(separatedBy: "\"similar\":0").count - 1 == 1, "\(status.stdout)")
+
+        guard similar == "mark" else { return }
+        // A marked copy rewritten by its own feed stays marked, as on a single node.
+        for folder in [reference, site] { try folder.write("daily.xml", Self.feed(outlet: 1, extra: "<p>更新</p>")) }
+        let update = try await runFinews(["refresh", "--config", "n.conf"], in: reference.folder)
+        #expect(update.stdout.contains("0 new posts, 3 updated"), "\(update.stdout)")
+        try await Self.psql(database, "UPDATE feeds SET next_check_at = now() WHERE name = 'daily'")
+        let again = try await runFinews(["refresh", "--config", "b.conf"], in: site.folder)
+        #expect(again.stdout.contains("0 new posts, 3 updated"), "\(again.stdout)")
+        let rewritten = try posts(site)
+        #expect(rewritten == (try posts(reference)))
+        #expect(rewritten.filter { $0.value.contains("duplicate_of") }.count == 6)
+    }
+
     @Test("parse --similar-to prints the similarity of two documents' entries")
     func parseSimilarTo() async throws {
         let site = try site(similar: nil)

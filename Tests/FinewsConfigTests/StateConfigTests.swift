@@ -59,8 +59,8 @@ struct StateConfigTests: ConfigParsing {
             == ["feeds.conf:1: node, lease and publish in [state] only apply with a PostgreSQL database = \"postgresql://...\""])
     }
 
-    @Test("What a shared database does not support yet is refused, naming the key")
-    func unsupportedWithDatabase() {
+    @Test("What a shared database does not support yet is refused, naming the key; [dedupe] similar is supported")
+    func unsupportedWithDatabase() throws {
         let problems = problems("""
             [site]
             archive_after = "30d"
@@ -69,8 +69,16 @@ struct StateConfigTests: ConfigParsing {
             [state]
             database = "postgresql://db/finews"
             """)
-        #expect(problems.count == 2)
+        #expect(problems.count == 1)
         #expect(problems.contains { $0.contains("[site] archive_after is not supported yet with a PostgreSQL") })
-        #expect(problems.contains { $0.contains("[dedupe] similar is not supported yet") })
+        #expect(!problems.contains { $0.contains("[dedupe]") })
+        let config = try parse("""
+            [dedupe]
+            similar = "mark"
+            window = "1d"
+            [state]
+            database = "postgresql://db/finews"
+            """)
+        #expect(config.dedupe.mode == .mark && config.dedupe.window == 86_400)
     }
 }
