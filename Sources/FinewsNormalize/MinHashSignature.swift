@@ -33,6 +33,9 @@ public struct MinHashSignature: Sendable, Hashable {
     public private(set) var values: [UInt16]
 
     private static let seed: UInt64 = 0x6669_6E65_7773_3139  // "finews19"
+    /// FNV-1a's 64-bit offset basis, seeded, and prime.
+    private static let basis: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+    private static let prime: UInt64 = 0x0000_0100_0000_01B3
     private static let empty = UInt64.max
 
     /// The signature of a normalized text (``SimilarityText``).
@@ -47,16 +50,27 @@ public struct MinHashSignature: Sendable, Hashable {
         if !text.isEmpty {
             let last = max(0, text.count - length)
             text.withUnsafeBufferPointer { scalars in
-                for start in 0...last {
-                    var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ Self.seed
-                    for offset in start..<min(start + length, scalars.count) {
-                        hash = (hash ^ UInt64(scalars[offset].value)) &* 0x0000_0100_0000_01B3
+                bins.withUnsafeMutableBufferPointer { bins in
+                    for start in 0...last {
+                        var hash: UInt64 = Self.basis
+                        if length == 4 && start + 4 <= scalars.count {
+                            // The usual shingle, unrolled: the same FNV-1a steps.
+                            hash = (hash ^ UInt64(scalars[start].value)) &* Self.prime
+                            hash = (hash ^ UInt64(scalars[start + 1].value)) &* Self.prime
+                            hash = (hash ^ UInt64(scalars[start + 2].value)) &* Self.prime
+                            hash = (hash ^ UInt64(scalars[start + 3].value)) &* Self.prime
+                        } else {
+                            for offset in start..<min(start + length, scalars.count) {
+                                hash = (hash ^ UInt64(scalars[offset].value)) &* Self.prime
+                            }
+                        }
+                        let mixed = Self.mix(hash)
+                        // The top 7 bits choose the bin (always in 0..<128), the low 57
+                        // rank the shingle inside it.
+                        let bin = Int(truncatingIfNeeded: mixed >> 57)
+                        let rank = mixed & 0x01FF_FFFF_FFFF_FFFF
+                        if rank < bins[bin] { bins[bin] = rank }
                     }
-                    let mixed = Self.mix(hash)
-                    let bin = Int(truncatingIfNeeded: mixed >> 57)
-                    // The low 57 bits rank the shingle inside its bin.
-                    let rank = mixed & 0x01FF_FFFF_FFFF_FFFF
-                    if rank < bins[bin] { bins[bin] = rank }
                 }
             }
             Self.densify(&bins)
@@ -76,7 +90,7 @@ public struct MinHashSignature: Sendable, Hashable {
 
     /// The values as little-endian bytes, for the state.
     public var bytes: [UInt8] {
-        values.map(\.littleEndian).withUnsafeBytes { Array($0) }
+        values.map { $0.littleEndian }.withUnsafeBytes { Array($0) }
     }
 
     /// Whether the text had no characters: such a signature matches nothing.
@@ -133,44 +147,5 @@ public struct MinHashSignature: Sendable, Hashable {
                 attempt += 1
             }
         }
-    }
-}
-
-/// An in-memory LSH index of signatures, for stories not yet in the state.
-package struct SimilarityIndex: Sendable {
-    /// For each band key, its last slot; each slot names an entry and the key's
-    /// slot before it (-1: none). Chains, not an array per key: most keys are
-    /// held by one story, and a story has 16 of them.
-    private var lastSlot: [Int64: Int] = [:]
-    private var slots: [(entry: Int, previous: Int)] = []
-    private var entries: [(code: InfoCode, signature: MinHashSignature)] = []
-
-    /// An empty index.
-    package init() {}
-
-    /// Whether it holds no signature.
-    package var isEmpty: Bool { entries.isEmpty }
-
-    /// Adds a story's signature.
-    package mutating func insert(_ signature: MinHashSignature, for code: InfoCode, keys: [Int64]) {
-        let position = entries.count
-        entries.append((code, signature))
-        for key in keys {
-            slots.append((position, lastSlot[key] ?? -1))
-            lastSlot[key] = slots.count - 1
-        }
-    }
-
-    /// The stories sharing a band with `keys`, each with its signature.
-    package func candidates(keys: [Int64]) -> [(code: InfoCode, signature: MinHashSignature)] {
-        var positions: [Int] = []
-        for key in keys {
-            var slot = lastSlot[key] ?? -1
-            while slot >= 0 {
-                if !positions.contains(slots[slot].entry) { positions.append(slots[slot].entry) }
-                slot = slots[slot].previous
-            }
-        }
-        return positions.map { entries[$0] }
     }
 }

@@ -20,7 +20,7 @@ public enum SimilarityText {
         let body = normalized(html: bodyHTML)
         guard body.count < shortText else { return body }
         var text: [Unicode.Scalar] = []
-        appendFolded(HTMLText.decodeEntities(title).unicodeScalars[...], to: &text)
+        appendFolded(Array(HTMLText.decodeEntities(title).unicodeScalars)[...], to: &text)
         return text + body
     }
 
@@ -31,15 +31,17 @@ public enum SimilarityText {
         var output: [Unicode.Scalar] = []
         output.reserveCapacity(html.utf8.count / 2)
         var first = true
-        var block: [Unicode.Scalar] = []
-        var hasEntity = false
-        let scalars = Array(html.unicodeScalars)
-        func flush() {
-            guard !block.isEmpty else { return }
-            defer {
-                block.removeAll(keepingCapacity: true)
-                hasEntity = false
+        // One pass (`Array(html.unicodeScalars)` counts the scalars first, then copies them).
+        // A text has at most as many scalars as UTF-8 bytes.
+        let scalars = [Unicode.Scalar](unsafeUninitializedCapacity: html.utf8.count) { buffer, count in
+            for scalar in html.unicodeScalars {
+                buffer.initializeElement(at: count, to: scalar)
+                count += 1
             }
+        }
+        // A block is a range of `scalars`, not a copy of it.
+        func flush(_ block: ArraySlice<Unicode.Scalar>, hasEntity: Bool) {
+            guard !block.isEmpty else { return }
             var decoded: [Unicode.Scalar] = []
             if hasEntity {
                 // Rare: most bodies spell their characters out.
@@ -47,31 +49,34 @@ public enum SimilarityText {
                 text.unicodeScalars.append(contentsOf: block)
                 decoded = Array(HTMLText.decodeEntities(text).unicodeScalars)
             }
-            var trimmed = hasEntity ? decoded[...] : block[...]
+            var trimmed = hasEntity ? decoded[...] : block
             while let head = trimmed.first, isSpace(head) { trimmed.removeFirst() }
             while let tail = trimmed.last, isSpace(tail) { trimmed.removeLast() }
             guard !trimmed.isEmpty, !isCreditLine(trimmed) else { return }
             var kept = withoutBracketedCredits(trimmed)
             if first {
-                kept = withoutDateline(kept[...])
+                kept = withoutDateline(kept)
                 first = false
             }
-            appendFolded(withoutTrailingSource(kept[...]), to: &output)
+            appendFolded(withoutTrailingSource(kept), to: &output)
         }
+        var blockStart = 0
+        var hasEntity = false
         var index = 0
         while index < scalars.count {
             let scalar = scalars[index]
             if scalar == "<", index + 1 < scalars.count, startsTag(scalars[index + 1]),
                let close = scalars[(index + 1)...].firstIndex(of: ">") {
-                flush()
+                flush(scalars[blockStart..<index], hasEntity: hasEntity)
+                hasEntity = false
                 index = close + 1
+                blockStart = index
                 continue
             }
             if scalar == "&" { hasEntity = true }
-            block.append(scalar)
             index += 1
         }
-        flush()
+        flush(scalars[blockStart..<scalars.count], hasEntity: hasEntity)
         return output
     }
 
@@ -116,13 +121,15 @@ public enum SimilarityText {
     }
 
     /// The block without bracketed asides of at most 40 characters that hold a credit word.
-    static func withoutBracketedCredits(_ block: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
+    static func withoutBracketedCredits(_ block: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
+        // Most blocks have no bracket at all: they are returned as they are, not copied.
+        guard block.contains(where: isOpenBracket) else { return block }
         var output: [Unicode.Scalar] = []
         output.reserveCapacity(block.count)
         var index = block.startIndex
         while index < block.endIndex {
             let scalar = block[index]
-            if openBrackets.contains(scalar) {
+            if isOpenBracket(scalar) {
                 let limit = min(block.endIndex, index + 42)
                 if let close = block[(index + 1)..<limit].firstIndex(where: { closeBrackets.contains($0) }) {
                     let inside = block[(index + 1)..<close]
@@ -135,12 +142,20 @@ public enum SimilarityText {
             output.append(scalar)
             index += 1
         }
-        return output
+        return output[...]
+    }
+
+    @inline(__always)
+    private static func isOpenBracket(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x28, 0x5B, 0xFF08, 0x3010, 0x3014, 0xFF3B: true  // ( [ （ 【 〔 ［
+        default: false
+        }
     }
 
     /// The first block without its dateline: the text up to `日电`, `电` after an
     /// agency, or `讯` (`本报讯`), when it ends within the first 30 characters.
-    static func withoutDateline(_ block: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
+    static func withoutDateline(_ block: ArraySlice<Unicode.Scalar>) -> ArraySlice<Unicode.Scalar> {
         let window = block.prefix(30)
         var cut: Int?
         for index in window.indices {
@@ -152,8 +167,8 @@ public enum SimilarityText {
             }
             if cut != nil { break }
         }
-        guard let cut else { return Array(block) }
-        return Array(block[cut...])
+        guard let cut else { return block }
+        return block[cut...]
     }
 
     /// The block without a source or editor line at its end (at most 30 characters
@@ -186,11 +201,17 @@ public enum SimilarityText {
 
     /// Appends the letters and digits of `text`: ASCII lowercased, full-width
     /// ASCII forms folded to ASCII, everything else (spaces, punctuation) dropped.
-    static func appendFolded(_ text: some Collection<Unicode.Scalar>, to output: inout [Unicode.Scalar]) {
-        for scalar in text {
-            guard let folded = fold(scalar) else { continue }
-            output.append(folded)
+    static func appendFolded(_ text: ArraySlice<Unicode.Scalar>, to output: inout [Unicode.Scalar]) {
+        guard !text.isEmpty else { return }
+        // Written into the array's spare room, not appended one by one.
+        let folded = [Unicode.Scalar](unsafeUninitializedCapacity: text.count) { buffer, count in
+            for scalar in text {
+                guard let value = fold(scalar) else { continue }
+                buffer.initializeElement(at: count, to: value)
+                count += 1
+            }
         }
+        output.append(contentsOf: folded)
     }
 
     @inline(__always)

@@ -190,8 +190,9 @@ public struct StateBatch: Sendable {
     public var postCategories: [(infoCode: InfoCode, category: String)] = []
     /// Feed states to store, by feed name.
     public var feeds: [(name: String, state: FeedState)] = []
-    /// Signatures of stories written for the first time, for `[dedupe] similar`.
-    public var signatures: [(infoCode: InfoCode, firstSeen: Date, signature: MinHashSignature)] = []
+    /// Signatures of stories written for the first time, for `[dedupe] similar`,
+    /// with the row id the publisher gave each (``StoryStateStore/lastSignatureID()``).
+    public var signatures: [(id: Int64, infoCode: InfoCode, firstSeen: Date, signature: MinHashSignature)] = []
     /// Stories found to be near-copies of an earlier one, with their feed.
     public var similar: [(infoCode: InfoCode, feed: String, duplicateOf: InfoCode)] = []
 
@@ -200,8 +201,7 @@ public struct StateBatch: Sendable {
 
     /// How many rows the batch holds, to bound a batch that writes no file. A
     /// story's signature is not counted: it comes with the story's post, whose
-    /// file bounds the group already (counting its 17 rows made groups, and their
-    /// fsyncs, eight times as many).
+    /// file bounds the group already.
     public var rowCount: Int {
         posts.count + aliases.count + touched.count + categories.count + slugs.count + postCategories.count + feeds.count
             + similar.count
@@ -367,7 +367,7 @@ public final class StateStore: Sendable {
         }
         // Near-duplicates across outlets (`[dedupe] similar`): each written story's
         // MinHash signature, its LSH band keys (``MinHashSignature/bandKeys``, the
-        // band's number hashed in), and the stories found to copy an earlier one.
+        // band's number hashed in; dropped in v8), and the stories found to copy an earlier one.
         migrator.registerMigration("v7") { db in
             try db.create(table: "signature") { table in
                 table.autoIncrementedPrimaryKey("id")
@@ -388,39 +388,58 @@ public final class StateStore: Sendable {
                 table.column("duplicateOf", .text).notNull()
             }
         }
+        // The band rows go: a cycle indexes the window's signatures in memory
+        // (``NearCopyIndex``, about 100 bytes a story), which costs less than 16
+        // random B-tree rows per story, rewritten into the WAL at every group.
+        migrator.registerMigration("v8") { db in
+            try db.drop(table: "band")
+        }
         return migrator
     }
 
-    /// The stories first seen since `since` that share a band key with `keys`, with
-    /// their signatures: the candidates of an LSH lookup, to be confirmed.
-    public func similarStories(
-        keys: [Int64], since: Date
-    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] {
-        guard !keys.isEmpty else { return [] }
+    /// The signatures of the stories first seen since `since`, in id order, from the
+    /// first id above `afterID`, at most `limit` of them: a cycle reads its window in pages.
+    public func signatures(
+        since: Date, afterID: Int64, limit: Int
+    ) async throws(StoreError) -> [(id: Int64, signature: MinHashSignature)] {
+        try await lookUp { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT id, signature FROM signature WHERE id > ? AND firstSeen >= ? ORDER BY id LIMIT ?")
+            var found: [(id: Int64, signature: MinHashSignature)] = []
+            let rows = try Row.fetchCursor(statement, arguments: [afterID, since.timeIntervalSince1970, limit])
+            while let row = try rows.next() {
+                guard let bytes = row[1] as Data?, let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
+                found.append((row[0], signature))
+            }
+            return found
+        }
+    }
+
+    /// The stories and signatures recorded under `ids`, by id.
+    public func signatures(
+        ids: [Int64]
+    ) async throws(StoreError) -> [Int64: (infoCode: InfoCode, signature: MinHashSignature)] {
+        guard !ids.isEmpty else { return [:] }
         return try await lookUp { db in
-            var found: [(infoCode: InfoCode, signature: MinHashSignature)] = []
-            try Self.forChunks(of: keys.map(String.init)) { chunk, placeholders in
-                let statement = try db.cachedStatement(sql: """
-                    SELECT DISTINCT s.infoCode, s.signature FROM band b JOIN signature s ON s.id = b.story
-                    WHERE b.hash IN (\(placeholders)) AND s.firstSeen >= ?
-                    """)
-                let arguments = StatementArguments(chunk.compactMap(Int64.init)) + [since.timeIntervalSince1970]
-                for row in try Row.fetchAll(statement, arguments: arguments) {
-                    guard let infoCode = InfoCode(row[0]), let bytes = row[1] as Data?,
+            var found: [Int64: (infoCode: InfoCode, signature: MinHashSignature)] = [:]
+            try Self.forChunks(of: ids.map(String.init)) { chunk, placeholders in
+                let statement = try db.cachedStatement(
+                    sql: "SELECT id, infoCode, signature FROM signature WHERE id IN (\(placeholders))")
+                for row in try Row.fetchAll(statement, arguments: StatementArguments(chunk.compactMap(Int64.init))) {
+                    guard let infoCode = InfoCode(row[1]), let bytes = row[2] as Data?,
                           let signature = MinHashSignature(bytes: Array(bytes)) else { continue }
-                    found.append((infoCode, signature))
+                    found[row[0]] = (infoCode, signature)
                 }
             }
             return found
         }
     }
 
-    /// Whether any signature was recorded since `since`: when none was, a cycle
-    /// finds the near-copies of its new stories among its own.
-    public func hasSignatures(since: Date) async throws(StoreError) -> Bool {
+    /// The highest signature id recorded, 0 when none: the publisher numbers the
+    /// signatures it records from the next one.
+    public func lastSignatureID() async throws(StoreError) -> Int64 {
         try await lookUp { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM signature WHERE firstSeen >= ?)",
-                              arguments: [since.timeIntervalSince1970]) ?? false
+            try Int64.fetchOne(db, sql: "SELECT max(id) FROM signature") ?? 0
         }
     }
 
@@ -705,14 +724,10 @@ public final class StateStore: Sendable {
         }
         if !batch.signatures.isEmpty {
             let insertSignature = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO signature (infoCode, firstSeen, signature) VALUES (?, ?, ?)")
-            let insertBand = try db.cachedStatement(sql: "INSERT OR IGNORE INTO band (hash, story) VALUES (?, ?)")
+                sql: "INSERT OR IGNORE INTO signature (id, infoCode, firstSeen, signature) VALUES (?, ?, ?, ?)")
             for item in batch.signatures {
                 try insertSignature.execute(arguments: [
-                    item.infoCode.value, item.firstSeen.timeIntervalSince1970, Data(item.signature.bytes)])
-                guard db.changesCount > 0 else { continue }
-                let story = db.lastInsertedRowID
-                for key in item.signature.bandKeys { try insertBand.execute(arguments: [key, story]) }
+                    item.id, item.infoCode.value, item.firstSeen.timeIntervalSince1970, Data(item.signature.bytes)])
             }
         }
         if !batch.similar.isEmpty {

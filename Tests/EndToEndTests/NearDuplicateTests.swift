@@ -104,6 +104,36 @@ struct NearDuplicateTests {
         #expect(status.stdout.contains("\"similar\" : 3") || status.stdout.contains("\"similar\":3"), "\(status.stdout)")
     }
 
+    @Test("skip across refreshes: copies that arrive in a later refresh are found among the stories the state holds")
+    func skipAcrossRefreshes() async throws {
+        let site = try site(similar: "skip")
+        let full = try String(decoding: site.read("n.conf"), as: UTF8.self)
+        // The first refresh reads only the wire; the outlets' feeds are added afterwards.
+        try site.writeConfig("only-wire.conf", feeds: [("wire", "wire.xml")])
+        let wireOnly = try String(decoding: site.read("only-wire.conf"), as: UTF8.self)
+        try site.write("n.conf", "[dedupe]\nsimilar = \"skip\"\nwindow = \"3d\"\nthreshold = 0.85\n\n" + wireOnly)
+        let first = try await runFinews(["refresh", "--config", "n.conf"], in: site.folder)
+        #expect(first.stdout.contains("3 new posts, 0 updated"), "\(first.stdout) \(first.stderr)")
+        let written = try posts(site)
+
+        try site.write("n.conf", full)
+        // One story of the daily is its own: it is written.
+        let own = """
+            <item><title>本市今冬首场降雪</title><link>https://daily.example/2022/03/02/own.html</link>
+            <guid isPermaLink="false">daily-own</guid><pubDate>Wed, 02 Mar 2022 10:08:45 +0800</pubDate>
+            <description><![CDATA[<p>今天凌晨起，本市迎来今冬首场降雪，气象部门发布道路结冰黄色预警，提醒市民注意出行安全，学校推迟一小时上课。</p>
+            <p>环卫部门出动除雪车辆三百余台次，主干道积雪已基本清除，公交地铁运行正常。</p>]]></description></item>
+            """
+        try site.write("daily.xml", Self.feed(outlet: 1).replacingOccurrences(of: "</channel>", with: own + "</channel>"))
+        let second = try await runFinews(["refresh", "--config", "n.conf"], in: site.folder)
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(second.stdout.contains("1 new post, 0 updated"), "\(second.stdout)")
+        #expect(second.stdout.contains("6 similar skipped"), "\(second.stdout)")
+        let after = try posts(site)
+        #expect(after.count == 4)
+        #expect(written.allSatisfy { after[$0.key] == $0.value })
+    }
+
     @Test("mark: copies are written with duplicate_of naming the first story, last in the front matter; a rerun writes nothing")
     func mark() async throws {
         let site = try site(similar: "mark")
