@@ -338,7 +338,8 @@ public struct RefreshCycle: Sendable {
             publisher = try Publisher(
                 state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
                 renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
-                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe)
+                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe,
+                keepsStagedPaths: config.hooks.afterWrite != nil)
         } catch {
             throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
@@ -558,7 +559,10 @@ public struct RefreshCycle: Sendable {
         // Only full-text feeds are looked up by name (a feed's settings are large; 20,000 copies add up).
         let byName = Dictionary(feeds.lazy.filter { $0.fullText != nil }.map { ($0.name, $0) },
                                 uniquingKeysWith: { first, _ in first })
-        await withTaskGroup(of: Void.self) { group in
+        // A discarding group frees each child as it ends: a plain task group keeps
+        // every finished child until its result is awaited — a few kilobytes a feed,
+        // all of them until the cycle's end.
+        await withDiscardingTaskGroup { group in
             var delivered: Set<Int> = []
             let fetchStart = ContinuousClock.now
             for await result in results {
@@ -576,11 +580,20 @@ public struct RefreshCycle: Sendable {
                 var weight = 0
                 if case .success(.fetched(let document)) = result.outcome { weight = 2 * document.body.count }
                 let outcome = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
-                if case .success(let fetched) = outcome, feed.fullText != nil, !fetched.candidates.isEmpty {
+                let signs = config.dedupe.isOn
+                if case .success(let fetched) = outcome, feed.fullText != nil || signs, !fetched.candidates.isEmpty {
+                    // Beside the reading, on a core the publisher leaves free: full texts
+                    // are fetched, then the new stories' signatures computed.
                     group.addTask {
-                        let withTexts = await self.fetchFullTexts(
-                            of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
-                        delivery.yield(ReadFeed(index: index, outcome: withTexts, weight: weight, fetchSeconds: fetchSeconds))
+                        var prepared: Result<FeedOutcome, FeedFailure> = .success(fetched)
+                        if feed.fullText != nil {
+                            prepared = await self.fetchFullTexts(
+                                of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
+                        }
+                        if signs, case .success(let withTexts) = prepared {
+                            prepared = await Self.signNewStories(of: withTexts, state: state)
+                        }
+                        delivery.yield(ReadFeed(index: index, outcome: prepared, weight: weight, fetchSeconds: fetchSeconds))
                     }
                 } else {
                     delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight, fetchSeconds: fetchSeconds))
@@ -589,7 +602,6 @@ public struct RefreshCycle: Sendable {
                     logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])
                 }
             }
-            await group.waitForAll()
         }
         delivery.finish()
     }
@@ -629,6 +641,28 @@ public struct RefreshCycle: Sendable {
             case nil:
                 break
             }
+        }
+        return .success(outcome)
+    }
+
+    /// The feed's candidates with the signatures of those new to the state
+    /// (`[dedupe] similar`), which the publisher compares with the window's stories.
+    /// A story the state knows by one of its keys is not compared, so it is not
+    /// signed; a state that cannot be read fails the feed, checked again next cycle.
+    static func signNewStories(of outcome: FeedOutcome, state: StateStore) async -> Result<FeedOutcome, FeedFailure> {
+        var outcome = outcome
+        let found: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
+        do {
+            found = try await state.stories(
+                codes: outcome.candidates.map(\.infoCode), aliases: outcome.candidates.flatMap(\.aliases))
+        } catch {
+            return .failure(FeedFailure("cannot read the state: \(error.message)"))
+        }
+        for index in outcome.candidates.indices {
+            let candidate = outcome.candidates[index]
+            guard !candidate.isBlocked, found.posts[candidate.infoCode] == nil,
+                  !candidate.aliases.contains(where: { found.aliases[$0] != nil }) else { continue }
+            outcome.candidates[index].signature = candidate.similaritySignature()
         }
         return .success(outcome)
     }

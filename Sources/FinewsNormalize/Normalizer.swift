@@ -40,15 +40,22 @@ public struct Normalizer: Sendable {
     public func post(
         for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date, filedAs filing: FeedSettings
     ) -> Post {
-        let body = Self.withoutControlCharacters(self.body(for: entry))
-        var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
-        if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
-        if title.isEmpty { title = infoCode.value }
+        let (title, body) = text(for: entry, infoCode: infoCode)
         var date = entry.published ?? entry.updated ?? firstSeen
         if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
         return Post(
             infoCode: infoCode, title: title, date: date, category: filing.category, tag: filing.tag,
             body: body, link: entry.link.map { UnicodeWhitespace.trimmed($0, newlines: true) })
+    }
+
+    /// The post's title and body (safe HTML) for `entry`: what ``post(for:infoCode:firstSeen:now:filedAs:)``
+    /// writes, and what near-copies are compared by.
+    public func text(for entry: FeedEntry, infoCode: InfoCode) -> (title: String, body: String) {
+        let body = Self.withoutControlCharacters(self.body(for: entry))
+        var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
+        if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
+        if title.isEmpty { title = infoCode.value }
+        return (title, body)
     }
 
     /// The richest text of the entry as safe HTML: content over summary; plain text

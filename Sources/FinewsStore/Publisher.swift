@@ -23,6 +23,10 @@ public struct StoryCandidate: Sendable {
     /// Whether a `block` or `keep` rule leaves the story out: it is recorded as seen,
     /// with no post, so that it never comes back.
     public var isBlocked = false
+    /// The signature of the post's text for `[dedupe] similar`
+    /// (``similaritySignature()``), when the reader computed it beforehand; the
+    /// publisher computes it otherwise.
+    public var signature: MinHashSignature?
 
     /// Creates a candidate.
     public init(
@@ -37,6 +41,21 @@ public struct StoryCandidate: Sendable {
         self.filing = filing
         self.feedTitle = feedTitle
         self.fullText = fullText
+    }
+}
+
+extension StoryCandidate {
+    /// The MinHash signature of the text its post would have (its full text, when
+    /// fetched), as ``Publisher`` compares a new story with earlier ones: computed
+    /// where the cycle has a core to spare, so that the publisher does not.
+    public func similaritySignature() -> MinHashSignature {
+        var entry = self.entry
+        if case .fetched(let html, let pageURL)? = fullText {
+            entry.content = FeedText(html, kind: .html)
+            entry.baseURL = pageURL
+        }
+        let text = normalizer.text(for: entry, infoCode: infoCode)
+        return MinHashSignature(text: SimilarityText.of(title: text.title, bodyHTML: text.body))
     }
 }
 
@@ -85,28 +104,35 @@ public protocol StoryStateStore: Sendable {
     ) async throws(StoreError) -> (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
     /// Records `batch` in one transaction, on the calling thread; on disk when it returns.
     func commitNow(_ batch: StateBatch) throws(StoreError)
-    /// The stories first seen since `since` sharing an LSH band key with `keys`,
-    /// with their signatures (`[dedupe] similar`).
-    func similarStories(
-        keys: [Int64], since: Date
-    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)]
+    /// The signatures of the stories first seen since `since`, in id order, from the
+    /// first id above `afterID`, at most `limit` of them (`[dedupe] similar`).
+    func signatures(
+        since: Date, afterID: Int64, limit: Int
+    ) async throws(StoreError) -> [(id: Int64, signature: MinHashSignature)]
+    /// The stories and signatures recorded under `ids`, by id.
+    func signatures(ids: [Int64]) async throws(StoreError) -> [Int64: (infoCode: InfoCode, signature: MinHashSignature)]
+    /// The highest signature id recorded, 0 when none.
+    func lastSignatureID() async throws(StoreError) -> Int64
     /// The story `code` was marked a near-copy of, if any.
     func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode?
-    /// Whether any signature was recorded since `since`.
-    func hasSignatures(since: Date) async throws(StoreError) -> Bool
 }
 
 extension StoryStateStore {
-    /// A state that keeps no signatures finds no near-copies.
-    public func similarStories(
-        keys: [Int64], since: Date
-    ) async throws(StoreError) -> [(infoCode: InfoCode, signature: MinHashSignature)] { [] }
+    /// A state that keeps no signatures has none.
+    public func signatures(
+        since: Date, afterID: Int64, limit: Int
+    ) async throws(StoreError) -> [(id: Int64, signature: MinHashSignature)] { [] }
+
+    /// A state that keeps no signatures has none.
+    public func signatures(
+        ids: [Int64]
+    ) async throws(StoreError) -> [Int64: (infoCode: InfoCode, signature: MinHashSignature)] { [:] }
+
+    /// A state that keeps no signatures has none.
+    public func lastSignatureID() async throws(StoreError) -> Int64 { 0 }
 
     /// A state that keeps no signatures has no marked stories.
     public func duplicateOf(_ code: InfoCode) async throws(StoreError) -> InfoCode? { nil }
-
-    /// A state that keeps no signatures has none.
-    public func hasSignatures(since: Date) async throws(StoreError) -> Bool { false }
 }
 
 extension StateStore: StoryStateStore {}
@@ -142,63 +168,55 @@ public final class Publisher {
     private var groupNumber = 0
     /// Every file staged this cycle (posts written or rewritten, new category
     /// pages), relative to the site root, in order: what the after-write hook is told.
+    /// Kept only when asked (`keepsStagedPaths`): a cold refresh of 5,000 feeds
+    /// stages 155,000 files, 12 MB of paths.
     public private(set) var stagedPaths: [String] = []
+    private let keepsStagedPaths: Bool
     /// `[dedupe]`: whether and how new stories are compared with earlier ones by their text.
     private let nearDuplicates: NearDuplicatePolicy
-    /// The signatures of the stories the group being staged writes, and those of
-    /// groups handed over and not yet recorded, found by their band keys.
-    private var groupSignatures = SimilarityIndex()
+    /// `[dedupe]`: the stories of the window — recorded before this cycle (read
+    /// from the state at the first new story) and written by it — indexed by band,
+    /// with each one's signature id by its number in the index.
+    private var nearCopies = NearCopyIndex()
+    private var signatureIDs: [Int64] = []
+    /// The next signature id to give; nil until the window is read.
+    private var nextSignatureID: Int64?
+    /// The signatures written by the group being staged, by id, and those of the
+    /// groups handed over and not yet recorded: the state cannot answer for them yet.
+    private var groupSignatures: [Int64: SignedStory] = [:]
     private let unrecordedSignatures = UnrecordedSignatures()
-    /// Whether the state held signatures within the window when the cycle began
-    /// (asked at the first new story). When it did not, only this cycle's stories
-    /// can match, and the state is asked only for keys ``cycleBands`` may hold.
-    private var stateHadSignatures: Bool?
-    /// The band keys of every story this cycle recorded or is recording, as a
-    /// Bloom filter: a key it does not hold is in no recorded group.
-    private var cycleBands = BandFilter()
 
-    /// A Bloom filter of 64-bit band keys (already uniformly hashed): 2^25 bits
-    /// (4 MiB) and two probes, from the key's two halves. With `n` keys the chance
-    /// that a key not added looks present is about (1 − e^(−2n/2^25))²: 0.09% for
-    /// the 500,000 keys of 31,000 stories, so that about 1.4% of those stories ask
-    /// the state for nothing. A false hit only costs a state lookup.
-    private struct BandFilter {
-        private static let bits = 1 << 25
-        private var words = [UInt64](repeating: 0, count: BandFilter.bits / 64)
-
-        mutating func insert(_ key: Int64) {
-            let (first, second) = Self.probes(key)
-            words[first >> 6] |= 1 << UInt64(first & 63)
-            words[second >> 6] |= 1 << UInt64(second & 63)
-        }
-
-        func mayContain(_ key: Int64) -> Bool {
-            let (first, second) = Self.probes(key)
-            return words[first >> 6] & (1 << UInt64(first & 63)) != 0 && words[second >> 6] & (1 << UInt64(second & 63)) != 0
-        }
-
-        @inline(__always)
-        private static func probes(_ key: Int64) -> (Int, Int) {
-            let value = UInt64(bitPattern: key)
-            return (Int(truncatingIfNeeded: value) & (bits - 1), Int(truncatingIfNeeded: value >> 32) & (bits - 1))
-        }
+    /// A story written this cycle with its signature (a struct, not a tuple: tuple
+    /// types in a dictionary are looked up at run time, on every access).
+    private struct SignedStory: Sendable {
+        var code: InfoCode
+        var signature: MinHashSignature
     }
 
     /// The signatures of the groups handed over and not yet recorded, by group.
     private final class UnrecordedSignatures: Sendable {
-        private let byGroup = Mutex<[Int: SimilarityIndex]>([:])
+        private let byGroup = Mutex<[Int: [Int64: SignedStory]]>([:])
 
-        func add(_ index: SimilarityIndex, group: Int) {
-            guard !index.isEmpty else { return }
-            byGroup.withLock { $0[group] = index }
+        func add(_ signatures: [Int64: SignedStory], group: Int) {
+            guard !signatures.isEmpty else { return }
+            byGroup.withLock { $0[group] = signatures }
         }
 
         func remove(group: Int) {
             byGroup.withLock { _ = $0.removeValue(forKey: group) }
         }
 
-        func candidates(keys: [Int64]) -> [(code: InfoCode, signature: MinHashSignature)] {
-            byGroup.withLock { groups in groups.values.flatMap { $0.candidates(keys: keys) } }
+        /// Those of `ids` that an unrecorded group holds.
+        func find(_ ids: [Int64]) -> [Int64: SignedStory] {
+            byGroup.withLock { groups in
+                var found: [Int64: SignedStory] = [:]
+                for id in ids {
+                    for group in groups.values {
+                        if let item = group[id] { found[id] = item; break }
+                    }
+                }
+                return found
+            }
         }
     }
 
@@ -234,13 +252,15 @@ public final class Publisher {
     ///     many stories but writes few files still records as it goes.
     ///   - nearDuplicates: `[dedupe]`: whether a new story is compared by its text
     ///     with the stories written within the window.
+    ///   - keepsStagedPaths: whether ``stagedPaths`` lists the files staged.
     /// - Throws: ``StoreError`` when the temporary folder cannot be made.
     public init(
         state: any StoryStateStore, writer: ArchiveWriter, renderer: PostRenderer, cycleTime: Date,
         slugs: SlugRegistry, categories: [String: StoredCategory], feeds: Set<String>, maximumRows: Int = 4096,
-        nearDuplicates: NearDuplicatePolicy = NearDuplicatePolicy()
+        nearDuplicates: NearDuplicatePolicy = NearDuplicatePolicy(), keepsStagedPaths: Bool = true
     ) throws(StoreError) {
         self.nearDuplicates = nearDuplicates
+        self.keepsStagedPaths = keepsStagedPaths
         self.feedNames = feeds
         self.state = state
         self.renderer = renderer
@@ -380,17 +400,21 @@ public final class Publisher {
             for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings)
         if nearDuplicates.isOn {
             if previous == nil {
-                let signature = MinHashSignature(text: SimilarityText.of(title: post.title, bodyHTML: post.body))
+                // The reader computed it already, from the same title and body, unless
+                // the candidate came from elsewhere.
+                let signature = candidate.signature
+                    ?? MinHashSignature(text: SimilarityText.of(title: post.title, bodyHTML: post.body))
                 let keys = signature.bandKeys
                 if let original = try await earlierStory(like: signature, keys: keys, code: code) {
                     result.similar += 1
                     batch.similar.append((code, candidate.feed, original))
                     if nearDuplicates.mode == .skip { return original }
                     post.duplicateOf = original
-                } else if !keys.isEmpty {
-                    batch.signatures.append((code, cycleTime, signature))
-                    groupSignatures.insert(signature, for: code, keys: keys)
-                    for key in keys { cycleBands.insert(key) }
+                } else if !keys.isEmpty, let id = nextSignatureID, nearCopies.insert(signature, keys: keys) != nil {
+                    nextSignatureID = id + 1
+                    signatureIDs.append(id)
+                    batch.signatures.append((id, code, cycleTime, signature))
+                    groupSignatures[id] = SignedStory(code: code, signature: signature)
                 }
             } else if nearDuplicates.mode == .mark {
                 // A marked post stays marked when its story is rewritten.
@@ -433,7 +457,7 @@ public final class Publisher {
             contents = renderer.renderedBytes(post, extras: modified)
         }
         try files.stage(ArchiveFile(relativePath: path, contents: contents))
-        stagedPaths.append(path)
+        if keepsStagedPaths { stagedPaths.append(path) }
         batch.posts.append((code, candidate.feed, StoredPost(
             path: path, contentHash: hash, firstSeen: firstSeen, category: post.category, fullText: fullText,
             lastCycle: cycleTime, fullTextError: fullTextError)))
@@ -449,34 +473,68 @@ public final class Publisher {
                 try files.stage(ArchiveFile(
                     relativePath: page,
                     contents: Array(renderer.renderCategoryPage(category: category.slug, tag: post.tag).utf8)))
-                stagedPaths.append(page)
+                if keepsStagedPaths { stagedPaths.append(page) }
             }
         }
         return nil
     }
 
     /// The story within the window most alike, when its signature is at least the
-    /// threshold alike, among the LSH candidates: this group's, those of
-    /// groups not yet recorded, then the state's (a group recorded in between is
-    /// seen by the state).
+    /// threshold alike: the index's candidates whose sketch comes near enough are
+    /// confirmed with their full signatures — this group's, those of groups not yet
+    /// recorded, then the state's (a group recorded in between is seen by the state).
     private func earlierStory(
         like signature: MinHashSignature, keys: [Int64], code: InfoCode
     ) async throws(StoreError) -> InfoCode? {
         guard !keys.isEmpty else { return nil }
-        var candidates = groupSignatures.candidates(keys: keys) + unrecordedSignatures.candidates(keys: keys)
-        let since = cycleTime.addingTimeInterval(-Double(nearDuplicates.window))
-        if stateHadSignatures == nil { stateHadSignatures = try await state.hasSignatures(since: since) }
-        if stateHadSignatures == true || keys.contains(where: { cycleBands.mayContain($0) }) {
-            candidates += try await state.similarStories(keys: keys, since: since).map { ($0.infoCode, $0.signature) }
+        if nextSignatureID == nil { try await readWindow() }
+        // The sketch's estimate is within 0.04 of the signature's (one standard
+        // error at the threshold); 0.2 below the threshold loses no copy.
+        let found = nearCopies.candidates(
+            of: signature, keys: keys, minimumSimilarity: nearDuplicates.threshold - Self.sketchMargin)
+        guard !found.isEmpty else { return nil }
+        let ids = found.map { signatureIDs[$0.number] }
+        var signatures: [Int64: SignedStory] = [:]
+        var missing: [Int64] = []
+        for id in ids {
+            if let item = groupSignatures[id] { signatures[id] = item } else { missing.append(id) }
+        }
+        if !missing.isEmpty {
+            let unrecorded = unrecordedSignatures.find(missing)
+            signatures.merge(unrecorded) { first, _ in first }
+            let stored = try await state.signatures(ids: missing.filter { unrecorded[$0] == nil })
+            for (id, item) in stored { signatures[id] = SignedStory(code: item.infoCode, signature: item.signature) }
         }
         var best: (code: InfoCode, similarity: Double)?
-        for candidate in candidates where candidate.code != code {
+        for id in ids {
+            guard let candidate = signatures[id], candidate.code != code else { continue }
             let similarity = signature.similarity(to: candidate.signature)
             if similarity >= nearDuplicates.threshold, similarity > (best?.similarity ?? -1) {
                 best = (candidate.code, similarity)
             }
         }
         return best?.code
+    }
+
+    /// How far below the threshold a sketch's estimate may be for the candidate to
+    /// be confirmed (``NearCopyIndex``).
+    private static let sketchMargin = 0.2
+
+    /// Reads the signatures recorded within the window into the index, a page at a
+    /// time, and numbers this cycle's signatures after the last one recorded.
+    private func readWindow() async throws(StoreError) {
+        let since = cycleTime.addingTimeInterval(-Double(nearDuplicates.window))
+        let last = try await state.lastSignatureID()
+        var after: Int64 = 0
+        while true {
+            let page = try await state.signatures(since: since, afterID: after, limit: 4096)
+            for item in page {
+                if nearCopies.insert(item.signature, keys: item.signature.bandKeys) != nil { signatureIDs.append(item.id) }
+                after = item.id
+            }
+            if page.count < 4096 || after >= last { break }
+        }
+        nextSignatureID = last + 1
     }
 
     /// Whether a stored cycle time is this cycle's: the time went through SQLite as
@@ -541,9 +599,8 @@ public final class Publisher {
         let keys = groupKeys
         groupKeys = []
         unrecorded.add(keys, group: group)
-        var signatures = SimilarityIndex()
-        swap(&signatures, &groupSignatures)
-        unrecordedSignatures.add(signatures, group: group)
+        unrecordedSignatures.add(groupSignatures, group: group)
+        groupSignatures = [:]
         return (recorded, group)
     }
 }
