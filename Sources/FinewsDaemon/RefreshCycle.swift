@@ -581,6 +581,9 @@ public struct RefreshCycle: Sendable {
                 if case .success(.fetched(let document)) = result.outcome { weight = 2 * document.body.count }
                 let outcome = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
                 let signs = config.dedupe.isOn
+                // A feed never read before (a cold refresh) has no stories of its own
+                // in the state: all are signed, without asking the state first.
+                let firstRead = feedStates[feed.name]?.bodyHash == nil
                 if case .success(let fetched) = outcome, feed.fullText != nil || signs, !fetched.candidates.isEmpty {
                     // Beside the reading, on a core the publisher leaves free: full texts
                     // are fetched, then the new stories' signatures computed.
@@ -591,7 +594,7 @@ public struct RefreshCycle: Sendable {
                                 of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
                         }
                         if signs, case .success(let withTexts) = prepared {
-                            prepared = await Self.signNewStories(of: withTexts, state: state)
+                            prepared = await Self.signNewStories(of: withTexts, state: state, firstRead: firstRead)
                         }
                         delivery.yield(ReadFeed(index: index, outcome: prepared, weight: weight, fetchSeconds: fetchSeconds))
                     }
@@ -649,14 +652,20 @@ public struct RefreshCycle: Sendable {
     /// (`[dedupe] similar`), which the publisher compares with the window's stories.
     /// A story the state knows by one of its keys is not compared, so it is not
     /// signed; a state that cannot be read fails the feed, checked again next cycle.
-    static func signNewStories(of outcome: FeedOutcome, state: StateStore) async -> Result<FeedOutcome, FeedFailure> {
+    /// With `firstRead` every story is signed and the state is not asked: a story
+    /// signed in vain (one another feed wrote) costs less than the lookup.
+    static func signNewStories(
+        of outcome: FeedOutcome, state: StateStore, firstRead: Bool
+    ) async -> Result<FeedOutcome, FeedFailure> {
         var outcome = outcome
-        let found: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode])
-        do {
-            found = try await state.stories(
-                codes: outcome.candidates.map(\.infoCode), aliases: outcome.candidates.flatMap(\.aliases))
-        } catch {
-            return .failure(FeedFailure("cannot read the state: \(error.message)"))
+        var found: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode]) = ([:], [:])
+        if !firstRead {
+            do {
+                found = try await state.stories(
+                    codes: outcome.candidates.map { $0.infoCode }, aliases: outcome.candidates.flatMap { $0.aliases })
+            } catch {
+                return .failure(FeedFailure("cannot read the state: \(error.message)"))
+            }
         }
         for index in outcome.candidates.indices {
             let candidate = outcome.candidates[index]

@@ -62,6 +62,77 @@ struct PublisherTests {
             maximumRows: maximumRows)
     }
 
+    /// A wire story long enough to be compared by its text alone, and an outlet's
+    /// copy of it: a byline in front and a source line after.
+    private static let wireStory = """
+        记者从国铁集团获悉，福厦高铁泉州湾跨海大桥今天完成最后一段箱梁架设，标志着我国首条跨海高铁全线贯通。\
+        福厦高铁北起福州，南至厦门和漳州，线路全长277公里，设计时速350公里，是国家沿海高速铁路通道的重要组成部分。\
+        泉州湾跨海大桥全长20.3公里，其中海上段长约9公里。建设者克服了台风频发、海水腐蚀等困难，创新采用了多项桥梁施工技术。
+        """
+
+    private func cycle(
+        _ store: StateStore, root: URL, at time: Date, groupSize: Int = 2, _ candidates: [StoryCandidate]
+    ) async throws -> (result: PublishResult, paths: [String]) {
+        let publisher = try Publisher(
+            state: store, writer: ArchiveWriter(root: root, stateDirectory: root.appendingPathComponent(".finews"), groupSize: groupSize),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: time, slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a", "b", "c", "d"],
+            nearDuplicates: NearDuplicatePolicy(mode: .skip))
+        var result = PublishResult()
+        for candidate in candidates {
+            let one = try await publisher.publish([candidate])
+            result.new += one.new
+            result.duplicates += one.duplicates
+            result.similar += one.similar
+        }
+        try await publisher.finish()
+        return (result, publisher.stagedPaths)
+    }
+
+    @Test("Near-copies: found among the window's recorded stories in later cycles, not once the story is older than the window")
+    func nearCopiesAcrossCycles() async throws {
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+        // Fillers in front, in groups of two files, so that the wire story's group is
+        // recorded before its first copy is met.
+        let fillers = (1...6).map { candidate(feed: "a", code: "F\($0)", link: "https://a.example/f\($0).html", text: "filler \($0)") }
+        let wire = candidate(feed: "a", code: "W1", link: "https://a.example/w1.html", text: Self.wireStory)
+        let sameCycleCopy = candidate(
+            feed: "b", code: "B1", link: "https://b.example/1.html", text: "（记者 王某）" + Self.wireStory + "（文章来源：漯河日报）")
+        let first = try await cycle(store, root: folder.url, at: cycleTime, fillers + [wire] + fillers.map {
+            candidate(feed: "a", code: "G" + $0.infoCode.value, link: $0.entry.link.map { $0 + "?g" } ?? "", text: "other")
+        } + [sameCycleCopy])
+        #expect(first.result.new == 13)
+        #expect(first.result.similar == 1)
+
+        // A day later, in a new process: the copy is found among the recorded signatures.
+        let dayLater = candidate(feed: "c", code: "C1", link: "https://c.example/1.html", text: Self.wireStory + "责任编辑：刘洋")
+        let second = try await cycle(store, root: folder.url, at: cycleTime.addingTimeInterval(86_400), [dayLater])
+        #expect(second.result.new == 0 && second.result.similar == 1)
+
+        // Four days later the wire story is out of the three-day window: a copy is a new post.
+        let late = candidate(feed: "d", code: "D1", link: "https://d.example/1.html", text: Self.wireStory + "（来源：新华社）")
+        let third = try await cycle(store, root: folder.url, at: cycleTime.addingTimeInterval(4 * 86_400), [late])
+        #expect(third.result == PublishResult(new: 1))
+        #expect(try await store.similarCounts() == ["b": 1, "c": 1])
+    }
+
+    @Test("Staged paths are kept only when asked (for the after-write hook)")
+    func stagedPathsOnRequest() async throws {
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+        let kept = try await cycle(store, root: folder.url, at: cycleTime, [candidate(feed: "a", code: "K1", link: "https://a.example/k1.html")])
+        #expect(kept.paths.contains("_posts/2022-03-02-K1.md"))
+        let quiet = try Publisher(
+            state: store, writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: cycleTime.addingTimeInterval(60), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"],
+            keepsStagedPaths: false)
+        #expect(try await quiet.publish([candidate(feed: "a", code: "K2", link: "https://a.example/k2.html")]).new == 1)
+        try await quiet.finish()
+        #expect(quiet.stagedPaths.isEmpty)
+    }
+
     @Test("A blocked story is recorded without a post and never comes back, even when the rule is gone or another feed carries it")
     func blockedStories() async throws {
         let folder = try TemporaryFolder()
