@@ -329,7 +329,7 @@ public final class ClusterNode: Sendable {
                         if nearDuplicates.mode == .mark, let original = post.duplicateOf.flatMap(InfoCode.init) {
                             // A marked post stays marked when its story is rewritten.
                             rendered = Self.marked(rendered, post: written, original: original, renderer: renderer,
-                                                   extras: Self.extras(of: candidate))
+                                                   extras: PostRenderer.Extras(of: candidate.entry))
                         }
                         if rendered.contentHash != post.contentHash { claim.rendered = rendered }
                     }
@@ -342,7 +342,7 @@ public final class ClusterNode: Sendable {
                         claim.signature = MinHashSignature(text: SimilarityText.of(title: written.title, bodyHTML: written.body))
                         if nearDuplicates.mode == .mark {
                             let renderer = self.renderer
-                            let extras = Self.extras(of: candidate)
+                            let extras = PostRenderer.Extras(of: candidate.entry)
                             claim.markedCopy = { original in
                                 Self.marked(rendered, post: written, original: original, renderer: renderer, extras: extras)
                             }
@@ -369,10 +369,6 @@ public final class ClusterNode: Sendable {
 
     /// The front matter's extra fields of a candidate's post, as `PostRenderer.render(_:as:firstSeen:now:slugs:)`
     /// fills them: rendering a marked copy again must change nothing but `duplicate_of`.
-    private static func extras(of candidate: StoryCandidate) -> PostRenderer.Extras {
-        PostRenderer.Extras(author: candidate.entry.author, media: candidate.entry.media)
-    }
-
     /// `rendered` as a near-copy of `original` (`[dedupe] similar = "mark"`): the same
     /// post with `duplicate_of: <original>` last in its front matter, as a single node writes it.
     private static func marked(

@@ -57,6 +57,11 @@ public struct PostRenderer: Sendable {
             self.media = media
             self.lastModified = lastModified
         }
+
+        /// What `entry` adds to its post besides its text: its author and images.
+        package init(of entry: FeedEntry) {
+            self.init(author: entry.author, media: entry.media)
+        }
     }
 
     /// The length of `description`, in characters.

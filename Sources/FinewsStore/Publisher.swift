@@ -429,7 +429,7 @@ public final class Publisher {
             knownCategories[post.category] = known
             batch.categories.append(known)
         }
-        let extras = PostRenderer.Extras(author: entry.author, media: entry.media)
+        let extras = PostRenderer.Extras(of: entry)
         var contents = renderer.renderedBytes(post, extras: extras)
         let hash = ContentHash.of(contents)
         if let previous, previous.contentHash == hash {

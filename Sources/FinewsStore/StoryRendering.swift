@@ -21,7 +21,7 @@ extension PostRenderer {
         let filed = candidate.filing.filed(candidate.entry, feedTitle: candidate.feedTitle, slugs: &slugs)
         let post = candidate.normalizer.post(
             for: candidate.entry, infoCode: code, firstSeen: firstSeen, now: now, filedAs: filed.settings)
-        let bytes = renderedBytes(post, extras: Extras(author: candidate.entry.author, media: candidate.entry.media))
+        let bytes = renderedBytes(post, extras: Extras(of: candidate.entry))
         return RenderedCandidate(
             post: post, outlet: filed.outlet, path: relativePath(for: post), bytes: bytes, contentHash: ContentHash.of(bytes))
     }
