@@ -44,7 +44,42 @@ public enum StoryKeys {
     /// same story), or nil for a link that is not an http(s) URL with a path: a
     /// site's home page names no story.
     public static func linkKey(_ link: String) -> String? {
-        let normalized = InfoCodeAssigner.normalizedLink(link)
+        var normalized = InfoCodeAssigner.normalizedLink(link)
+        if let key = normalized.withUTF8({ asciiLinkKey($0) }) { return key.isEmpty ? nil : key }
+        return linkKeyByCharacters(normalized)
+    }
+
+    /// ``linkKey(_:)`` of a normalized ASCII link, on its bytes: nil when the link is
+    /// not ASCII, "" when it has no key.
+    private static func asciiLinkKey(_ link: UnsafeBufferPointer<UInt8>) -> String? {
+        for byte in link where byte >= 0x80 { return nil }
+        let rest: Slice<UnsafeBufferPointer<UInt8>>
+        if link.starts(with: "https://".utf8) {
+            rest = link[8...]
+        } else if link.starts(with: "http://".utf8) {
+            rest = link[7...]
+        } else {
+            return ""
+        }
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), slash > rest.startIndex else { return "" }
+        let afterHost = rest[(slash + 1)...]
+        let query = afterHost.firstIndex(of: UInt8(ascii: "?"))
+        let path = afterHost[..<(query ?? afterHost.endIndex)]
+        if query == nil, path.isEmpty || homePages.contains(where: { page in
+            page.utf8.count == path.count && zip(page.utf8, path).allSatisfy { expected, byte in
+                expected == (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            }
+        }) {
+            return ""
+        }
+        return "link:" + String(decoding: rest, as: UTF8.self)
+    }
+
+    /// The last path segment of a site's home page (with nothing after the host, or `/`).
+    private static let homePages = ["index.html", "index.htm", "index.php", "index.shtml"]
+
+    /// ``linkKey(_:)`` of a normalized link, by characters.
+    static func linkKeyByCharacters(_ normalized: String) -> String? {
         let rest: Substring
         if normalized.hasPrefix("https://") {
             rest = normalized.dropFirst(8)
@@ -57,7 +92,7 @@ public enum StoryKeys {
         let afterHost = rest[rest.index(after: slash)...]
         // `/`, `/?`, `/index.html` and the like: the home page.
         let path = afterHost.prefix { $0 != "?" }
-        if path.isEmpty || ["index.html", "index.htm", "index.php", "index.shtml"].contains(path.lowercased()) {
+        if path.isEmpty || homePages.contains(path.lowercased()) {
             guard afterHost.contains("?") else { return nil }
         }
         guard !rest[..<slash].isEmpty else { return nil }
