@@ -579,30 +579,34 @@ public struct RefreshCycle: Sendable {
                 // Parsed, a document takes about twice its bytes.
                 var weight = 0
                 if case .success(.fetched(let document)) = result.outcome { weight = 2 * document.body.count }
-                let outcome = self.read(feed, result: result, previous: feedStates[feed.name] ?? FeedState())
-                let signs = config.dedupe.isOn
-                // A feed never read before (a cold refresh) has no stories of its own
-                // in the state: all are signed, without asking the state first.
-                let firstRead = feedStates[feed.name]?.bodyHash == nil
-                if case .success(let fetched) = outcome, feed.fullText != nil || signs, !fetched.candidates.isEmpty {
-                    // Beside the reading, on a core the publisher leaves free: full texts
-                    // are fetched, then the new stories' signatures computed.
-                    group.addTask {
-                        var prepared: Result<FeedOutcome, FeedFailure> = .success(fetched)
+                let previous = feedStates[feed.name] ?? FeedState()
+                guard case .success(.fetched) = result.outcome else {
+                    // Nothing to parse: a 304 or a failure goes straight to the publisher.
+                    let outcome = self.read(feed, result: result, previous: previous)
+                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight, fetchSeconds: fetchSeconds))
+                    continue
+                }
+                // Each body is parsed and its new stories prepared in a task of its own,
+                // so that both cores parse and sanitize while the publisher, which takes
+                // the feeds in order, only files, renders and writes. The fetch window
+                // bounds how many are in flight.
+                group.addTask {
+                    var prepared = self.read(feed, result: result, previous: previous)
+                    if case .success(let fetched) = prepared, !fetched.candidates.isEmpty {
+                        self.logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])
                         if feed.fullText != nil {
                             prepared = await self.fetchFullTexts(
                                 of: fetched, feeds: byName, state: state, fetcher: fetcher, cycleTime: cycleTime)
                         }
-                        if signs, case .success(let withTexts) = prepared {
-                            prepared = await Self.signNewStories(of: withTexts, state: state, firstRead: firstRead)
+                        if case .success(let withTexts) = prepared {
+                            // A feed never read before (a cold refresh) has no stories of
+                            // its own in the state: all are prepared, without asking it.
+                            prepared = await Self.prepareNewStories(
+                                of: withTexts, state: state, firstRead: previous.bodyHash == nil,
+                                signing: self.config.dedupe.isOn)
                         }
-                        delivery.yield(ReadFeed(index: index, outcome: prepared, weight: weight, fetchSeconds: fetchSeconds))
                     }
-                } else {
-                    delivery.yield(ReadFeed(index: index, outcome: outcome, weight: weight, fetchSeconds: fetchSeconds))
-                }
-                if case .success(let fetched) = outcome {
-                    logger.debug("feed read", metadata: ["feed": "\(feed.name)", "entries": "\(fetched.entryCount)"])
+                    delivery.yield(ReadFeed(index: index, outcome: prepared, weight: weight, fetchSeconds: fetchSeconds))
                 }
             }
         }
@@ -648,14 +652,14 @@ public struct RefreshCycle: Sendable {
         return .success(outcome)
     }
 
-    /// The feed's candidates with the signatures of those new to the state
-    /// (`[dedupe] similar`), which the publisher compares with the window's stories.
-    /// A story the state knows by one of its keys is not compared, so it is not
-    /// signed; a state that cannot be read fails the feed, checked again next cycle.
-    /// With `firstRead` every story is signed and the state is not asked: a story
-    /// signed in vain (one another feed wrote) costs less than the lookup.
-    static func signNewStories(
-        of outcome: FeedOutcome, state: StateStore, firstRead: Bool
+    /// The feed's candidates, those new to the state prepared (``StoryCandidate/prepare(signing:)``:
+    /// their post's text, and with `signing` their signature for `[dedupe] similar`).
+    /// A story the state knows by one of its keys is most likely a duplicate, so it is
+    /// left to the publisher; a state that cannot be read fails the feed, checked again
+    /// next cycle. With `firstRead` every story is prepared and the state is not asked:
+    /// a story prepared in vain (one another feed wrote) costs less than the lookup.
+    static func prepareNewStories(
+        of outcome: FeedOutcome, state: StateStore, firstRead: Bool, signing: Bool
     ) async -> Result<FeedOutcome, FeedFailure> {
         var outcome = outcome
         var found: (posts: [InfoCode: StoredPost], aliases: [String: InfoCode]) = ([:], [:])
@@ -671,7 +675,7 @@ public struct RefreshCycle: Sendable {
             let candidate = outcome.candidates[index]
             guard !candidate.isBlocked, found.posts[candidate.infoCode] == nil,
                   !candidate.aliases.contains(where: { found.aliases[$0] != nil }) else { continue }
-            outcome.candidates[index].signature = candidate.similaritySignature()
+            outcome.candidates[index].prepare(signing: signing)
         }
         return .success(outcome)
     }

@@ -1,6 +1,21 @@
 public import Foundation
 public import FinewsParse
 
+/// A post's title (plain text, never empty) and body (sanitized HTML), as
+/// ``Normalizer/text(for:infoCode:)`` makes them.
+public struct PostText: Sendable, Hashable {
+    /// The title as plain text.
+    public var title: String
+    /// The sanitized body HTML.
+    public var body: String
+
+    /// Creates a text.
+    public init(title: String, body: String) {
+        self.title = title
+        self.body = body
+    }
+}
+
 /// Turns a feed's entries into posts: picks the richest body, sanitizes it,
 /// resolves relative URLs, chooses the title and the date (DESIGN.md §2).
 public struct Normalizer: Sendable {
@@ -37,25 +52,31 @@ public struct Normalizer: Sendable {
 
     /// The post for `entry` in the category and tag given, which ``FeedFiling``
     /// chose for this entry (from its outlet, say) instead of the feed's.
+    ///
+    /// - Parameter text: the entry's ``text(for:infoCode:)`` for the same `infoCode`,
+    ///   when it was made beforehand (on another core, say); made here otherwise.
     public func post(
-        for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date, filedAs filing: FeedSettings
+        for entry: FeedEntry, infoCode: InfoCode, firstSeen: Date, now: Date, filedAs filing: FeedSettings,
+        text prepared: PostText? = nil
     ) -> Post {
-        let (title, body) = text(for: entry, infoCode: infoCode)
+        let text = prepared ?? text(for: entry, infoCode: infoCode)
         var date = entry.published ?? entry.updated ?? firstSeen
         if date.timeIntervalSince(now) > 86_400 { date = firstSeen }
         return Post(
-            infoCode: infoCode, title: title, date: date, category: filing.category, tag: filing.tag,
-            body: body, link: entry.link.map { UnicodeWhitespace.trimmed($0, newlines: true) })
+            infoCode: infoCode, title: text.title, date: date, category: filing.category, tag: filing.tag,
+            body: text.body, link: entry.link.map { UnicodeWhitespace.trimmed($0, newlines: true) })
     }
 
-    /// The post's title and body (safe HTML) for `entry`: what ``post(for:infoCode:firstSeen:now:filedAs:)``
-    /// writes, and what near-copies are compared by.
-    public func text(for entry: FeedEntry, infoCode: InfoCode) -> (title: String, body: String) {
+    /// The post's title and body (safe HTML) for `entry`: what ``post(for:infoCode:firstSeen:now:filedAs:text:)``
+    /// writes, and what near-copies are compared by. Sanitizing the body is most of a
+    /// post's cost; it depends only on the entry (and, for an entry with no title and
+    /// no text, on `infoCode`), so it can be made ahead of the post.
+    public func text(for entry: FeedEntry, infoCode: InfoCode) -> PostText {
         let body = Self.withoutControlCharacters(self.body(for: entry))
         var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
         if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
         if title.isEmpty { title = infoCode.value }
-        return (title, body)
+        return PostText(title: title, body: body)
     }
 
     /// The richest text of the entry as safe HTML: content over summary; plain text

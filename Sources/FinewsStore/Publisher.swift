@@ -23,9 +23,11 @@ public struct StoryCandidate: Sendable {
     /// Whether a `block` or `keep` rule leaves the story out: it is recorded as seen,
     /// with no post, so that it never comes back.
     public var isBlocked = false
-    /// The signature of the post's text for `[dedupe] similar`
-    /// (``similaritySignature()``), when the reader computed it beforehand; the
-    /// publisher computes it otherwise.
+    /// The post's title and body (``Normalizer/text(for:infoCode:)``), when the reader
+    /// made them beforehand (``prepare(signing:)``); the publisher makes them otherwise.
+    public var text: PostText?
+    /// The signature of the post's text for `[dedupe] similar`, when the reader
+    /// computed it beforehand (``prepare(signing:)``); the publisher computes it otherwise.
     public var signature: MinHashSignature?
 
     /// Creates a candidate.
@@ -45,17 +47,20 @@ public struct StoryCandidate: Sendable {
 }
 
 extension StoryCandidate {
-    /// The MinHash signature of the text its post would have (its full text, when
-    /// fetched), as ``Publisher`` compares a new story with earlier ones: computed
-    /// where the cycle has a core to spare, so that the publisher does not.
-    public func similaritySignature() -> MinHashSignature {
+    /// Makes the post's text — and, with `signing`, the MinHash signature the publisher
+    /// compares a new story by (`[dedupe] similar`) — from the entry with its full text
+    /// when one was fetched, as ``Publisher`` would. Sanitizing a body is most of a
+    /// post's cost: done where the cycle has a core to spare, it leaves the publisher,
+    /// which takes the feeds one at a time, only the filing, rendering and writing.
+    public mutating func prepare(signing: Bool) {
         var entry = self.entry
         if case .fetched(let html, let pageURL)? = fullText {
             entry.content = FeedText(html, kind: .html)
             entry.baseURL = pageURL
         }
         let text = normalizer.text(for: entry, infoCode: infoCode)
-        return MinHashSignature(text: SimilarityText.of(title: text.title, bodyHTML: text.body))
+        self.text = text
+        if signing { signature = MinHashSignature(text: SimilarityText.of(title: text.title, bodyHTML: text.body)) }
     }
 }
 
@@ -396,8 +401,12 @@ public final class Publisher {
             }
         }
         let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
+        // The reader's text is the entry's under the candidate's own code; a story found
+        // under another code (by an alias) may title an empty entry by that code.
+        let text = code == candidate.infoCode ? candidate.text : nil
+        candidate.text = nil
         var post = candidate.normalizer.post(
-            for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings)
+            for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings, text: text)
         if nearDuplicates.isOn {
             if previous == nil {
                 // The reader computed it already, from the same title and body, unless
