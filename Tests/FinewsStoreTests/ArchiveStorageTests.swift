@@ -19,11 +19,15 @@ final class TemporaryFolder {
 
 @Suite("Archive writer and state")
 struct ArchiveStorageTests {
-    @Test("Files land in place, folders are created, no temporary file remains")
-    func writes() throws {
+    /// Unnamed files where the file system has them, and named temporary files (a budget of 0).
+    static let budgets = [ArchiveWriter.defaultUnnamedFileBudget, 0]
+
+    @Test("Files land in place, folders are created, no temporary file remains", arguments: budgets)
+    func writes(unnamedFileBudget: Int) throws {
         let folder = try TemporaryFolder()
         let state = folder.url.appendingPathComponent(".finews")
-        let writer = ArchiveWriter(root: folder.url, stateDirectory: state)
+        let writer = ArchiveWriter(
+            root: folder.url, stateDirectory: state, groupSize: 2048, unnamedFileBudget: unnamedFileBudget)
         try writer.write([
             ArchiveFile(relativePath: "_posts/2022-03-02-A.md", contents: Array("one".utf8)),
             ArchiveFile(relativePath: "category/c.html", contents: Array("two".utf8)),
@@ -59,11 +63,12 @@ struct ArchiveStorageTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent(".finews/tmp").path).isEmpty)
     }
 
-    @Test("A batch of several groups lands whole; a failing later group stops the batch and leaves no temporary file")
-    func groups() throws {
+    @Test("A batch of several groups lands whole; a failing later group stops the batch and leaves no temporary file",
+          arguments: budgets + [3])
+    func groups(unnamedFileBudget: Int) throws {
         let folder = try TemporaryFolder()
         let state = folder.url.appendingPathComponent(".finews")
-        let writer = ArchiveWriter(root: folder.url, stateDirectory: state, groupSize: 4)
+        let writer = ArchiveWriter(root: folder.url, stateDirectory: state, groupSize: 4, unnamedFileBudget: unnamedFileBudget)
         let count = 10  // three groups of at most 4
         try writer.write((0..<count).map { index in
             ArchiveFile(relativePath: "_posts/2024-01-01-N\(index).md", contents: Array("post \(index)".utf8))
@@ -93,6 +98,24 @@ struct ArchiveStorageTests {
         #expect(later.count == 2 * 4, "the groups before the failure are in place, the ones after it are not")
         withExtendedLifetime(batch) {}
         #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+    }
+
+    @Test("A staged file has no name anywhere until its group is on disk",
+          .enabled(if: ArchiveWriter.supportsUnnamedFiles(in: NSTemporaryDirectory()), "the file system has no O_TMPFILE"))
+    func unnamedUntilCommitted() throws {
+        let folder = try TemporaryFolder()
+        let state = folder.url.appendingPathComponent(".finews")
+        let batch = try ArchiveWriter(root: folder.url, stateDirectory: state).begin()
+        for index in 0..<3 {
+            try batch.stage(ArchiveFile(relativePath: "_posts/2024-01-01-N\(index).md", contents: Array("post \(index)".utf8)))
+        }
+        let posts = folder.url.appendingPathComponent("_posts").path
+        #expect(try FileManager.default.contentsOfDirectory(atPath: posts).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state.appendingPathComponent("tmp").path).isEmpty)
+        try batch.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: posts).sorted()
+            == ["2024-01-01-N0.md", "2024-01-01-N1.md", "2024-01-01-N2.md"])
+        #expect(try String(contentsOfFile: posts + "/2024-01-01-N2.md", encoding: .utf8) == "post 2")
     }
 
     @Test("A batch dropped without a commit publishes nothing and leaves no temporary file")
