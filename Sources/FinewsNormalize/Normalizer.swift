@@ -8,11 +8,23 @@ public struct PostText: Sendable, Hashable {
     public var title: String
     /// The sanitized body HTML.
     public var body: String
+    /// Whether the entry had neither a title nor words to make one, so that the
+    /// title is the infoCode the text was made for.
+    public var isTitledByCode = false
 
     /// Creates a text.
     public init(title: String, body: String) {
         self.title = title
         self.body = body
+    }
+
+    /// The same text for a story known under `code`: only a title that is the
+    /// infoCode changes.
+    public func titled(by code: InfoCode) -> PostText {
+        guard isTitledByCode else { return self }
+        var text = self
+        text.title = code.value
+        return text
     }
 }
 
@@ -75,8 +87,14 @@ public struct Normalizer: Sendable {
         let body = Self.withoutControlCharacters(self.body(for: entry))
         var title = entry.title.map { HTMLText.collapseWhitespace(Self.withoutControlCharacters($0)) } ?? ""
         if title.isEmpty { title = Self.firstWords(of: HTMLText.plainText(fromHTML: body)) }
-        if title.isEmpty { title = infoCode.value }
-        return PostText(title: title, body: body)
+        var titledByCode = false
+        if title.isEmpty {
+            title = infoCode.value
+            titledByCode = true
+        }
+        var text = PostText(title: title, body: body)
+        text.isTitledByCode = titledByCode
+        return text
     }
 
     /// The richest text of the entry as safe HTML: content over summary; plain text

@@ -52,6 +52,7 @@ extension StoryCandidate {
     /// when one was fetched, as ``Publisher`` would. Sanitizing a body is most of a
     /// post's cost: done where the cycle has a core to spare, it leaves the publisher,
     /// which takes the feeds one at a time, only the filing, rendering and writing.
+    /// The entry's own content and summary are dropped: the text replaces them.
     public mutating func prepare(signing: Bool) {
         var entry = self.entry
         if case .fetched(let html, let pageURL)? = fullText {
@@ -60,6 +61,9 @@ extension StoryCandidate {
         }
         let text = normalizer.text(for: entry, infoCode: infoCode)
         self.text = text
+        self.entry.content = nil
+        self.entry.summary = nil
+        self.entry.secondarySummary = nil
         if signing { signature = MinHashSignature(text: SimilarityText.of(title: text.title, bodyHTML: text.body)) }
     }
 }
@@ -401,9 +405,9 @@ public final class Publisher {
             }
         }
         let filed = candidate.filing.filed(entry, feedTitle: candidate.feedTitle, slugs: &slugs)
-        // The reader's text is the entry's under the candidate's own code; a story found
-        // under another code (by an alias) may title an empty entry by that code.
-        let text = code == candidate.infoCode ? candidate.text : nil
+        // The reader's text was made under the candidate's own code; a story found
+        // under another code (by an alias) titles an untitled entry by that code.
+        let text = candidate.text?.titled(by: code)
         candidate.text = nil
         var post = candidate.normalizer.post(
             for: entry, infoCode: code, firstSeen: firstSeen, now: cycleTime, filedAs: filed.settings, text: text)

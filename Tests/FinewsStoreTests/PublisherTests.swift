@@ -253,4 +253,57 @@ struct PublisherTests {
         let posts = try FileManager.default.contentsOfDirectory(atPath: folder.url.appendingPathComponent("_posts").path)
         #expect(posts == ["2022-03-02-FIRST.md"])
     }
+    @Test("Posts from candidates the reader prepared are byte for byte those the publisher makes itself, under another code too")
+    func preparedCandidates() async throws {
+        func entries(version: String) -> [FeedEntry] {
+            [
+                FeedEntry(title: "Titled \(version)", link: "https://news.example/a.html", published: cycleTime,
+                          content: FeedText("<p>Body <script>x()</script>\(version)</p>", kind: .html)),
+                FeedEntry(title: nil, link: "https://news.example/b.html", published: cycleTime,
+                          summary: FeedText("First words of a story without a title \(version)", kind: .text)),
+                // Neither a title nor words: titled by its code, which a later cycle
+                // finds under the first cycle's code by its link.
+                FeedEntry(title: nil, link: "https://news.example/c.html", published: cycleTime,
+                          content: FeedText("<img src=\"https://news.example/\(version).png\">", kind: .html)),
+            ]
+        }
+        func candidates(_ entries: [FeedEntry], codes: [String], prepared: Bool) -> [StoryCandidate] {
+            let aliases = StoryKeys.aliases(for: entries, feedLink: nil, feedURL: nil)
+            return zip(zip(entries, codes), aliases).map { item, keys in
+                var candidate = StoryCandidate(
+                    feed: "a", infoCode: InfoCode(item.1) ?? InfoCode.hashed(item.1), aliases: keys, entry: item.0,
+                    normalizer: Normalizer(settings: .init(category: "a", tag: "a")),
+                    filing: FeedFiling(feedName: "a", category: FilingTemplate(plain: "a"), tag: FilingTemplate(plain: "a")),
+                    feedTitle: nil)
+                if prepared { candidate.prepare(signing: false) }
+                return candidate
+            }
+        }
+        var sites: [[String: String]] = []
+        for prepared in [false, true] {
+            let folder = try TemporaryFolder()
+            let store = try StateStore(directory: folder.url.appendingPathComponent(".finews"))
+            let first = try publisher(store, root: folder.url, groupSize: 8)
+            _ = try await first.publish(candidates(entries(version: "v1"), codes: ["A1", "B1", "C1"], prepared: prepared))
+            try await first.finish()
+            let second = try Publisher(
+                state: store,
+                writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
+                renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+                cycleTime: cycleTime.addingTimeInterval(600), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"])
+            let result = try await second.publish(
+                candidates(entries(version: "v2"), codes: ["A2", "B2", "C2"], prepared: prepared))
+            try await second.finish()
+            #expect(result == PublishResult(updated: 3))
+            let posts = folder.url.appendingPathComponent("_posts")
+            var site: [String: String] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: posts.path) {
+                site[name] = try String(contentsOf: posts.appendingPathComponent(name), encoding: .utf8)
+            }
+            sites.append(site)
+        }
+        #expect(sites[0].count == 3)
+        #expect(sites[0] == sites[1])
+        #expect(sites[1]["2022-03-02-C1.md"]?.contains("title: \"C1\"") == true, "the untitled story keeps its first code as title")
+    }
 }
