@@ -16,8 +16,9 @@ int finews_syncfs(int fd);
 /// (EOPNOTSUPP, EISDIR or EINVAL where the file system or kernel has no O_TMPFILE).
 int finews_open_unnamed(const char *directory, unsigned int mode);
 
-/// Gives the unnamed file open at `fd` the name `path` (linkat(2), through
-/// /proc/self/fd, else AT_EMPTY_PATH). Fails with EEXIST when `path` exists.
+/// Gives the unnamed file open at `fd` the name `path` (linkat(2) of the
+/// descriptor with AT_EMPTY_PATH where the process may, else through
+/// /proc/self/fd). Fails with EEXIST when `path` exists.
 /// Returns 0, or -1 with errno set.
 int finews_link_unnamed(int fd, const char *path);
 
