@@ -23,6 +23,8 @@ struct Finews: AsyncParsableCommand {
             The configuration is read from --config, then $FINEWS_CONFIG, then ./feeds.conf, then /etc/finews/feeds.conf.
             """,
         version: FeedFetcher.finewsVersion,
+        // Every command names itself (`commandName`): otherwise ArgumentParser derives
+        // each name from its type's name at run time, on every start.
         subcommands: [Run.self, Refresh.self, Check.self, Status.self, Init.self, Archive.self, Repair.self, Parse.self,
                       OPMLCommand.self, Add.self])
 }

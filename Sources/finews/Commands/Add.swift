@@ -8,6 +8,7 @@ import Foundation
 /// `finews add URL`: adds a feed, or the feed a web page advertises, to feeds.conf.
 struct Add: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "add",
         abstract: "Add a feed to the configuration, given its URL or the URL of a page that links to it.",
         discussion: """
             A feed's URL is added as it is. For an HTML page, finews lists the feeds the page names \

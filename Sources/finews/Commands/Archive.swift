@@ -6,6 +6,7 @@ import Logging
 /// `finews archive`: rotate old posts now.
 struct Archive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "archive",
         abstract: "Move posts older than archive_after from _posts/ into archive_dir now.",
         discussion: "Every refresh cycle does this too. Moved stories are never written again.")
 

@@ -5,6 +5,7 @@ import FinewsDaemon
 /// `finews check`: validate the configuration.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Validate the configuration file.",
         discussion: "Prints every problem as file:line: message and exits with code 2, or a short summary and 0.")
 

@@ -6,6 +6,7 @@ import Foundation
 /// `finews init`: write a starter Jekyll site and its feeds.conf.
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Write a starter Jekyll site and a feeds.conf into a folder.",
         discussion: "Existing files are never overwritten; they are listed as skipped.")
 

@@ -13,6 +13,7 @@ struct OPMLCommand: ParsableCommand {
     /// `finews opml import FILE`.
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Add the feeds of an OPML file to the configuration as [[feed]] entries.",
             discussion: """
                 Names come from the titles (letters, digits, '-' and '_'; made unique with -2, -3, ...). \
@@ -62,6 +63,7 @@ struct OPMLCommand: ParsableCommand {
     /// `finews opml export`.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Print the configured http(s) feeds as OPML 2.0 on standard output.",
             discussion: "Feeds read from local files cannot be shared; they are left out and named on standard error.")
 

@@ -11,6 +11,7 @@ import Foundation
 /// `finews parse`: parse one feed and print its entries.
 struct Parse: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "parse",
         abstract: "Parse one feed (a file or a URL) and print its normalized entries.",
         discussion: """
             With --json, prints {"feed":{...},"entries":[...]} with dates as RFC 3339 UTC or null. \

@@ -6,6 +6,7 @@ import Logging
 /// `finews refresh`: one cycle now, a summary line, an exit code.
 struct Refresh: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "refresh",
         abstract: "Fetch the feeds now and write new posts.",
         discussion: """
             Prints one summary line; each failed feed is reported on standard error with its reason. \

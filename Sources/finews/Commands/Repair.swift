@@ -7,6 +7,7 @@ import Foundation
 /// `finews repair`: rebuild a damaged state database from the site.
 struct Repair: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "repair",
         abstract: "Rebuild a damaged state database (.finews/state.sqlite) from the posts and category pages on disk.",
         discussion: """
             Checks the database first; when it is fine, says so and changes nothing unless --force is given. \

@@ -6,6 +6,7 @@ import Logging
 /// `finews run`: the daemon, in the foreground, for systemd.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run the scheduler in the foreground (for systemd): check each feed when it is due.",
         discussion: """
             SIGHUP reloads the configuration (a broken file is reported and the old one keeps running), \

@@ -5,6 +5,7 @@ import FinewsDaemon
 /// `finews status`: per-feed schedule and results, from the state database.
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show each feed's interval and why, its last check and result, and its next check; then each category.",
         discussion: """
             Reads the state only: it fetches nothing and needs no lock, so it can run beside the daemon. \
