@@ -6,8 +6,8 @@
 // same sizes as DIR holds (a reference for scripts/bench-refresh).
 //
 // Renders N posts (default 50,000; bodies of 2–6 KB, Chinese and English) once,
-// then, R times (default 3), writes them (a) with ArchiveWriter — temporary files,
-// one syncfs, renames, folder flushes — into one fresh site, and (b) with a plain
+// then, R times (default 3), writes them (a) with ArchiveWriter — unnamed files
+// (O_TMPFILE), one syncfs per group, links, folder flushes — into one fresh site, and (b) with a plain
 // loop that writes each file in place with no sync at all into another. Prints
 // posts per second for both and the durable path's share of the plain one's rate,
 // per round and as the median.
@@ -144,6 +144,6 @@ for round in 1...rounds {
                  plain, Double(files.count) / plain, 100 * plain / durable))
 }
 let median = shares.sorted()[shares.count / 2]
-print(String(format: "\n%d posts, %.0f MB; durable group commit (temp files, one syncfs and the renames per group of 2,048, overlapped with writing; folder fsync) "
+print(String(format: "\n%d posts, %.0f MB; durable group commit (unnamed files, one syncfs and the links per group of 2,048, overlapped with writing; folder fsync) "
     + "at %.0f%% of the plain loop's posts per second (median of %d rounds)",
     files.count, Double(bytes) / 1_000_000, 100 * median, rounds))
