@@ -85,7 +85,9 @@ public struct ArchiveWriter: Sendable {
     public func begin() throws(StoreError) -> ArchiveBatch {
         try makeDirectory(temporaryDirectory)
         removeStaleTemporaryFiles()
-        return ArchiveBatch(writer: self, temporaryDirectory: temporaryDirectory.path)
+        return ArchiveBatch(
+            writer: self, temporaryDirectory: temporaryDirectory.path,
+            unnamedFiles: unnamedFileBudget > 0 && canLinkUnnamedFiles())
     }
 
     /// Flushes one group's files and gives each its name in place — a rename of a
@@ -257,6 +259,21 @@ public struct ArchiveWriter: Sendable {
         return true
     }
 
+    /// Whether an unnamed file can be made and then linked here: a kernel or file
+    /// system without O_TMPFILE, or a process that may neither link a descriptor
+    /// nor see `/proc/self/fd`, stages through named temporary files instead.
+    fileprivate func canLinkUnnamedFiles() -> Bool {
+        let directory = temporaryDirectory.path
+        let descriptor = finews_open_unnamed(directory, 0o600)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let probe = directory + "/\(getpid())-probe"
+        unlink(probe)
+        guard finews_link_unnamed(descriptor, probe) == 0 else { return false }
+        unlink(probe)
+        return true
+    }
+
     /// Writes every byte of `contents`; the error's text, or nil.
     private static func writeAll(_ contents: [UInt8], to descriptor: Int32) -> String? {
         contents.withUnsafeBytes { buffer -> String? in
@@ -345,16 +362,18 @@ public final class ArchiveBatch {
     private var groupCount = 0
     private var stagedCount = 0
     private var committed = false
-    /// Whether files are staged as unnamed files in their destination folder (until
-    /// the file system refuses one), and the folders known to exist for them.
-    private var unnamedFiles = true
+    /// Whether files are staged as unnamed files in their destination folder (where
+    /// one could be made and linked, until the file system refuses one), and the
+    /// folders known to exist for them.
+    private var unnamedFiles: Bool
     private var readyDirectories: Set<String> = []
     /// Folders this batch made for unnamed files, deepest first for each.
     private var madeDirectories: [String] = []
 
-    fileprivate init(writer: ArchiveWriter, temporaryDirectory: String) {
+    fileprivate init(writer: ArchiveWriter, temporaryDirectory: String, unnamedFiles: Bool) {
         self.writer = writer
         self.temporaryDirectory = temporaryDirectory
+        self.unnamedFiles = unnamedFiles
         self.committer = GroupCommitter(writer: writer)
     }
 
