@@ -397,7 +397,7 @@ public final class ArchiveBatch {
         group.count >= writer.groupSize || groupBytes >= ArchiveWriter.groupBytes
     }
 
-    /// Writes `file` to its temporary file.
+    /// Writes `file` as an unnamed file in its folder, or to a temporary file.
     /// - Throws: ``StoreError`` when the file cannot be written, or when a group
     ///   handed over earlier could not be committed.
     public func stage(_ file: ArchiveFile) throws(StoreError) {
@@ -460,8 +460,8 @@ public final class ArchiveBatch {
 
     /// Commits every group and flushes the folders that changed. Only after this
     /// returns may the files be recorded as written.
-    /// - Throws: ``StoreError`` for the first failure. Files already renamed into
-    ///   place stay (each is complete); the other temporary files are removed.
+    /// - Throws: ``StoreError`` for the first failure. Files already put in place
+    ///   stay (each is complete); the others are dropped.
     public func commit() throws(StoreError) {
         committed = true
         handOver()
