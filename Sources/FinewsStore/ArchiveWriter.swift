@@ -87,7 +87,7 @@ public struct ArchiveWriter: Sendable {
         removeStaleTemporaryFiles()
         return ArchiveBatch(
             writer: self, temporaryDirectory: temporaryDirectory.path,
-            unnamedFiles: unnamedFileBudget > 0 && canLinkUnnamedFiles())
+            unnamedFiles: unnamedFileBudget > 0 && Self.canLinkUnnamedFiles(in: temporaryDirectory.path))
     }
 
     /// Flushes one group's files and gives each its name in place — a rename of a
@@ -251,23 +251,14 @@ public struct ArchiveWriter: Sendable {
         return descriptor
     }
 
-    /// Whether the file system of `directory` has unnamed files (O_TMPFILE).
-    static func supportsUnnamedFiles(in directory: String) -> Bool {
-        let descriptor = finews_open_unnamed(directory, 0o644)
-        guard descriptor >= 0 else { return false }
-        close(descriptor)
-        return true
-    }
-
-    /// Whether an unnamed file can be made and then linked here: a kernel or file
-    /// system without O_TMPFILE, or a process that may neither link a descriptor
-    /// nor see `/proc/self/fd`, stages through named temporary files instead.
-    fileprivate func canLinkUnnamedFiles() -> Bool {
-        let directory = temporaryDirectory.path
+    /// Whether an unnamed file can be made in `directory` and then linked there: a
+    /// kernel or file system without O_TMPFILE, or a process that may neither link
+    /// a descriptor nor see `/proc/self/fd`, stages through named temporary files.
+    static func canLinkUnnamedFiles(in directory: String) -> Bool {
         let descriptor = finews_open_unnamed(directory, 0o600)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        let probe = directory + "/\(getpid())-probe"
+        let probe = directory + "/.finews-probe-\(getpid())"
         unlink(probe)
         guard finews_link_unnamed(descriptor, probe) == 0 else { return false }
         unlink(probe)

@@ -101,7 +101,7 @@ struct ArchiveStorageTests {
     }
 
     @Test("A staged file has no name anywhere until its group is on disk",
-          .enabled(if: ArchiveWriter.supportsUnnamedFiles(in: NSTemporaryDirectory()), "the file system has no O_TMPFILE"))
+          .enabled(if: ArchiveWriter.canLinkUnnamedFiles(in: NSTemporaryDirectory()), "no unnamed files here (O_TMPFILE and linkat)"))
     func unnamedUntilCommitted() throws {
         let folder = try TemporaryFolder()
         let state = folder.url.appendingPathComponent(".finews")

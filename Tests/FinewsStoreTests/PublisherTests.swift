@@ -62,6 +62,14 @@ struct PublisherTests {
             maximumRows: maximumRows)
     }
 
+    /// A publisher ten minutes after ``cycleTime``, with feed "a" alone configured.
+    private func laterCycle(_ store: StateStore, root: URL) throws -> Publisher {
+        try Publisher(
+            state: store, writer: ArchiveWriter(root: root, stateDirectory: root.appendingPathComponent(".finews")),
+            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
+            cycleTime: cycleTime.addingTimeInterval(600), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"])
+    }
+
     /// A wire story long enough to be compared by its text alone, and an outlet's
     /// copy of it: a byline in front and a source line after.
     private static let wireStory = """
@@ -242,11 +250,7 @@ struct PublisherTests {
         let one = try publisher(store, root: folder.url, groupSize: 8)
         _ = try await one.publish([candidate(feed: "a", code: "FIRST", link: "https://news.example/s.html", text: "v1")])
         try await one.finish()
-        let two = try Publisher(
-            state: store,
-            writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
-            renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
-            cycleTime: cycleTime.addingTimeInterval(600), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"])
+        let two = try laterCycle(store, root: folder.url)
         let result = try await two.publish([candidate(feed: "a", code: "SECOND", link: "https://news.example/s.html", text: "v2")])
         try await two.finish()
         #expect(result == PublishResult(updated: 1))
@@ -286,11 +290,7 @@ struct PublisherTests {
             let first = try publisher(store, root: folder.url, groupSize: 8)
             _ = try await first.publish(candidates(entries(version: "v1"), codes: ["A1", "B1", "C1"], prepared: prepared))
             try await first.finish()
-            let second = try Publisher(
-                state: store,
-                writer: ArchiveWriter(root: folder.url, stateDirectory: folder.url.appendingPathComponent(".finews")),
-                renderer: PostRenderer(baseURL: "//news.example", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current),
-                cycleTime: cycleTime.addingTimeInterval(600), slugs: SlugRegistry(stored: [:]), categories: [:], feeds: ["a"])
+            let second = try laterCycle(store, root: folder.url)
             let result = try await second.publish(
                 candidates(entries(version: "v2"), codes: ["A2", "B2", "C2"], prepared: prepared))
             try await second.finish()
