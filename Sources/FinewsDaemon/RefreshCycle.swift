@@ -237,6 +237,7 @@ public struct RefreshCycle: Sendable {
         guard FileManager.default.fileExists(atPath: stateDirectory.path) else { return 0 }
         let lock = try await CycleLock.acquire(at: stateDirectory.appendingPathComponent("lock"), wait: wait)
         defer { withExtendedLifetime(lock) {} }
+
         let state: StateStore
         do {
             state = try StateStore(directory: stateDirectory)
@@ -329,21 +330,6 @@ public struct RefreshCycle: Sendable {
         }
         var requests = feeds.map { feed in fetchRequest(for: feed, state: readStates[feed.name]) }
         options.progress?(RefreshProgress(phase: .fetching, feedsDone: 0, feedsTotal: feeds.count, postsNew: 0))
-        let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
-        let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
-        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone,
-                                    options: config.post.rendererOptions)
-        let publisher: Publisher
-        do {
-            publisher = try Publisher(
-                state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
-                renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
-                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe,
-                keepsStagedPaths: config.hooks.afterWrite != nil)
-        } catch {
-            throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
-        }
-
         // Flow control: at most this many feeds are fetched and not yet published, so
         // that a cycle whose writing falls behind its fetching holds the fetching back.
         let window = FetchWindow(size: max(64, 4 * config.fetch.concurrency))
@@ -362,6 +348,23 @@ public struct RefreshCycle: Sendable {
         defer {
             reading.cancel()
             stopWatch.cancel()
+        }
+
+        // The publisher is made while the first answers are on their way: nothing
+        // is published before it exists.
+        let knownCategories = try await stateCall { () async throws(StoreError) in try await state.categories() }
+        let slugs = try await slugRegistry(state: state, knownCategories: knownCategories.keys)
+        let renderer = PostRenderer(baseURL: config.site.baseURL, timeZone: config.site.timeZone,
+                                    options: config.post.rendererOptions)
+        let publisher: Publisher
+        do {
+            publisher = try Publisher(
+                state: state, writer: ArchiveWriter(root: config.site.output, stateDirectory: config.stateDirectory),
+                renderer: renderer, cycleTime: cycleTime, slugs: slugs, categories: knownCategories,
+                feeds: Set(config.feeds.map(\.name)), nearDuplicates: config.dedupe,
+                keepsStagedPaths: config.hooks.afterWrite != nil)
+        } catch {
+            throw RefreshError(.write, "\(error.message); nothing was marked as seen, the next refresh tries again")
         }
 
         var summary = RefreshSummary()

@@ -1,4 +1,5 @@
 import CCurl
+import Foundation
 
 /// Fetches many documents at once over one libcurl multi handle, politely and within bounds.
 ///
@@ -97,6 +98,15 @@ public final class FeedFetcher: Sendable {
         var byKey: [String: FetchResult] = [:]
         for await result in fetch(requests) { byKey[result.key] = result }
         return requests.compactMap { byKey[$0.key] }
+    }
+
+    /// Starts libcurl's one-time setup (its TLS library's, mostly: a few milliseconds)
+    /// on a thread of its own, so that a command can read its configuration and
+    /// state meanwhile. The first fetcher made waits for it to end.
+    package static func prepareInBackground() {
+        let thread = Thread { Self.initializeLibrary }
+        thread.name = "finews-curl-init"
+        thread.start()
     }
 
     private static let initializeLibrary: Void = {
