@@ -42,7 +42,10 @@ final class TOMLTable {
     }
 
     private(set) var entries: [Entry] = []
-    private var indexByKey: [String: Int] = [:]
+    /// Positions by key, kept only once the table has more than
+    /// ``keysFoundByScanning`` keys: a `[[feed]]` table has a handful, and
+    /// comparing a few short keys costs less than hashing the one looked up.
+    private var indexByKey: [String: Int]?
     /// The line of the table's header (`[site]`), or 1 for the root table.
     let line: Int
     /// Whether the table was opened by a `[header]` or by an inline `{}` (which are closed).
@@ -52,6 +55,8 @@ final class TOMLTable {
     /// reopening it with a `[header]`.
     var isDefinedByDottedKeys = false
 
+    private static let keysFoundByScanning = 12
+
     init(line: Int, isExplicit: Bool = false, isInline: Bool = false) {
         self.line = line
         self.isExplicit = isExplicit
@@ -59,29 +64,38 @@ final class TOMLTable {
     }
 
     subscript(key: String) -> TOMLValue? {
-        indexByKey[key].map { entries[$0].value }
+        position(of: key).map { entries[$0].value }
     }
 
     func entry(_ key: String) -> Entry? {
-        indexByKey[key].map { entries[$0] }
+        position(of: key).map { entries[$0] }
+    }
+
+    private func position(of key: String) -> Int? {
+        if let indexByKey { return indexByKey[key] }
+        return entries.firstIndex { $0.key == key }
     }
 
     /// Appends `item` to the array at `key` in place. The array is taken out of the
     /// entry while it grows, so that it is never copied: a config with a thousand
     /// `[[feed]]` tables would otherwise copy the array a thousand times.
     func append(_ item: TOMLValue, toArrayAt key: String) {
-        guard let index = indexByKey[key], case .array(var items) = entries[index].value.kind else { return }
+        guard let index = position(of: key), case .array(var items) = entries[index].value.kind else { return }
         entries[index].value.kind = .boolean(false)
         items.append(item)
         entries[index].value.kind = .array(items)
     }
 
     func set(_ key: String, _ value: TOMLValue, keyLine: Int) {
-        if let index = indexByKey[key] {
+        if let index = position(of: key) {
             entries[index] = Entry(key: key, value: value, keyLine: keyLine)
-        } else {
-            indexByKey[key] = entries.count
-            entries.append(Entry(key: key, value: value, keyLine: keyLine))
+            return
+        }
+        entries.append(Entry(key: key, value: value, keyLine: keyLine))
+        if indexByKey != nil {
+            indexByKey?[key] = entries.count - 1
+        } else if entries.count > Self.keysFoundByScanning {
+            indexByKey = Dictionary(uniqueKeysWithValues: entries.indices.map { (entries[$0].key, $0) })
         }
     }
 }

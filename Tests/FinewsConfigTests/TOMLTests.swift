@@ -65,6 +65,30 @@ struct TOMLTests {
         #expect(last.line == 1_999)
     }
 
+    /// A table looks its keys up by scanning while it is small and by an index once
+    /// it grows: both ways, and the switch between them, find every key.
+    @Test("Every key is found in small and large tables, and a repeated key is refused", arguments: [1, 12, 13, 40])
+    func tablesOfEverySize(keys: Int) throws {
+        let text = "[site]\n" + (0..<keys).map { "key\($0) = \($0)\n" }.joined()
+        let root = try TOMLParser.parse(text)
+        guard case .table(let site)? = root["site"]?.kind else {
+            Issue.record("no [site] table")
+            return
+        }
+        #expect(site.entries.map(\.key) == (0..<keys).map { "key\($0)" })
+        for index in 0..<keys {
+            guard case .integer(let value)? = site["key\(index)"]?.kind else {
+                Issue.record("key\(index) not found among \(keys)")
+                continue
+            }
+            #expect(value == Int64(index))
+            #expect(site.entry("key\(index)")?.keyLine == index + 2)
+        }
+        #expect(site["key\(keys)"] == nil)
+        #expect(throws: TOMLError.self) { try TOMLParser.parse(text + "key0 = 1\n") }
+        #expect(throws: TOMLError.self) { try TOMLParser.parse(text + "key\(keys - 1) = 1\n") }
+    }
+
     @Test("Syntax errors carry the line", arguments: [
         ("a = 1\nb = \n", 2),
         ("a = 1\na = 2\n", 2),
