@@ -30,6 +30,9 @@ enum TextEncoding {
         if let form = unicodeForm(bytes[...]) {
             return Decoded(utf8: try convert(bytes[form.bomLength...], from: form.label), label: form.label)
         }
+        if let ebcdic = ebcdicLabel(bytes) {
+            return Decoded(utf8: try convert(bytes[...], from: ebcdic), label: ebcdic)
+        }
         var label = declaredEncoding(bytes).map(normalizedLabel)
         if label == nil, let httpCharset { label = normalizedLabel(httpCharset) }
         switch label {
@@ -48,9 +51,12 @@ enum TextEncoding {
             do {
                 return Decoded(utf8: try convert(bytes[...], from: label), label: label)
             } catch {
-                // An unknown label: publishers mislabel often, so trust valid UTF-8.
+                // A label the converter does not know is read as browsers read one:
+                // not at all. Valid UTF-8 is taken as it is (publishers mislabel
+                // often), anything else as windows-1252, as with no label. The feed's
+                // markup and ASCII text survive; refusing it would lose every story.
                 if isValidUTF8(bytes[...]) { return Decoded(utf8: bytes, label: "utf-8") }
-                throw error
+                return Decoded(utf8: try convert(bytes[...], from: "windows-1252"), label: "windows-1252")
             }
         }
     }
@@ -138,27 +144,62 @@ enum TextEncoding {
     }
 
     /// Maps an encoding label to the name of the encoding actually used to read it.
+    ///
+    /// Labels are compared without case, and with `_` and `-` alike: `windows_1251`,
+    /// `Shift-JIS` and `ks_c_5601-1987` are written both ways in the wild (Python's
+    /// codec names use underscores). Besides the supersets publishers mean, the
+    /// table names the aliases that Python's codecs and IANA's registry accept but
+    /// the C library's converter does not (`macroman`, `cp_is`, `ms-cyrl`, ...),
+    /// where the converter's table matches Python's byte for byte (its Mac
+    /// Icelandic table does not, so that label is left unknown).
     static func normalizedLabel(_ raw: String) -> String {
-        let label = raw.trimmingASCIIWhitespace().lowercased()
+        let label = String(raw.trimmingASCIIWhitespace().lowercased().map { $0 == "_" ? "-" : $0 })
         switch label {
-        case "utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8": return "utf-8"
-        case "gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "csgb2312", "gb18030", "windows-936":
+        case "utf8", "utf-8", "unicode-1-1-utf-8", "x-unicode20utf8", "u8", "utf", "cp65001": return "utf-8"
+        case "gb2312", "gbk", "x-gbk", "cp936", "gb-2312-80", "euc-cn", "csgb2312", "gb18030", "windows-936",
+             "chinese", "csiso58gb231280", "iso-ir-58", "ms936", "936":
             return "gb18030"
         // Latin-1 is decoded byte for byte; the parser then reads the C1 controls
         // this leaves (0x80–0x9F) as the windows-1252 characters publishers meant,
         // after undoing double encoding (see DoubleEncoding).
-        case "iso-8859-1", "iso8859-1", "latin1", "l1", "us-ascii", "ascii", "iso_8859-1":
+        case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "iso-ir-100", "cp819",
+             "ibm819", "csisolatin1", "8859", "iso8859":
             return "iso-8859-1"
-        case "cp1252", "windows-1252": return "windows-1252"
-        case "big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "cp950", "big5-hkscs": return "big5-hkscs"
-        case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis": return "shift_jis"
-        case "windows-31j", "cp932": return "cp932"
-        case "tis-620", "tis620", "iso-8859-11", "windows-874", "cp874": return "cp874"
-        case "euc-kr", "ks_c_5601-1987", "cp949", "windows-949": return "cp949"
+        case "cp1252", "windows-1252", "x-cp1252": return "windows-1252"
+        case "big5", "big-5", "cn-big5", "x-x-big5", "csbig5", "cp950", "big5-hkscs", "big5hkscs", "ms950":
+            return "big5-hkscs"
+        case "shift-jis", "sjis", "x-sjis", "ms-kanji", "csshiftjis", "s-jis", "shiftjis": return "shift_jis"
+        case "windows-31j", "cp932", "ms932", "mskanji": return "cp932"
+        case "tis-620", "tis620", "iso-8859-11", "windows-874", "cp874", "thai": return "cp874"
+        case "euc-kr", "ks-c-5601-1987", "cp949", "windows-949", "uhc", "ks-c-5601", "ksc5601", "korean":
+            return "cp949"
         case "x-mac-cyrillic", "maccyrillic", "mac-cyrillic": return "maccyrillic"
+        case "macroman", "mac-roman", "x-mac-roman", "macintosh", "mac", "csmacintosh": return "macintosh"
+        case "maclatin2", "maccentraleurope", "mac-centraleurope", "x-mac-ce", "x-mac-centraleurope":
+            return "mac-centraleurope"
+        case "ms-cyrl", "cp1251", "windows-1251", "x-cp1251": return "windows-1251"
+        case "cp-is", "cp861", "ibm861", "861", "csibm861": return "cp861"
+        case "cp037", "ibm037", "ibm039", "csibm037", "ebcdic-cp-us", "ebcdic-cp-ca", "ebcdic-cp-wt",
+             "ebcdic-cp-nl", "037":
+            return "ibm037"
+        case "cp500", "ibm500", "csibm500", "ebcdic-cp-be", "ebcdic-cp-ch", "500": return "ibm500"
+        case "cp1140", "ibm1140", "1140": return "ibm1140"
+        case "tcvn", "tcvn-5712", "tcvn5712-1", "tcvn5712-1:1993": return "tcvn5712-1"
         case "utf-16": return "utf-16"
         default: return label
         }
+    }
+
+    /// The label of an EBCDIC document (XML 1.0 Appendix F: it starts with `<?xm` as
+    /// 4C 6F A7 94): the declaration's, read through code page 037 (its letters,
+    /// digits and punctuation are the same in every EBCDIC code page), or IBM037.
+    static func ebcdicLabel(_ bytes: [UInt8]) -> String? {
+        guard bytes.starts(with: [0x4C, 0x6F, 0xA7, 0x94]) else { return nil }
+        let head = Array(bytes.prefix(256))
+        guard let ascii = try? convert(head[...], from: "ibm037"),
+              let declared = declaredEncoding(ascii)
+        else { return "ibm037" }
+        return normalizedLabel(declared)
     }
 
     /// Whether the bytes are well-formed UTF-8 (no overlong forms, no surrogates,

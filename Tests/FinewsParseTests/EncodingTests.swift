@@ -80,6 +80,52 @@ struct WideEncodingTests {
         #expect(feed.entries.first?.link == "http://e.com/1")
     }
 
+    /// Expected characters from Python's codecs (cp1251, mac_roman, mac_latin2,
+    /// cp861), which accept these labels too.
+    @Test("Labels are read without case and with _ and - alike, Python's and IANA's aliases included", arguments: [
+        ("windows_1251", 0x80, "Ђ"), ("WINDOWS_1251", 0xC0, "А"), ("ms-cyrl", 0xC0, "А"), ("macroman", 0x8E, "é"),
+        ("x-mac-roman", 0x8E, "é"), ("maccentraleurope", 0x81, "Ā"), ("cp_is", 0x8B, "Ð"),
+        ("Shift_JIS", 0x41, "A"), ("ks_c_5601-1987", 0x41, "A"),
+    ] as [(String, UInt8, String)])
+    func labelAliases(label: String, byte: UInt8, expected: String) throws {
+        var bytes = Array("<?xml version=\"1.0\" encoding=\"\(label)\"?><rss><channel><item><title>x".utf8)
+        bytes.append(byte)
+        bytes += Array("</title></item></channel></rss>".utf8)
+        let feed = try FeedParser().parse(bytes)
+        #expect(feed.entries.first?.title == "x\(expected)")
+    }
+
+    /// An EBCDIC document (XML 1.0 Appendix F) in code page 500, from Python's
+    /// `cp500` codec: its brackets and `!` differ from code page 037's, so only the
+    /// declaration's code page reads the title right.
+    @Test("An EBCDIC document is read with the code page its declaration names")
+    func ebcdic() throws {
+        let bytes: [UInt8] = [
+        0x4C, 0x6F, 0xA7, 0x94, 0x93, 0x40, 0xA5, 0x85, 0x99, 0xA2, 0x89, 0x96, 0x95, 0x7E, 0x7F, 0xF1,
+        0x4B, 0xF0, 0x7F, 0x40, 0x85, 0x95, 0x83, 0x96, 0x84, 0x89, 0x95, 0x87, 0x7E, 0x7F, 0x83, 0x97,
+        0xF5, 0xF0, 0xF0, 0x7F, 0x6F, 0x6E, 0x4C, 0x99, 0xA2, 0xA2, 0x40, 0xA5, 0x85, 0x99, 0xA2, 0x89,
+        0x96, 0x95, 0x7E, 0x7F, 0xF2, 0x4B, 0xF0, 0x7F, 0x6E, 0x4C, 0x83, 0x88, 0x81, 0x95, 0x95, 0x85,
+        0x93, 0x6E, 0x4C, 0xA3, 0x89, 0xA3, 0x93, 0x85, 0x6E, 0x81, 0x4A, 0x82, 0x5A, 0x4F, 0xBB, 0x4C,
+        0x61, 0xA3, 0x89, 0xA3, 0x93, 0x85, 0x6E, 0x4C, 0x89, 0xA3, 0x85, 0x94, 0x6E, 0x4C, 0xA3, 0x89,
+        0xA3, 0x93, 0x85, 0x6E, 0x51, 0xA3, 0x51, 0x4C, 0x61, 0xA3, 0x89, 0xA3, 0x93, 0x85, 0x6E, 0x4C,
+        0x61, 0x89, 0xA3, 0x85, 0x94, 0x6E, 0x4C, 0x61, 0x83, 0x88, 0x81, 0x95, 0x95, 0x85, 0x93, 0x6E,
+        0x4C, 0x61, 0x99, 0xA2, 0xA2, 0x6E,
+        ]
+        let feed = try FeedParser().parse(bytes)
+        #expect(feed.title == "a[b]!|")
+        #expect(feed.entries.map(\.title) == ["été"])
+    }
+
+    @Test("An encoding the system does not know: valid UTF-8 is kept, anything else read as windows-1252, no story lost")
+    func unknownLabel() throws {
+        let utf8 = Array("<?xml version=\"1.0\" encoding=\"x-no-such-thing\"?><rss><channel><item><title>漯河</title></item><item><title>b</title></item></channel></rss>".utf8)
+        #expect(try FeedParser().parse(utf8).entries.map(\.title) == ["漯河", "b"])
+        var latin = Array("<?xml version=\"1.0\" encoding=\"macgreekish\"?><rss><channel><item><title>".utf8)
+        latin += [0x93, 0x61, 0x94]
+        latin += Array("</title></item><item><title>b</title></item></channel></rss>".utf8)
+        #expect(try FeedParser().parse(latin).entries.map(\.title) == ["\u{201C}a\u{201D}", "b"])
+    }
+
     /// Expected values from Python's `big5hkscs` and `cp950` codecs, which agree on these.
     @Test("Big5 pairs missing from the system's table read right, and so does the text after them", arguments: [
         ([0xA1, 0xFE], "／"), ([0xA2, 0x40], "＼"), ([0xA1, 0xC3], "￣"), ([0xA1, 0xC5], "ˍ"),
