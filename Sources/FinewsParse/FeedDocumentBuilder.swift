@@ -496,7 +496,9 @@ final class FeedDocumentBuilder: XMLEventHandler {
     private func startAtomElement(_ tag: XMLStartTag) {
         guard isAtomName(tag) else { return }
         if current == nil {
-            if tag.element == .entry {
+            // An RSS `<item>` written straight into an Atom feed, as templates that mix
+            // the two do, is read as the entry it stands for, not dropped.
+            if tag.element == .entry || (tag.element == .item && depth == 2) {
                 current = RawEntry(entry: FeedEntry(baseURL: currentBase))
                 entryDepth = depth
                 return

@@ -154,4 +154,18 @@ struct RecoveryTests {
             """)
         #expect(feed.entries.map(\.title) == ["one", "inner", "two"])
     }
+
+    @Test("An RSS item written into an Atom feed is an entry, in order with the others; an item deeper down is not")
+    func itemInAtomFeed() throws {
+        let feed = try parse("""
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+            <entry><title>one</title><id>urn:1</id></entry>
+            <item><title>two</title><id>urn:2</id><link href="http://e.com/2"/></item>
+            <entry><title>three</title><content type="html">&lt;item&gt;x&lt;/item&gt;</content>
+            <source><item><title>not an entry</title></item></source></entry></feed>
+            """)
+        #expect(feed.entries.map(\.title) == ["one", "two", "three"])
+        #expect(feed.entries.dropFirst().first?.id == "urn:2")
+        #expect(feed.entries.dropFirst().first?.link == "http://e.com/2")
+    }
 }
