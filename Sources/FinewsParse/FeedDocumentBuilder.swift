@@ -133,8 +133,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case summary(kind: TextKind), content(kind: TextKind), category, source
         case keywords, updatePeriod, updateFrequency
         /// Read only where the core element is missing: `dc:title`, `media:title`,
-        /// `dc:author`.
-        case feedTitleFallback, titleFallback, authorFallback
+        /// `dc:author`, an Atom-style `<id>` in an RSS item.
+        case feedTitleFallback, titleFallback, authorFallback, idFallback
     }
 
     /// An entry as collected: the fields that go to the ``FeedEntry`` as they are,
@@ -157,6 +157,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         var fallbackTitle: String?
         /// `dc:author`, for an entry without any other author.
         var fallbackAuthor: String?
+        /// An `<id>` written into an RSS item, for an entry without a `guid`.
+        var fallbackID: String?
         /// A content element, or a secondary summary, has been seen.
         var hasContent = false
         /// The depth of the element that gave `entry.summary`: a later summary-like
@@ -358,6 +360,7 @@ final class FeedDocumentBuilder: XMLEventHandler {
         }
         if raw.entry.author == nil { raw.entry.author = raw.fallbackAuthor }
         if raw.entry.title == nil { raw.entry.title = raw.fallbackTitle }
+        if raw.entry.id == nil { raw.entry.id = raw.fallbackID }
         // Without a link, an Atom id or an RSS permalink guid stands in for it.
         if raw.entry.link == nil, let id = raw.entry.id, format == .atom || format == .atom03 || raw.guidIsPermaLink {
             raw.entry.link = id
@@ -454,6 +457,12 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .pubDate: begin(.published)
         case .modified: begin(.updated)
         case .description: begin(.summary(kind: .html), mode: .html)
+        // Atom's names written into an RSS item without Atom's namespace, as some
+        // generators (podcast tools) do: read, the core RSS elements first.
+        case .published: begin(.published)
+        case .updated: begin(.updated)
+        case .summary: begin(.summary(kind: .html), mode: .html)
+        case .id: begin(.idFallback)
         case .author: begin(.author)
         case .source: begin(.source)
         // Bodies written as XHTML (`<body>` without its namespace) and as
@@ -720,6 +729,8 @@ final class FeedDocumentBuilder: XMLEventHandler {
         case .titleFallback:
             if current?.fallbackTitle == nil { current?.fallbackTitle = value.map(HTMLText.collapseWhitespace) }
         case .authorFallback: current?.fallbackAuthor = value
+        case .idFallback:
+            if current?.fallbackID == nil { current?.fallbackID = value.map { resolve(id: $0) } }
         // When a document repeats a date or author (pubDate and dcterms:issued, say),
         // the last one wins, as in other feed readers.
         case .published: if let value { current?.published = value }

@@ -99,6 +99,23 @@ struct FallbackFieldTests {
         #expect(feed.entries.first?.author == "Creator")
     }
 
+    @Test("Atom's names written into an RSS item stand in for the missing RSS ones; a guid wins over an id")
+    func atomNamesInRSS() throws {
+        let feed = try parse("""
+            <rss version="2.0"><channel><title>C</title>
+            <item><title>one</title><id>urn:uuid:1</id><updated>2012-03-26T23:25:19Z</updated>
+            <summary>First episode</summary></item>
+            <item><title>two</title><id>urn:uuid:2</id><guid isPermaLink="false">guid-2</guid>
+            <pubDate>Tue, 27 Mar 2012 08:00:00 GMT</pubDate><description>Described</description></item>
+            </channel></rss>
+            """)
+        #expect(feed.entries.map(\.id) == ["urn:uuid:1", "guid-2"])
+        #expect(feed.entries.first?.updated == Date(timeIntervalSince1970: 1_332_804_319))
+        #expect(feed.entries.first?.summary?.value == "First episode")
+        #expect(feed.entries.last?.published == Date(timeIntervalSince1970: 1_332_835_200))
+        #expect(feed.entries.last?.summary?.value == "Described")
+    }
+
     @Test("Nested itunes:category elements each give a category")
     func itunesCategories() throws {
         let feed = try parse("""
