@@ -259,7 +259,12 @@ public struct RefreshCycle: Sendable {
     private func rotatePosts(state: StateStore) async throws(RefreshError) -> [(from: String, to: String)] {
         let age = config.site.archiveAfter
         guard age > 0 else { return [] }
-        let posts = try await stateCall { () async throws(StoreError) in try await state.posts(under: "_posts") }
+        // Only posts named for a day before the cutoff's can be old enough; Rotation
+        // decides which are.
+        let bound = Rotation.candidateBound(olderThan: age, now: now())
+        let posts = try await stateCall { () async throws(StoreError) in
+            try await state.posts(under: "_posts", namedBefore: bound)
+        }
         let moves = Rotation.moves(
             for: posts, archiveDir: config.site.archiveDir, olderThan: age, now: now(), timeZone: config.site.timeZone)
         guard !moves.isEmpty else { return [] }

@@ -31,6 +31,20 @@ public enum Rotation {
 
     /// The start of the day a post file name begins with, in `timeZone`; nil when
     /// the name does not start with `YYYY-MM-DD-`.
+    /// A file-name bound for the state's query (``StateStore/posts(under:namedBefore:)``):
+    /// every post that ``moves(for:archiveDir:olderThan:now:timeZone:)`` would move is
+    /// named for a day before it, in any zone (UTC−12 to UTC+14; two days of margin).
+    package static func candidateBound(olderThan age: Int, now: Date) -> String {
+        dayName(of: now.addingTimeInterval(-TimeInterval(age) + 2 * 86_400))
+    }
+
+    /// `YYYY-MM-DD` of `date` in UTC: the start of the post file names of that day.
+    package static func dayName(of date: Date) -> String {
+        let civil = CivilTime.components(secondsSinceEpoch: Int(date.timeIntervalSince1970.rounded(.down)))
+        return CivilTime.zeroPadded(civil.year, width: 4) + "-" + CivilTime.zeroPadded(civil.month) + "-"
+            + CivilTime.zeroPadded(civil.day)
+    }
+
     static func dayStart(ofFileName name: String, timeZone: TimeZone) -> Date? {
         let utf8 = Array(name.utf8)
         guard utf8.count > 11, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-"), utf8[10] == UInt8(ascii: "-")

@@ -529,13 +529,25 @@ public final class StateStore: Sendable {
     private static let lookupChunk = 500
     private static let lookupSizes = [8, 16, 32, 64, 128, 256, lookupChunk]
 
-    /// Every written post whose file is under `folder` (such as `_posts`), by infoCode.
-    public func posts(under folder: String) async throws(StoreError) -> [(infoCode: InfoCode, path: String)] {
+    /// Every written post whose file is under `folder` (such as `_posts`), by infoCode;
+    /// with `bound`, only those whose file name sorts before it (byte by byte), such
+    /// as the posts named for a day before `"2026-12-04"`.
+    public func posts(
+        under folder: String, namedBefore bound: String? = nil
+    ) async throws(StoreError) -> [(infoCode: InfoCode, path: String)] {
         let prefix = folder.hasSuffix("/") ? folder : folder + "/"
-        let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT infoCode, path FROM post WHERE substr(path, 1, ?) = ?",
-                             arguments: [prefix.utf8.count, prefix])
-                .map { row -> (String, String) in (row["infoCode"], row["path"]) }
+        // SQLite picks the rows: the post table holds every story the site ever
+        // wrote, and rotation wants the few days' worth that are old enough.
+        var sql = "SELECT infoCode, path FROM post WHERE substr(path, 1, ?) = ?"
+        var arguments: StatementArguments = [prefix.utf8.count, prefix]
+        if let bound {
+            sql += " AND path < ?"
+            arguments += [prefix + bound]
+        }
+        let rows = try await read { [sql, arguments] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row -> (String, String) in
+                (row["infoCode"], row["path"])
+            }
         }
         return rows.compactMap { code, path in InfoCode(code).map { ($0, path) } }
     }

@@ -227,4 +227,41 @@ struct RotationPolicyTests {
         #expect(moves.map(\.to) == ["old_post/2022-03-02-OLD.md"])
         #expect(Rotation.moves(for: posts, archiveDir: "old_post", olderThan: 0, now: now, timeZone: zone).isEmpty)
     }
+
+    /// A refresh asks the state only for the posts named before
+    /// `Rotation.candidateBound`: in every zone, each post rotation would move is among them.
+    @Test("The state hands rotation only posts named before a day, and those include every post old enough",
+          arguments: ["Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Shanghai", "UTC"])
+    func postsNamedBefore(zoneName: String) async throws {
+        let zone = try #require(TimeZone(identifier: zoneName))
+        let folder = try TemporaryFolder()
+        let store = try StateStore(directory: folder.url)
+        var batch = StateBatch()
+        var all: [(infoCode: InfoCode, path: String)] = []
+        for day in 1...28 {
+            let code = try #require(InfoCode("D\(day)"))
+            let path = "_posts/2022-02-" + (day < 10 ? "0" : "") + "\(day)-D\(day).md"
+            all.append((code, path))
+            batch.posts.append((code, "feed", StoredPost(path: path, contentHash: "h", firstSeen: Date(timeIntervalSince1970: 0))))
+        }
+        let archived = try #require(InfoCode("A1"))
+        batch.posts.append((archived, "feed", StoredPost(path: "old_post/2022-02-01-A1.md", contentHash: "h",
+                                                         firstSeen: Date(timeIntervalSince1970: 0))))
+        try await store.commit(batch)
+
+        let before = try await store.posts(under: "_posts", namedBefore: "2022-02-04")
+        #expect(before.map(\.path).sorted() == ["_posts/2022-02-01-D1.md", "_posts/2022-02-02-D2.md", "_posts/2022-02-03-D3.md"])
+        #expect(try await store.posts(under: "_posts").count == 28)
+
+        let now = Date(timeIntervalSince1970: 1_645_704_000)  // 2022-02-24 12:00 UTC
+        for age in [1, 3, 7] {
+            let olderThan = age * 86_400
+            let bound = Rotation.candidateBound(olderThan: olderThan, now: now)
+            let moved = Rotation.moves(for: all, archiveDir: "old_post", olderThan: olderThan, now: now, timeZone: zone)
+            let candidates = Set(try await store.posts(under: "_posts", namedBefore: bound).map(\.path))
+            #expect(!moved.isEmpty)
+            #expect(moved.allSatisfy { candidates.contains($0.from) }, "age \(age)d, bound \(bound)")
+            #expect(candidates.count < all.count)
+        }
+    }
 }
