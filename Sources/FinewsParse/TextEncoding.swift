@@ -191,8 +191,9 @@ enum TextEncoding {
     }
 
     /// The label of an EBCDIC document (XML 1.0 Appendix F: it starts with `<?xm` as
-    /// 4C 6F A7 94): the declaration's, read through code page 037 (its letters,
-    /// digits and punctuation are the same in every EBCDIC code page), or IBM037.
+    /// 4C 6F A7 94): the declaration's, read through code page 037 (what a
+    /// declaration holds, letters, digits and `<?="'-_.`, is the same in every EBCDIC
+    /// code page), or IBM037.
     static func ebcdicLabel(_ bytes: [UInt8]) -> String? {
         guard bytes.starts(with: [0x4C, 0x6F, 0xA7, 0x94]) else { return nil }
         let head = Array(bytes.prefix(256))

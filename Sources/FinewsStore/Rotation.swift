@@ -40,9 +40,7 @@ public enum Rotation {
 
     /// `YYYY-MM-DD` of `date` in UTC: the start of the post file names of that day.
     package static func dayName(of date: Date) -> String {
-        let civil = CivilTime.components(secondsSinceEpoch: Int(date.timeIntervalSince1970.rounded(.down)))
-        return CivilTime.zeroPadded(civil.year, width: 4) + "-" + CivilTime.zeroPadded(civil.month) + "-"
-            + CivilTime.zeroPadded(civil.day)
+        String(CivilTime.rfc3339UTC(date).prefix(10))
     }
 
     static func dayStart(ofFileName name: String, timeZone: TimeZone) -> Date? {
