@@ -125,9 +125,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                // The [metrics] listener: a small HTTP server over non-blocking sockets.
-                .product(name: "FlyingFox", package: "FlyingFox"),
-                .product(name: "FlyingSocks", package: "FlyingFox"),
+                // The [metrics] listener. SwiftNIO is in the binary already (PostgresNIO);
+                // FlyingFox, used before, brought FoundationNetworking and with it libcurl's
+                // 36 libraries into every start (see CCurl.h).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

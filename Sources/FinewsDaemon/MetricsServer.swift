@@ -1,18 +1,20 @@
 import FinewsConfig
-import FlyingFox
-import FlyingSocks
-import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
 
 /// `[metrics] listen`: serves `GET /metrics` (the Prometheus text) and `GET /healthz`
 /// (200 `ok`, or 503 when the scheduler has made no progress, by the systemd
 /// watchdog's rule) on one address only.
 ///
-/// FlyingFox does the HTTP: each connection is a task of its own over non-blocking
-/// sockets (epoll waits on a dispatch queue, not on the cooperative pool), with a
-/// read timeout, so a slow or stuck client holds only its own connection and never
-/// the scheduler. The answers are built from the ledger file and two closures;
-/// nothing a client sends reaches the daemon's state.
+/// SwiftNIO does the HTTP, on its own event-loop threads (the process's shared
+/// group, made only when metrics are asked for), never on the cooperative pool. A
+/// client has ``requestTimeout`` to send each request and is then dropped, so a
+/// slow or stuck client holds only its own connection and never the scheduler;
+/// NIO's parser bounds the request head, and a body is read and dropped. The
+/// answers are built from two closures; nothing a client sends reaches the
+/// daemon's state.
 struct MetricsServer: Sendable {
     var address: Config.ListenAddress
     /// The figures to serve, read at each scrape.
@@ -20,81 +22,112 @@ struct MetricsServer: Sendable {
     /// Whether the scheduler made progress recently.
     var healthy: @Sendable () -> Bool
     var logger: Logger
-    /// Seconds a client may take to send its request.
-    static let requestTimeout: TimeInterval = 5
+    /// How long a client may be silent before its connection is closed.
+    static let requestTimeout: TimeAmount = .seconds(5)
 
     /// Serves until the task is cancelled. A failure to listen (the port is taken,
     /// the address is not this machine's) is logged as an error; the daemon goes on
     /// without metrics.
     func run() async {
-        let server: HTTPServer
+        let metrics = self.metrics
+        let healthy = self.healthy
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(IdleStateHandler(readTimeout: Self.requestTimeout))
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    try pipeline.addHandler(MetricsHTTPHandler(metrics: metrics, healthy: healthy))
+                }
+            }
+        let channel: any Channel
         do {
-            server = try makeServer()
+            channel = try await bootstrap.bind(host: address.host, port: Int(address.port)).get()
         } catch {
             logger.error("cannot serve metrics on \(address): \(error); check [metrics] listen")
             return
         }
-        let metrics = self.metrics
-        let healthy = self.healthy
-        await server.appendRoute("GET /metrics") { _ in
-            HTTPResponse(statusCode: .ok, headers: [.contentType: PrometheusText.contentType],
-                         body: Data(metrics().utf8))
+        var shown = address
+        if let port = channel.localAddress?.port.flatMap(UInt16.init(exactly:)) { shown.port = port }
+        logger.notice("serving metrics", metadata: ["address": "\(shown)", "paths": "/metrics /healthz"])
+        await withTaskCancellationHandler {
+            try? await channel.closeFuture.get()
+        } onCancel: {
+            channel.close(promise: nil)
         }
-        await server.appendRoute("GET /healthz") { _ in
-            healthy()
-                ? HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data("ok\n".utf8))
-                : HTTPResponse(statusCode: .serviceUnavailable, headers: [.contentType: "text/plain"],
-                               body: Data("the scheduler has made no progress; see the log\n".utf8))
-        }
-        let logger = self.logger
-        let address = self.address
-        // The server's task ends only when it fails (or is cancelled); then the
-        // task waiting for it to listen has nothing left to wait for.
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                do {
-                    try await server.run()
-                } catch is CancellationError {
-                } catch {
-                    if !Task.isCancelled {
-                        logger.error("cannot serve metrics on \(address): \(error); check [metrics] listen")
-                    }
-                }
-                return true
-            }
-            group.addTask {
-                guard (try? await server.waitUntilListening(timeout: 10)) != nil else { return false }
-                var shown = address
-                if case .ip4(_, let port)? = await server.listeningAddress { shown.port = port }
-                if case .ip6(_, let port)? = await server.listeningAddress { shown.port = port }
-                logger.notice("serving metrics", metadata: ["address": "\(shown)", "paths": "/metrics /healthz"])
-                return false
-            }
-            for await serverEnded in group where serverEnded {
-                group.cancelAll()
-            }
-        }
-    }
-
-    private func makeServer() throws -> HTTPServer {
-        let log = FlyingFoxLog(logger: logger)
-        if address.isIPv6 {
-            return HTTPServer(address: try sockaddr_in6.inet6(ip6: address.host, port: address.port),
-                              timeout: Self.requestTimeout, logger: log)
-        }
-        return HTTPServer(address: try sockaddr_in.inet(ip4: address.host, port: address.port),
-                          timeout: Self.requestTimeout, logger: log)
     }
 }
 
-/// FlyingFox's log lines, into finews's log: its per-request chatter at debug level,
-/// its errors as warnings.
-private struct FlyingFoxLog: FlyingSocks.Logging {
-    var logger: Logger
+/// One connection's requests: each is answered once its end has arrived.
+private final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
 
-    func logDebug(_ debug: @autoclosure () -> String) { logger.debug("metrics server: \(debug())") }
-    func logInfo(_ info: @autoclosure () -> String) { logger.debug("metrics server: \(info())") }
-    func logWarning(_ warning: @autoclosure () -> String) { logger.debug("metrics server: \(warning())") }
-    func logError(_ error: @autoclosure () -> String) { logger.warning("metrics server: \(error())") }
-    func logCritical(_ critical: @autoclosure () -> String) { logger.debug("metrics server: \(critical())") }
+    private let metrics: @Sendable () -> String
+    private let healthy: @Sendable () -> Bool
+    private var request: HTTPRequestHead?
+
+    init(metrics: @escaping @Sendable () -> String, healthy: @escaping @Sendable () -> Bool) {
+        self.metrics = metrics
+        self.healthy = healthy
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+        case .body:
+            break
+        case .end:
+            guard let head = request else { return }
+            request = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let (status, contentType, body): (HTTPResponseStatus, String, String)
+        var headers = HTTPHeaders()
+        switch (head.method, path) {
+        case (.GET, "/metrics"), (.HEAD, "/metrics"):
+            (status, contentType, body) = (.ok, PrometheusText.contentType, metrics())
+        case (.GET, "/healthz"), (.HEAD, "/healthz"):
+            (status, contentType, body) = healthy()
+                ? (.ok, "text/plain", "ok\n")
+                : (.serviceUnavailable, "text/plain", "the scheduler has made no progress; see the log\n")
+        case (_, "/metrics"), (_, "/healthz"):
+            headers.add(name: "Allow", value: "GET, HEAD")
+            (status, contentType, body) = (.methodNotAllowed, "text/plain", "only GET\n")
+        default:
+            (status, contentType, body) = (.notFound, "text/plain", "finews serves /metrics and /healthz\n")
+        }
+        let keepAlive = head.isKeepAlive
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        if head.method != .HEAD {
+            var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+            buffer.writeString(body)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            written.whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
 }

@@ -125,6 +125,37 @@ struct MetricsTests {
         #expect(clock.now - start < .seconds(2))
     }
 
+    @Test("Other paths are 404, other methods 405 with Allow; HEAD has the headers without the body")
+    func otherRequests() async throws {
+        let logs = Recorder<String>()
+        let logger = Logger(label: "test") { _ in FinewsLogHandler(format: .journal, level: .debug, write: { logs.append($0) }) }
+        let address = try #require(Config.ListenAddress(parsing: "127.0.0.1:0"))
+        let server = MetricsServer(address: address, metrics: { "finews_up 1\n" }, healthy: { true }, logger: logger)
+        let task = Task { await server.run() }
+        defer { task.cancel() }
+        #expect(await waitFor { logs.values.joined().contains("serving metrics") }, "\(logs.values.joined())")
+        let port = try #require(logs.values.joined().firstMatch(of: /address=127\.0\.0\.1:(\d+)/).map { String($0.1) })
+        func ask(_ method: String, _ path: String) async throws -> (Int, String, [AnyHashable: Any]) {
+            var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
+            request.httpMethod = method
+            let (body, response) = try await URLSession.shared.data(for: request)
+            let http = try #require(response as? HTTPURLResponse)
+            return (http.statusCode, String(decoding: body, as: UTF8.self), http.allHeaderFields)
+        }
+        #expect(try await ask("GET", "/").0 == 404)
+        #expect(try await ask("GET", "/metrics/extra").0 == 404)
+        let (postStatus, _, postHeaders) = try await ask("POST", "/metrics")
+        #expect(postStatus == 405)
+        #expect(postHeaders["Allow"] as? String == "GET, HEAD")
+        let (status, body, headers) = try await ask("GET", "/metrics?name=x")
+        #expect(status == 200 && body == "finews_up 1\n")
+        #expect((headers["Content-Type"] as? String)?.hasPrefix("text/plain") == true)
+        let (headStatus, headBody, _) = try await ask("HEAD", "/healthz")
+        #expect(headStatus == 200 && headBody.isEmpty)
+        let (okStatus, okBody, _) = try await ask("GET", "/healthz")
+        #expect(okStatus == 200 && okBody == "ok\n")
+    }
+
     @Test("A port in use is an error in the log, not a crash")
     func portInUse() async throws {
         let logs = Recorder<String>()
