@@ -29,8 +29,8 @@ final class CurlEasy {
 
     private var body: [UInt8] = []
     private var exceededLimit = false
-    /// The headers of the latest response, names lowercased.
-    private var headers: [String: String] = [:]
+    /// The headers the fetcher reads, from the latest response.
+    private var headers = ResponseHeaders()
     /// Every final (non-1xx) response: its status and the URL that was asked for it.
     private var responses: [(status: Int, url: String)] = []
 
@@ -192,7 +192,7 @@ final class CurlEasy {
         return FetchResult(
             key: request.key, url: request.url, outcome: outcome(code: code, facts: facts, permanentRedirect: redirect, now: now),
             finalURL: facts.finalURL, permanentRedirect: redirect,
-            cacheMaxAge: headers["cache-control"].flatMap(CacheControl.maxAge))
+            cacheMaxAge: headers.cacheControl.flatMap(CacheControl.maxAge))
     }
 
     private func facts() -> TransferFacts {
@@ -238,23 +238,23 @@ final class CurlEasy {
         _ = finews_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         // RFC 9111 §5.3: `Expires: 0` is an invalid date, "already expired"; such servers
         // mean "do not cache", so nothing is kept for a conditional GET.
-        let uncacheable = headers["expires"] == "0"
+        let uncacheable = headers.expires == "0"
         if status == 304 {
             // A 304 need not repeat every validator; the ones sent stay valid unless replaced.
             let validators = uncacheable ? Validators() : Validators(
-                etag: headers["etag"] ?? request.etag, lastModified: headers["last-modified"] ?? request.lastModified)
+                etag: headers.etag ?? request.etag, lastModified: headers.lastModified ?? request.lastModified)
             return .success(.notModified(validators))
         }
         if status != 0, !(200..<300).contains(status) {
             let retryAfter = status == 429 || status == 503
-                ? headers["retry-after"].flatMap { RetryAfter.wait($0, now: now) } : nil
+                ? headers.retryAfter.flatMap { RetryAfter.wait($0, now: now) } : nil
             return .failure(.status(status, retryAfter: retryAfter, facts: facts))
         }
-        let contentType = headers["content-type"]
+        let contentType = headers.contentType
         if status != 0, request.expectsFeed, HTMLPage.matches(contentType: contentType, body: body) {
             return .failure(.notAFeed(facts: facts))
         }
-        let validators = uncacheable ? Validators() : Validators(etag: headers["etag"], lastModified: headers["last-modified"])
+        let validators = uncacheable ? Validators() : Validators(etag: headers.etag, lastModified: headers.lastModified)
         return .success(.fetched(FetchedDocument(
             body: body, status: status, contentType: contentType, finalURL: facts.finalURL,
             permanentRedirect: permanentRedirect, validators: validators)))
@@ -277,24 +277,15 @@ final class CurlEasy {
             // answers only precede the real one.
             let status = Self.statusCode(line)
             guard !(100..<200).contains(status) else { return }
-            headers.removeAll(keepingCapacity: true)
+            headers = ResponseHeaders()
             // In a header callback, the effective URL is the one this response answers.
             var effective: UnsafeMutablePointer<CChar>?
             _ = finews_easy_getinfo_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
             responses.append((status, effective.map { String(cString: $0) } ?? request.url))
             return
         }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-        guard Self.keptHeaders.contains(name) else { return }
-        let value = String(decoding: line[(colon + 1)...], as: UTF8.self)[...].trimmingCharacters(in: " \t\r\n")
-        headers[name] = value
+        headers.record(line)
     }
-
-    /// The only response headers the fetcher reads.
-    private static let keptHeaders: Set<String> = [
-        "content-type", "etag", "last-modified", "expires", "retry-after", "cache-control",
-    ]
 
     /// The three digits after the protocol in `HTTP/1.1 404 Not Found` or `HTTP/2 404`; 0 if absent.
     private static func statusCode(_ line: UnsafeRawBufferPointer) -> Int {
@@ -310,6 +301,61 @@ final class CurlEasy {
 
 @available(*, unavailable)
 extension CurlEasy: Sendable {}
+
+/// The response headers the fetcher reads. Names are matched on the header line's
+/// bytes, without regard to case, so that the headers it skips (most of them) cost
+/// no string; values are trimmed of spaces, tabs and the line's end.
+struct ResponseHeaders {
+    private(set) var contentType: String?
+    private(set) var etag: String?
+    private(set) var lastModified: String?
+    private(set) var expires: String?
+    private(set) var retryAfter: String?
+    private(set) var cacheControl: String?
+
+    private static let contentTypeName = Array("content-type".utf8)
+    private static let etagName = Array("etag".utf8)
+    private static let lastModifiedName = Array("last-modified".utf8)
+    private static let expiresName = Array("expires".utf8)
+    private static let retryAfterName = Array("retry-after".utf8)
+    private static let cacheControlName = Array("cache-control".utf8)
+
+    /// Keeps the value of `line` (`Name: value\r\n`, as libcurl hands it over) when its
+    /// name is one the fetcher reads; a later line of the same name replaces it.
+    mutating func record(_ line: UnsafeRawBufferPointer) {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = UnsafeRawBufferPointer(rebasing: line[..<colon])
+        // Lengths first: a header the fetcher does not read is mostly passed over there.
+        switch name.count {
+        case 4 where Self.matches(name, Self.etagName): etag = Self.value(line, after: colon)
+        case 7 where Self.matches(name, Self.expiresName): expires = Self.value(line, after: colon)
+        case 11 where Self.matches(name, Self.retryAfterName): retryAfter = Self.value(line, after: colon)
+        case 12 where Self.matches(name, Self.contentTypeName): contentType = Self.value(line, after: colon)
+        case 13 where Self.matches(name, Self.lastModifiedName): lastModified = Self.value(line, after: colon)
+        case 13 where Self.matches(name, Self.cacheControlName): cacheControl = Self.value(line, after: colon)
+        default: break
+        }
+    }
+
+    /// Whether `name` is `lowercased` in any case (ASCII letters only are folded).
+    private static func matches(_ name: UnsafeRawBufferPointer, _ lowercased: [UInt8]) -> Bool {
+        guard name.count == lowercased.count else { return false }
+        for (byte, expected) in zip(name, lowercased) {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            if folded != expected { return false }
+        }
+        return true
+    }
+
+    private static func value(_ line: UnsafeRawBufferPointer, after colon: Int) -> String {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = colon + 1
+        var end = line.count
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+    }
+}
 
 /// `CURLOPT_WRITEFUNCTION`: append to the body, or return 0 to abort past the limit.
 private func curlWrite(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
