@@ -209,19 +209,23 @@ public final class FetchWindow: Sendable {
 
     /// Says that the caller is done with one result: one more transfer may start.
     public func release() {
-        released.add(1, ordering: .releasing)
+        let releasedNow = released.add(1, ordering: .sequentiallyConsistent).newValue
+        // Only a full window can have held the fetcher back: the fetcher looks for
+        // room after every transfer it ends, so a release into a window with room
+        // need not wake it.
+        guard started.load(ordering: .sequentiallyConsistent) - (releasedNow - 1) >= size else { return }
         let handler = releaseHandler.withLock { $0 }
         handler?.call()
     }
 
     /// Whether another transfer may start now.
     var hasRoom: Bool {
-        started.load(ordering: .relaxed) - released.load(ordering: .acquiring) < size
+        started.load(ordering: .sequentiallyConsistent) - released.load(ordering: .sequentiallyConsistent) < size
     }
 
     /// Counts a transfer as started.
     func acquire() {
-        started.add(1, ordering: .relaxed)
+        started.add(1, ordering: .sequentiallyConsistent)
     }
 
     /// Sets what each release calls; the fetcher wakes its thread with it.

@@ -19,7 +19,7 @@ struct FetchWindowTests {
         #expect(queue.next() == nil)
     }
 
-    @Test("Each release calls the handler once, however many came before")
+    @Test("Each release that frees a full window calls the handler once, however many came before")
     func manyReleases() {
         // A closure kept in the generic Mutex came back wrapped in one more thunk at
         // each release, so the n-th release ran n thunks deep (quadratic over a
@@ -27,8 +27,31 @@ struct FetchWindowTests {
         let window = FetchWindow(size: 1)
         let calls = Atomic<Int>(0)
         window.onRelease { calls.add(1, ordering: .relaxed) }
-        for _ in 0..<300_000 { window.release() }
+        for _ in 0..<300_000 {
+            window.acquire()
+            window.release()
+        }
         #expect(calls.load(ordering: .relaxed) == 300_000)
+    }
+
+    @Test("A release into a window that had room does not wake the fetcher; one that frees a full window does")
+    func wakesOnlyWhenFull() {
+        let window = FetchWindow(size: 3)
+        let calls = Atomic<Int>(0)
+        window.onRelease { calls.add(1, ordering: .relaxed) }
+        window.acquire()
+        window.acquire()
+        window.release()
+        #expect(calls.load(ordering: .relaxed) == 0, "the window never filled: the fetcher was not held back")
+        window.acquire()
+        window.acquire()
+        #expect(!window.hasRoom)
+        window.release()
+        #expect(calls.load(ordering: .relaxed) == 1, "the fetcher may be waiting for this room")
+        window.release()
+        window.release()
+        #expect(calls.load(ordering: .relaxed) == 1, "room was already there")
+        #expect(window.hasRoom)
     }
 
     @Test("A window counts started transfers against released ones")
