@@ -28,10 +28,11 @@ let package = Package(
     ],
     targets: [
         // C libraries, wrapped by one small Swift type each.
-        .systemLibrary(
+        // libcurl's types and constants, and the loader that opens libcurl.so.4 at run
+        // time (CCurl.h says why); curl.h comes from libcurl4-openssl-dev.
+        .target(
             name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         // zlib, for the fetcher tests' gzip bodies (libcurl decodes gzip itself).
         .systemLibrary(

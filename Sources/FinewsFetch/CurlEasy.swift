@@ -38,7 +38,7 @@ final class CurlEasy {
     /// `resolve` holds `HOST:PORT:ADDRESS` entries (`CURLOPT_RESOLVE`); `proxied` says
     /// whether the environment names a proxy.
     init?(request: FetchRequest, defaultUserAgent: String, resolve: [String] = [], proxied: Bool = false) {
-        guard let handle = curl_easy_init() else { return nil }
+        guard let handle = finews_curl_easy_init() else { return nil }
         self.handle = handle
         self.request = request
         connectGuard = ConnectGuard(request.privateNetworks, proxied: proxied)
@@ -48,9 +48,9 @@ final class CurlEasy {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
-        if let headerList { curl_slist_free_all(headerList) }
-        if let resolveList { curl_slist_free_all(resolveList) }
+        finews_curl_easy_cleanup(handle)
+        if let headerList { finews_curl_slist_free_all(headerList) }
+        if let resolveList { finews_curl_slist_free_all(resolveList) }
         errorBuffer.deallocate()
     }
 
@@ -108,9 +108,9 @@ final class CurlEasy {
             setString(CURLOPT_USERNAME, credentials.username)
             setString(CURLOPT_PASSWORD, credentials.password)
         }
-        for line in lines { headerList = curl_slist_append(headerList, line) }
+        for line in lines { headerList = finews_curl_slist_append(headerList, line) }
         if let headerList { _ = finews_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList) }
-        for entry in resolve { resolveList = curl_slist_append(resolveList, entry) }
+        for entry in resolve { resolveList = finews_curl_slist_append(resolveList, entry) }
         if let resolveList { _ = finews_easy_setopt_slist(handle, CURLOPT_RESOLVE, resolveList) }
 
         if connectGuard.checks {
@@ -231,7 +231,7 @@ final class CurlEasy {
         // explains the failure when no other address served the transfer.
         if code != CURLE_OK, let refusal { return .failure(.refused(refusal, facts: facts)) }
         guard code == CURLE_OK else {
-            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+            let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: finews_curl_easy_strerror(code))
             return .failure(.transfer(code, detail: detail, facts: facts))
         }
         var status = 0

@@ -9,7 +9,7 @@ final class CurlMulti {
     /// Creates a multi handle with limits on connections in total and per host;
     /// nil if libcurl cannot allocate one.
     init?(maxConnections: Int, maxPerHost: Int) {
-        guard let handle = curl_multi_init() else { return nil }
+        guard let handle = finews_curl_multi_init() else { return nil }
         self.handle = handle
         _ = finews_multi_setopt_long(handle, CURLMOPT_MAX_TOTAL_CONNECTIONS, maxConnections)
         // The fetcher never starts more than `maxPerHost` transfers to a host itself
@@ -22,7 +22,7 @@ final class CurlMulti {
     }
 
     deinit {
-        curl_multi_cleanup(handle)
+        finews_curl_multi_cleanup(handle)
     }
 
     /// A way for other threads to interrupt ``poll(milliseconds:)``.
@@ -30,30 +30,30 @@ final class CurlMulti {
 
     /// Adds a transfer; false if libcurl refuses it.
     func add(_ easy: CurlEasy) -> Bool {
-        curl_multi_add_handle(handle, easy.handle) == CURLM_OK
+        finews_curl_multi_add_handle(handle, easy.handle) == CURLM_OK
     }
 
     func remove(_ easy: CurlEasy) {
-        curl_multi_remove_handle(handle, easy.handle)
+        finews_curl_multi_remove_handle(handle, easy.handle)
     }
 
     /// Drives all transfers as far as they can go without blocking.
     func perform() {
         var running: Int32 = 0
-        curl_multi_perform(handle, &running)
+        finews_curl_multi_perform(handle, &running)
     }
 
     /// Waits up to `milliseconds` for activity on any transfer, for libcurl's own next
     /// timeout (it shortens the wait itself), or for a ``MultiWakeup``.
     func poll(milliseconds: Int32) {
         var ready: Int32 = 0
-        curl_multi_poll(handle, nil, 0, milliseconds, &ready)
+        finews_curl_multi_poll(handle, nil, 0, milliseconds, &ready)
     }
 
     /// The next finished transfer, as its easy handle and result code.
     func nextCompleted() -> (handle: UnsafeMutableRawPointer, code: CURLcode)? {
         var remaining: Int32 = 0
-        while let message = curl_multi_info_read(handle, &remaining) {
+        while let message = finews_curl_multi_info_read(handle, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
             return (easy, message.pointee.data.result)
         }
@@ -73,6 +73,6 @@ struct MultiWakeup: @unchecked Sendable {
     fileprivate let handle: UnsafeMutableRawPointer
 
     func wake() {
-        curl_multi_wakeup(handle)
+        finews_curl_multi_wakeup(handle)
     }
 }

@@ -49,9 +49,10 @@ public final class FeedFetcher: Sendable {
 
     /// `finews/<version> (+libcurl/<version>)`.
     public static let defaultUserAgent: String = {
-        let curl = curl_version().map { String(cString: $0) } ?? "libcurl"
-        let curlVersion = curl.split(separator: " ").first.map(String.init) ?? "libcurl"
-        return "finews/\(finewsVersion) (+\(curlVersion))"
+        // libcurl's own version only: `curl_version()` asks every library it uses for
+        // its version too (a millisecond at start, for a word we then drop).
+        let version = finews_curl_version_number().map { String(cString: $0) }
+        return "finews/\(finewsVersion) (+libcurl\(version.map { "/\($0)" } ?? ""))"
     }()
 
     /// The version of finews, as shown in the User-Agent and `--version`.
@@ -62,7 +63,6 @@ public final class FeedFetcher: Sendable {
     /// Creates a fetcher. Its thread starts with the first fetch and ends once the
     /// fetcher is released and every stream it returned has finished.
     public init(configuration: Configuration = Configuration()) {
-        Self.initializeLibrary
         engine = FetchEngine(configuration: configuration)
     }
 
@@ -100,16 +100,19 @@ public final class FeedFetcher: Sendable {
         return requests.compactMap { byKey[$0.key] }
     }
 
-    /// Starts libcurl's one-time setup (its TLS library's, mostly: a few milliseconds)
-    /// on a thread of its own, so that a command can read its configuration and
-    /// state meanwhile. The first fetcher made waits for it to end.
+    /// Starts loading libcurl (36 shared libraries with its TLS, SSH, LDAP and Kerberos
+    /// ones: about 7 ms) and its one-time setup on a thread of its own, so that a
+    /// command can parse its command line and read its configuration and state
+    /// meanwhile. Whatever uses libcurl first waits for it to end.
     package static func prepareInBackground() {
-        let thread = Thread { Self.initializeLibrary }
-        thread.name = "finews-curl-init"
+        let thread = Thread { _ = finews_curl_load() }
+        thread.name = "finews-curl-load"
         thread.start()
     }
 
-    private static let initializeLibrary: Void = {
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-    }()
+    /// Why libcurl cannot be used (it could not be loaded or set up); nil when it can.
+    /// Waits for the loading to end.
+    package static var libraryProblem: String? {
+        finews_curl_load_error().map { String(cString: $0) }
+    }
 }

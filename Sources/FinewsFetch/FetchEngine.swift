@@ -79,6 +79,7 @@ final class FetchEngine: Sendable {
 
     private func run() {
         guard let multi = CurlMulti(maxConnections: configuration.concurrency, maxPerHost: configuration.perHost) else {
+            let reason = FeedFetcher.libraryProblem ?? "libcurl could not start (out of memory?)"
             let orphans = mailbox.withLock { mailbox -> [Submission] in
                 defer {
                     mailbox.submissions = []
@@ -89,7 +90,7 @@ final class FetchEngine: Sendable {
             for submission in orphans {
                 for request in submission.requests {
                     submission.continuation.yield(FetchResult(key: request.key, url: request.url, outcome: .failure(
-                        FetchError(.transfer, "\(request.url): libcurl could not start (out of memory?)"))))
+                        FetchError(.transfer, "\(request.url): \(reason)"))))
                 }
                 submission.continuation.finish()
             }

@@ -130,19 +130,19 @@ struct URLOrigin: Hashable {
     var port: Int
 
     init?(_ url: String) {
-        guard let handle = curl_url() else { return nil }
-        defer { curl_url_cleanup(handle) }
-        guard curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
+        guard let handle = finews_curl_url() else { return nil }
+        defer { finews_curl_url_cleanup(handle) }
+        guard finews_curl_url_set(handle, CURLUPART_URL, url, 0) == CURLUE_OK else { return nil }
         var host: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK, let host else { return nil }
+        guard finews_curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK, let host else { return nil }
         self.host = String(cString: host).lowercased()
-        curl_free(host)
+        finews_curl_free(host)
         var port: UnsafeMutablePointer<CChar>?
-        guard curl_url_get(handle, CURLUPART_PORT, &port, UInt32(CURLU_DEFAULT_PORT)) == CURLUE_OK, let port else {
+        guard finews_curl_url_get(handle, CURLUPART_PORT, &port, UInt32(CURLU_DEFAULT_PORT)) == CURLUE_OK, let port else {
             return nil
         }
         self.port = Int(String(cString: port)) ?? 0
-        curl_free(port)
+        finews_curl_free(port)
     }
 
     /// The same host name, on the same port; http's 80 and https's 443 count as one,

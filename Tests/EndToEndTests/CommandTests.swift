@@ -15,6 +15,28 @@ struct CommandTests {
         #expect(!run.stdout.contains("\r") && !run.stdout.contains("\u{1B}"))
     }
 
+    @Test("Only the commands that fetch load libcurl: without a usable one, check runs and refresh says what is missing")
+    func withoutLibcurl() async throws {
+        let site = try SeedSite()
+        // A file named libcurl.so.4 that is not a library, found first by the loader.
+        let libraries = site.url("broken-libs")
+        try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        try Data("not a shared object".utf8).write(to: libraries.appendingPathComponent("libcurl.so.4"))
+        let environment = ["LD_LIBRARY_PATH": libraries.path]
+        let check = try await runFinews(["check", "--config", "feeds.conf"], in: site.folder, environment: environment)
+        #expect(check.status == 0, "stderr: \(check.stderr)")
+        #expect(check.stdout.contains("ok, 1 feed"))
+        let refresh = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder, environment: environment)
+        #expect(refresh.status == 1, "stderr: \(refresh.stderr)")
+        #expect(refresh.stderr.contains("cannot load libcurl.so.4"), "stderr: \(refresh.stderr)")
+        #expect(refresh.stderr.contains("install libcurl4"))
+        #expect(site.publishedFiles().isEmpty, "nothing is written when nothing could be fetched")
+        // With the system's libcurl the same site refreshes.
+        let again = try await runFinews(["refresh", "--config", "feeds.conf"], in: site.folder)
+        #expect(again.status == 0, "stderr: \(again.stderr)")
+        #expect(again.stdout.contains("1 new post"))
+    }
+
     @Test("On a terminal, refresh draws a bar on standard error and erases it; --quiet draws none",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
     func barOnTerminal() async throws {

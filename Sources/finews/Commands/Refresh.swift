@@ -31,8 +31,6 @@ struct Refresh: AsyncParsableCommand {
     var feeds: [String] = []
 
     func run() async throws {
-        // libcurl's setup goes on beside reading feeds.conf and the state.
-        FeedFetcher.prepareInBackground()
         let console = Console(quiet: quiet)
         let logger = LogSetup.bootstrap(level: logLevel ?? (quiet ? .error : .notice), write: { console.write($0) })
         let config = try loadConfig(config)
