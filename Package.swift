@@ -207,7 +207,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FinewsStoreTests",
-            dependencies: ["FinewsStore", "FinewsNormalize", "FinewsParse", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "FinewsStore", "FinewsNormalize", "FinewsParse", .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

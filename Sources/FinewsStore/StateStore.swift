@@ -702,17 +702,28 @@ public final class StateStore: Sendable {
                 fullTextFailures = excluded.fullTextFailures, lastCycle = excluded.lastCycle, feed = excluded.feed,
                 fullTextError = excluded.fullTextError
             """)
+        let postRows = RowWriter(insertPost)
         for item in batch.posts {
-            try insertPost.execute(arguments: [
-                item.infoCode.value, item.feed, item.post.path, item.post.contentHash,
-                item.post.firstSeen.timeIntervalSince1970, item.post.category,
-                item.post.fullText.storedValue, item.post.fullText.failures,
-                item.post.lastCycle?.timeIntervalSince1970, item.post.fullTextError,
-            ])
+            try postRows.run { row in
+                row.bind(item.infoCode.value)
+                row.bind(item.feed)
+                row.bind(item.post.path)
+                row.bind(item.post.contentHash)
+                row.bind(item.post.firstSeen.timeIntervalSince1970)
+                row.bind(item.post.category)
+                row.bind(item.post.fullText.storedValue)
+                row.bind(item.post.fullText.failures)
+                row.bind(item.post.lastCycle?.timeIntervalSince1970)
+                row.bind(item.post.fullTextError)
+            }
         }
         let insertAlias = try db.cachedStatement(sql: "INSERT OR IGNORE INTO alias (key, infoCode) VALUES (?, ?)")
+        let aliasRows = RowWriter(insertAlias)
         for item in batch.aliases {
-            try insertAlias.execute(arguments: [item.key, item.infoCode.value])
+            try aliasRows.run { row in
+                row.bind(item.key)
+                row.bind(item.infoCode.value)
+            }
         }
         let touch = try db.cachedStatement(sql: "UPDATE post SET lastCycle = ? WHERE infoCode = ?")
         for item in batch.touched {
@@ -755,14 +766,28 @@ public final class StateStore: Sendable {
                 hintTTL, hintSyndication, hintMaxAge, nextCheck, intervalSeconds, intervalReason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let feedRows = RowWriter(insertFeed)
         for (name, state) in batch.feeds {
-            try insertFeed.execute(arguments: [
-                name, state.etag, state.lastModified, state.bodyHash,
-                state.lastCheck?.timeIntervalSince1970, state.lastError, state.consecutiveErrors,
-                state.entryCount, state.lastResult, state.lastStatus, state.retryAfter,
-                state.postsWritten, state.hintTTL, state.hintSyndication, state.hintMaxAge,
-                state.nextCheck?.timeIntervalSince1970, state.intervalSeconds, state.intervalReason,
-            ])
+            try feedRows.run { row in
+                row.bind(name)
+                row.bind(state.etag)
+                row.bind(state.lastModified)
+                row.bind(state.bodyHash)
+                row.bind(state.lastCheck?.timeIntervalSince1970)
+                row.bind(state.lastError)
+                row.bind(state.consecutiveErrors)
+                row.bind(state.entryCount)
+                row.bind(state.lastResult)
+                row.bind(state.lastStatus)
+                row.bind(state.retryAfter)
+                row.bind(state.postsWritten)
+                row.bind(state.hintTTL)
+                row.bind(state.hintSyndication)
+                row.bind(state.hintMaxAge)
+                row.bind(state.nextCheck?.timeIntervalSince1970)
+                row.bind(state.intervalSeconds)
+                row.bind(state.intervalReason)
+            }
         }
     }
 
