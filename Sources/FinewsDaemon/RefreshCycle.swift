@@ -154,7 +154,7 @@ public struct RefreshCycle: Sendable {
     /// `now` and `random` (a number in `0..<1`, for the jitter) are injectable for tests.
     public init(
         config: Config, logger: Logger, fetcher: FeedFetcher? = nil, now: @escaping @Sendable () -> Date = { Date() },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { JitterSource.shared.next() }
     ) {
         self.config = config
         self.logger = logger

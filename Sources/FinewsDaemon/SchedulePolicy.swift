@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import FinewsConfig
 
 /// Why a feed's next check is as far away as it is, for `finews status`.
@@ -182,4 +183,36 @@ extension Config {
             interval: feed.interval ?? schedule.interval, minInterval: schedule.minInterval,
             maxBackoff: schedule.maxBackoff, respectHints: feed.respectHints ?? schedule.respectHints)
     }
+}
+
+/// Numbers in `0..<1` for the schedule's jitter, from a small generator (SplitMix64)
+/// seeded once by the system's. Jitter needs no secrecy, and drawing each feed's
+/// number from the kernel cost a system call per feed, every cycle.
+@usableFromInline
+package final class JitterSource: Sendable {
+    private let state: Mutex<UInt64>
+
+    /// A source seeded by the system's generator, or by `seed` (for tests).
+    package init(seed: UInt64? = nil) {
+        var system = SystemRandomNumberGenerator()
+        state = Mutex(seed ?? system.next())
+    }
+
+    /// The next number, in `0..<1`.
+    @usableFromInline
+    package func next() -> Double {
+        let bits = state.withLock { state -> UInt64 in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var mixed = state
+            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            return mixed ^ (mixed >> 31)
+        }
+        // The top 53 bits, as a double in 0..<1.
+        return Double(bits >> 11) * 0x1p-53
+    }
+
+    /// The shared source a cycle and the scheduler draw from unless a test gives its own.
+    @usableFromInline
+    package static let shared = JitterSource()
 }

@@ -55,7 +55,7 @@ public struct Scheduler<C: Clock>: Sendable where C.Duration == Duration {
     /// and to notice changes in the state (a wall-clock jump, a refresh by hand).
     public init(
         config: Config, logger: Logger, clock: C, now: @escaping @Sendable () -> Date = { Date() },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        random: @escaping @Sendable () -> Double = { JitterSource.shared.next() },
         maximumNap: Duration = .seconds(60), observer: SchedulerObserver = SchedulerObserver()
     ) {
         self.initialConfig = config

@@ -129,3 +129,26 @@ struct SchedulePolicyTests {
         #expect(due(nil, nil, Settings(interval: 60)) == next)
     }
 }
+
+@Suite("Jitter numbers")
+struct JitterSourceTests {
+    @Test("Numbers fall in 0..<1, spread evenly, and a seed repeats its sequence")
+    func numbers() {
+        let source = JitterSource(seed: 42)
+        var draws: [Double] = []
+        for _ in 0..<20_000 { draws.append(source.next()) }
+        #expect(draws.allSatisfy { $0 >= 0 && $0 < 1 })
+        // Ten bins of 2,000 expected each; a fair source stays well within ±10%.
+        var bins = [Int](repeating: 0, count: 10)
+        for draw in draws { bins[Int(draw * 10)] += 1 }
+        #expect(bins.allSatisfy { (1_800...2_200).contains($0) }, "\(bins)")
+        let again = JitterSource(seed: 42)
+        #expect((0..<100).map { _ in again.next() } == Array(draws.prefix(100)))
+        #expect(JitterSource(seed: 43).next() != draws[0])
+    }
+
+    @Test("Unseeded sources start in different places")
+    func unseeded() {
+        #expect(JitterSource().next() != JitterSource().next())
+    }
+}
