@@ -249,14 +249,18 @@ private struct ConfigReader {
         let output = URL(fileURLWithPath: outputPath, relativeTo: folder).standardizedFileURL
         var baseURL = string(siteTable, "base_url") ?? ""
         while baseURL.hasSuffix("/") { baseURL.removeLast() }
-        var timeZone = TimeZone.current
+        // The machine's zone only when none is named: finding it reads /etc/localtime.
+        var timeZone: TimeZone
         if let name = string(siteTable, "timezone") {
             if let zone = TimeZone(identifier: name) {
                 timeZone = zone
             } else {
+                timeZone = TimeZone.current
                 problem(siteTable?.entry("timezone")?.keyLine ?? 0,
                         "unknown timezone '\(name)' in [site]; use an IANA name such as \"Asia/Shanghai\"")
             }
+        } else {
+            timeZone = TimeZone.current
         }
         let archiveDir = string(siteTable, "archive_dir") ?? "old_post"
         if !Self.isSafeName(archiveDir) {

@@ -75,6 +75,12 @@ public struct FilingTemplate: Sendable, Hashable {
     /// - Throws: ``ParseError`` for an unknown placeholder or filter, or a brace that
     ///   is neither part of a placeholder nor doubled.
     public init(parsing text: String) throws(ParseError) {
+        // Most templates are plain text (a tag or category named outright): no brace,
+        // no placeholder, and no need to walk the text by characters.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) {
+            parts = text.isEmpty ? [] : [.text(text)]
+            return
+        }
         var parts: [Part] = []
         var literal = ""
         let characters = Array(text)

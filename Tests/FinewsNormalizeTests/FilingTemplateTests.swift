@@ -13,6 +13,8 @@ struct FilingTemplateTests {
             .text("news-"), .value(.feed, filter: .slug), .text("-"), .value(.author, filter: nil),
         ])
         #expect(try FilingTemplate(parsing: "taheribao").plainText == "taheribao")
+        // Without a brace a template is its text, whole: no walk by characters.
+        #expect(try FilingTemplate(parsing: "新闻 Wind 资讯 e\u{301}") == FilingTemplate(plain: "新闻 Wind 资讯 e\u{301}"))
         #expect(try FilingTemplate(parsing: "a {{b}} c").plainText == "a {b} c")
         #expect(try FilingTemplate(parsing: "").parts.isEmpty)
         #expect(try FilingTemplate(parsing: "{source}").plainText == nil)
