@@ -5,6 +5,12 @@
 // With `--plain-like DIR`, only the plain loop runs, writing as many files of the
 // same sizes as DIR holds (a reference for scripts/bench-refresh).
 //
+// With `--growth N`, the durable path writes N posts in slices of `--slice S`
+// (default 31,000, a cold 1,000-feed refresh) two ways, slice by slice in turn:
+// all into one `_posts/` folder, as a site fills up, and each slice into a folder
+// of its own. It prints the microseconds per post of every slice both ways: what
+// a folder of hundreds of thousands of names costs ext4 for each new post.
+//
 // Renders N posts (default 50,000; bodies of 2–6 KB, Chinese and English) once,
 // then, R times (default 3), writes them (a) with ArchiveWriter — unnamed files
 // (O_TMPFILE), one syncfs per group, links, folder flushes — into one fresh site, and (b) with a plain
@@ -20,6 +26,8 @@ var count = 50_000
 var folder = FileManager.default.temporaryDirectory.appendingPathComponent("finews-write-bench-\(getpid())")
 var mirror: String?
 var rounds = 3
+var growth: Int?
+var slice = 31_000
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -27,8 +35,11 @@ while let argument = arguments.popFirst() {
     case "--folder": folder = URL(fileURLWithPath: arguments.popFirst() ?? folder.path)
     case "--plain-like": mirror = arguments.popFirst()
     case "--rounds": rounds = max(1, arguments.popFirst().flatMap(Int.init) ?? rounds)
+    case "--growth": growth = arguments.popFirst().flatMap(Int.init)
+    case "--slice": slice = max(1, arguments.popFirst().flatMap(Int.init) ?? slice)
     default:
-        FileHandle.standardError.write(Data("usage: WriteBenchmark [--posts N] [--rounds R] [--folder DIR] | --plain-like DIR\n".utf8))
+        FileHandle.standardError.write(Data(
+            "usage: WriteBenchmark [--posts N] [--rounds R] [--folder DIR] | --plain-like DIR | --growth N [--slice S]\n".utf8))
         exit(2)
     }
 }
@@ -69,27 +80,64 @@ if let mirror {
 let renderer = PostRenderer(baseURL: "//news.example.com", timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .current)
 let chinese = Array("经济技术开发区深化体制机制改革促发展近年来围绕三化三制改革要求加快招商机制创新提高综合服务水平")
 let english = "The city council approved a new budget for public transport and schools on Tuesday evening. "
-var files: [ArchiveFile] = []
-files.reserveCapacity(count)
-var bytes = 0
-for index in 0..<count {
-    var body = ""
-    let paragraphs = 2 + index % 4
-    for paragraph in 0..<paragraphs {
-        if index % 2 == 0 {
-            body += "<p>" + String((0..<300).map { chinese[($0 * 7 + index + paragraph) % chinese.count] }) + "</p>\n"
-        } else {
-            body += "<p>" + String(repeating: english, count: 8) + "</p>\n"
+
+/// Posts `range` of the benchmark's deterministic stories, rendered.
+func renderPosts(_ range: Range<Int>) -> [ArchiveFile] {
+    var files: [ArchiveFile] = []
+    files.reserveCapacity(range.count)
+    for index in range {
+        var body = ""
+        for paragraph in 0..<(2 + index % 4) {
+            if index % 2 == 0 {
+                body += "<p>" + String((0..<300).map { chinese[($0 * 7 + index + paragraph) % chinese.count] }) + "</p>\n"
+            } else {
+                body += "<p>" + String(repeating: english, count: 8) + "</p>\n"
+            }
         }
+        guard let code = InfoCode(String(format: "BENCH%07d", index)) else { continue }
+        let post = Post(
+            infoCode: code, title: "Story \(index)", date: Date(timeIntervalSince1970: 1_646_179_725 + Double(index * 60)),
+            category: "bench", tag: "基准新闻", body: body, link: "https://news.example.com/?infoCode=\(code.value)")
+        files.append(ArchiveFile(relativePath: renderer.relativePath(for: post), contents: Array(renderer.render(post).utf8)))
     }
-    guard let code = InfoCode(String(format: "BENCH%07d", index)) else { continue }
-    let post = Post(
-        infoCode: code, title: "Story \(index)", date: Date(timeIntervalSince1970: 1_646_179_725 + Double(index * 60)),
-        category: "bench", tag: "基准新闻", body: body, link: "https://news.example.com/?infoCode=\(code.value)")
-    let contents = Array(renderer.render(post).utf8)
-    bytes += contents.count
-    files.append(ArchiveFile(relativePath: renderer.relativePath(for: post), contents: contents))
+    return files
 }
+
+if let growth {
+    // Slice by slice, in turn: one growing `_posts/` (the site's real layout) and a
+    // folder per slice, so that both fill the file system alike.
+    try? FileManager.default.removeItem(at: folder)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let growing = folder.appendingPathComponent("one-folder")
+    let spread = folder.appendingPathComponent("spread")
+    try FileManager.default.createDirectory(at: growing, withIntermediateDirectories: true)
+    print("| names already in _posts/ | µs per post, one folder | µs per post, a folder per slice | one / per slice |")
+    print("|---:|---:|---:|---:|")
+    var start = 0
+    while start < growth {
+        let files = renderPosts(start..<min(growth, start + slice))
+        let moved = files.map { file in
+            ArchiveFile(relativePath: file.relativePath.replacingOccurrences(of: "_posts/", with: "_posts/slice\(start)/"),
+                        contents: file.contents)
+        }
+        let clock = ContinuousClock()
+        sync()
+        var begin = clock.now
+        try ArchiveWriter(root: growing, stateDirectory: growing.appendingPathComponent(".finews")).write(files)
+        let one = seconds(clock.now - begin) / Double(files.count) * 1e6
+        sync()
+        begin = clock.now
+        try FileManager.default.createDirectory(at: spread, withIntermediateDirectories: true)
+        try ArchiveWriter(root: spread, stateDirectory: spread.appendingPathComponent(".finews")).write(moved)
+        let apart = seconds(clock.now - begin) / Double(moved.count) * 1e6
+        print(String(format: "| %d | %.1f | %.1f | %.2f |", start, one, apart, one / apart))
+        start += slice
+    }
+    exit(0)
+}
+
+let files = renderPosts(0..<count)
+let bytes = files.reduce(0) { $0 + $1.contents.count }
 
 try? FileManager.default.removeItem(at: folder)
 defer { try? FileManager.default.removeItem(at: folder) }
