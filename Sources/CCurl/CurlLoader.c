@@ -88,6 +88,25 @@ int finews_curl_load(void) {
     return ready;
 }
 
+static void *load_on_thread(void *unused) {
+    (void)unused;
+    finews_curl_load();
+    return NULL;
+}
+
+void finews_curl_load_in_background(void) {
+    pthread_t thread;
+    pthread_attr_t attributes;
+    if (pthread_attr_init(&attributes) != 0) return;
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    /* dlopen and the libraries' constructors need little stack. */
+    pthread_attr_setstacksize(&attributes, 256 * 1024);
+    if (pthread_create(&thread, &attributes, load_on_thread, NULL) == 0) {
+        pthread_setname_np(thread, "finews-curl-load");
+    }
+    pthread_attr_destroy(&attributes);
+}
+
 const char *finews_curl_load_error(void) {
     pthread_once(&load_once, load);
     return ready ? NULL : load_error;

@@ -102,12 +102,10 @@ public final class FeedFetcher: Sendable {
 
     /// Starts loading libcurl (36 shared libraries with its TLS, SSH, LDAP and Kerberos
     /// ones: about 7 ms) and its one-time setup on a thread of its own, so that a
-    /// command can parse its command line and read its configuration and state
-    /// meanwhile. Whatever uses libcurl first waits for it to end.
+    /// command can read its configuration and state meanwhile. Whatever uses libcurl
+    /// first waits for it to end.
     package static func prepareInBackground() {
-        let thread = Thread { _ = finews_curl_load() }
-        thread.name = "finews-curl-load"
-        thread.start()
+        finews_curl_load_in_background()
     }
 
     /// Why libcurl cannot be used (it could not be loaded or set up); nil when it can.

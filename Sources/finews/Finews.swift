@@ -9,18 +9,9 @@ enum Entry {
         // A write past the file-size limit (`ulimit -f`) must fail with EFBIG and a
         // clear message, not kill the process halfway through a batch.
         signal(SIGXFSZ, SIG_IGN)
-        // A command that fetches loads libcurl on a thread of its own from the start,
-        // beside the command line, feeds.conf and the state (see CCurl.h); the others
-        // never load it.
-        if let command = CommandLine.arguments.dropFirst().first, fetchingCommands.contains(command) {
-            FeedFetcher.prepareInBackground()
-        }
         await Finews.main()
     }
 }
-
-/// The commands that fetch as soon as they have read their configuration.
-private let fetchingCommands: Set<String> = ["refresh", "run", "add"]
 
 /// The `finews` command: a feed aggregator that writes Jekyll posts.
 struct Finews: AsyncParsableCommand {

@@ -10,7 +10,8 @@
  * libcurl is loaded at run time (dlopen of libcurl.so.4), not linked: with its TLS,
  * SSH, LDAP and Kerberos libraries it is 36 shared objects, and loading them took
  * about 7 ms of every start, before main. A fetching command starts the loading on
- * a thread of its own (finews_curl_load) while it reads its configuration and state;
+ * a thread of its own (finews_curl_load_in_background) while it reads its
+ * configuration and state;
  * every function below waits for it to end, and reports failure (NULL,
  * CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR, CURLUE_OUT_OF_MEMORY) when libcurl could
  * not be loaded. Only the types and constants come from curl.h.
@@ -19,7 +20,9 @@
 /* Loads libcurl and runs curl_global_init, once; later calls wait for the first.
  * Returns 1 when libcurl is ready, 0 when it is not (finews_curl_load_error says why). */
 int finews_curl_load(void);
-/* Why libcurl could not be loaded, or NULL while it loads or once it has. */
+/* Starts finews_curl_load on a detached thread of its own and returns at once. */
+void finews_curl_load_in_background(void);
+/* Why libcurl could not be loaded, or NULL once it has (waits for the loading). */
 const char *finews_curl_load_error(void);
 
 /* The version of the libcurl in use ("7.88.1"), or NULL. */

@@ -31,6 +31,10 @@ struct Refresh: AsyncParsableCommand {
     var feeds: [String] = []
 
     func run() async throws {
+        // libcurl loads on a thread of its own while feeds.conf and the state are read
+        // (see CCurl.h). Started any earlier, its mapping of 36 libraries slows the
+        // command line's parsing by more than it gains.
+        FeedFetcher.prepareInBackground()
         let console = Console(quiet: quiet)
         let logger = LogSetup.bootstrap(level: logLevel ?? (quiet ? .error : .notice), write: { console.write($0) })
         let config = try loadConfig(config)
