@@ -94,14 +94,8 @@ struct MetricsTests {
 
     @Test("/healthz answers 503 over HTTP while the scheduler makes no progress; the server binds the address given")
     func unhealthy() async throws {
-        let logs = Recorder<String>()
-        let logger = Logger(label: "test") { _ in FinewsLogHandler(format: .journal, level: .debug, write: { logs.append($0) }) }
-        let address = try #require(Config.ListenAddress(parsing: "127.0.0.1:0"))
-        let server = MetricsServer(address: address, metrics: { "finews_up 1\n" }, healthy: { false }, logger: logger)
-        let task = Task { await server.run() }
+        let (task, port) = try await startServer(healthy: false)
         defer { task.cancel() }
-        #expect(await waitFor { logs.values.joined().contains("serving metrics") }, "\(logs.values.joined())")
-        let port = try #require(logs.values.joined().firstMatch(of: /address=127\.0\.0\.1:(\d+)/).map { String($0.1) })
         let (body, response) = try await URLSession.shared.data(from: try #require(URL(string: "http://127.0.0.1:\(port)/healthz")))
         #expect((response as? HTTPURLResponse)?.statusCode == 503)
         #expect(String(decoding: body, as: UTF8.self).contains("no progress"))
@@ -127,14 +121,8 @@ struct MetricsTests {
 
     @Test("Other paths are 404, other methods 405 with Allow; HEAD has the headers without the body")
     func otherRequests() async throws {
-        let logs = Recorder<String>()
-        let logger = Logger(label: "test") { _ in FinewsLogHandler(format: .journal, level: .debug, write: { logs.append($0) }) }
-        let address = try #require(Config.ListenAddress(parsing: "127.0.0.1:0"))
-        let server = MetricsServer(address: address, metrics: { "finews_up 1\n" }, healthy: { true }, logger: logger)
-        let task = Task { await server.run() }
+        let (task, port) = try await startServer(healthy: true)
         defer { task.cancel() }
-        #expect(await waitFor { logs.values.joined().contains("serving metrics") }, "\(logs.values.joined())")
-        let port = try #require(logs.values.joined().firstMatch(of: /address=127\.0\.0\.1:(\d+)/).map { String($0.1) })
         func ask(_ method: String, _ path: String) async throws -> (Int, String, [AnyHashable: Any]) {
             var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(path)")))
             request.httpMethod = method
@@ -170,6 +158,20 @@ struct MetricsTests {
                                    metrics: { "" }, healthy: { true }, logger: logger)
         await second.run()
         #expect(logs.values.joined().contains("cannot serve metrics on 127.0.0.1:\(port)"), "\(logs.values.joined())")
+    }
+
+    /// A server on a free port of 127.0.0.1 serving `finews_up 1`, once it listens:
+    /// its task (cancel it to stop) and the port it logged.
+    private func startServer(healthy: Bool) async throws -> (Task<Void, Never>, String) {
+        let logs = Recorder<String>()
+        let logger = Logger(label: "test") { _ in FinewsLogHandler(format: .journal, level: .debug, write: { logs.append($0) }) }
+        let address = try #require(Config.ListenAddress(parsing: "127.0.0.1:0"))
+        let server = MetricsServer(address: address, metrics: { "finews_up 1\n" }, healthy: { healthy }, logger: logger)
+        let task = Task { await server.run() }
+        #expect(await waitFor { logs.values.joined().contains("serving metrics") }, "\(logs.values.joined())")
+        let port = logs.values.joined().firstMatch(of: /address=127\.0\.0\.1:(\d+)/).map { String($0.1) }
+        if port == nil { task.cancel() }
+        return (task, try #require(port, "no port in the log: \(logs.values.joined())"))
     }
 
     private func waitFor(_ condition: () -> Bool) async -> Bool {
